@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import { extname, isAbsolute, join } from "node:path";
+import { Option, type Command } from "commander";
+import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { ExitCode, PromplateError } from "../problems.js";
+
+interface RenderFlags extends SourceFlags {
+  out?: string;
+  diff?: boolean;
+  dryRun?: boolean;
+  service?: string[];
+  kind?: "yaml" | "json" | "text";
+}
+
+export function registerRender(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+  addSourceOptions(
+    program
+      .command("render")
+      .argument("[FILE]", "render one template to stdout (`-` for stdin) instead of the project's outputs")
+      .description("render every output of the project (or one template) with typed, validated variables")
+      .option("--out <DIR|PATH>", "write outputs under DIR (project) or to PATH (one template; 0600 when it holds a secret)")
+      .option("--diff", "show what changed, secrets redacted")
+      .option("--dry-run", "show what would change, secrets redacted; write nothing")
+      .option("--service <NAME>", "only this service's outputs (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(new Option("--kind <KIND>", "insertion rules for FILE (default: from its extension)").choices(["yaml", "json", "text"])),
+  ).action(async (file: string | undefined, flags: RenderFlags) => {
+    const { findProject, loadProject } = await import("../project.js");
+    const hasProject = (await findProject(context.dir)) !== undefined;
+    if (file !== undefined || !hasProject) {
+      setExit(await renderOne(file ?? "-", flags, context, hasProject ? await loadProject(context.dir) : undefined));
+      return;
+    }
+    setExit(await renderAll(flags, context));
+  });
+}
+
+async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
+  const { renderProject } = await import("../render.js");
+  const { applyChanges, formatDiff, planChanges, readManifest } = await import("../output.js");
+  const { io } = context;
+  const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
+  const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
+  const changes = await planChanges(root, result.files, await readManifest(root));
+  if (flags.diff || flags.dryRun) io.stdout.write(await formatDiff(changes, result.secrets));
+  if (!flags.dryRun) await applyChanges(root, changes);
+  const count = (kind: string) => changes.filter((c) => c.change === kind).length;
+  const verb = flags.dryRun ? "would write" : "wrote";
+  io.stderr.write(
+    `promplate: ${verb} ${count("create") + count("update")} of ${result.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${count("delete") ? `, ${count("delete")} stale deleted` : ""})\n`,
+  );
+  return ExitCode.ok;
+}
+
+async function renderOne(file: string, flags: RenderFlags, context: CommandContext, project: import("../project.js").Project | undefined): Promise<number> {
+  const { renderFile } = await import("../render.js");
+  const { io } = context;
+  const fromStdin = file === "-";
+  const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
+  let source: string;
+  try {
+    source = fromStdin ? await io.readStdin() : await readFile(path, "utf8");
+  } catch (error) {
+    throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+  }
+  const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
+  const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
+  const result = await renderFile({ name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) });
+  if (flags.out) {
+    const { writeFileAtomic } = await import("../output.js");
+    const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);
+    await writeFileAtomic(target, result.text, result.holdsSecret ? 0o600 : 0o644);
+    io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : ""}\n`);
+    return ExitCode.ok;
+  }
+  if (result.holdsSecret) {
+    throw new PromplateError([{
+      id: "output/secret-on-stdout",
+      severity: "error",
+      message: `${file === "-" ? "the template" : file} uses a secret variable; refusing to print it`,
+      hint: "write it to a file with --out PATH (mode 0600)",
+    }]);
+  }
+  io.stdout.write(result.text);
+  return ExitCode.ok;
+}
+
+function kindFromName(file: string): "yaml" | "json" | "text" {
+  if (file === "-") return "yaml";
+  const extension = extname(file).toLowerCase();
+  if (extension === ".json") return "json";
+  if (extension === ".yml" || extension === ".yaml") return "yaml";
+  return "text";
+}

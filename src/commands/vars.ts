@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { ExitCode } from "../problems.js";
+
+interface VarsFlags extends SourceFlags {
+  service?: string[];
+  format?: "text" | "json";
+}
+
+export function registerVars(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+  addSourceOptions(
+    program
+      .command("vars")
+      .description("list variables: type, services using them, the source that supplied each, value (secrets as ***)")
+      .option("--service <NAME>", "only variables this service uses (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--format <FORMAT>", "text or json", "text"),
+  ).action(async (flags: VarsFlags) => {
+    const { listVariables } = await import("../vars.js");
+    const rows = await listVariables({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
+    if (flags.format === "json") {
+      context.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    } else {
+      const header = { name: "NAME", type: "TYPE", services: "SERVICES", source: "SOURCE", value: "VALUE", status: "STATUS" };
+      const table = [header, ...rows.map((r) => ({ ...r, services: r.services.join(",") || "-", source: r.source ?? "-", value: r.value }))];
+      const keys = ["name", "type", "services", "source", "value", "status"] as const;
+      const widths = keys.map((k) => Math.min(48, Math.max(...table.map((row) => String(row[k]).length))));
+      const cell = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
+      for (const row of table) {
+        context.io.stdout.write(`${keys.map((k, i) => cell(String(row[k]), widths[i]!)).join("  ").trimEnd()}\n`);
+      }
+    }
+    const bad = rows.filter((r) => r.status === "missing" || r.status === "invalid");
+    for (const row of bad) for (const error of row.errors) context.io.stderr.write(`promplate: ${row.name}: ${error}\n`);
+    setExit(bad.length > 0 ? ExitCode.badInput : ExitCode.ok);
+  });
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The `promplate` executable: binds the CLI to this process.
+import { text } from "node:stream/consumers";
+import { runCli } from "./cli.js";
+
+const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin: () => text(process.stdin),
+  env: process.env,
+  cwd: process.cwd(),
+  color,
+});

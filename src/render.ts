@@ -1,0 +1,217 @@
+/**
+ * The render job: project → templates → variables → outputs in memory. Nothing is written here; every problem is
+ * collected and thrown together, so a bad input never leaves half-written files.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { parseEnv } from "node:util";
+import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
+import { PromplateError, type Problem } from "./problems.js";
+import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
+import { resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
+import type { PlannedFile } from "./output.js";
+
+export interface SourceOptions {
+  /** The process environment (the core never reads `process.env` itself). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--set NAME=VALUE` pairs. */
+  set?: Record<string, string>;
+  envFile?: string;
+  /** `--secrets-dir`; when undefined, `defaultSecretsDir` is used if it exists. */
+  secretsDir?: string;
+  /** @default "/run/secrets" */
+  defaultSecretsDir?: string;
+}
+
+export interface RenderProjectOptions extends SourceOptions {
+  /** The project folder (`-C DIR`). */
+  dir: string;
+  /** Only these services' outputs (and so only their variables). */
+  services?: string[];
+}
+
+export interface RenderedFile extends PlannedFile {
+  source: OutputFile;
+  /** Template line of each output line, for findings. */
+  lineMap: number[];
+}
+
+export interface ProjectRender {
+  project: Project;
+  files: RenderedFile[];
+  variables: Map<string, ResolvedVariable>;
+  /** Every string form of the secrets in use, for scrubbing anything shown to the user. */
+  secrets: string[];
+}
+
+export async function buildSources(options: SourceOptions, cwd: string): Promise<VariableSources> {
+  const sources: VariableSources = { set: options.set ?? {}, env: options.env, cwd };
+  if (options.envFile) {
+    let text: string;
+    try {
+      text = await readFile(options.envFile, "utf8");
+    } catch (error) {
+      throw new PromplateError([{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${options.envFile} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    }
+    sources.envFile = { path: options.envFile, values: parseEnv(text) as Record<string, string> };
+  }
+  if (options.secretsDir) {
+    if (!(await isDirectory(options.secretsDir))) {
+      throw new PromplateError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
+    }
+    sources.secretsDir = options.secretsDir;
+  } else {
+    const fallback = options.defaultSecretsDir ?? "/run/secrets";
+    if (await isDirectory(fallback)) sources.secretsDir = fallback;
+  }
+  return sources;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and scans each output's template; problems are collected, not thrown. */
+export async function scanOutputs(project: Project, files: OutputFile[], problems: Problem[]): Promise<Map<OutputFile, ScannedTemplate>> {
+  const declared = new Set(project.variables.keys());
+  const scanned = new Map<OutputFile, ScannedTemplate>();
+  for (const file of files) {
+    let source: string;
+    try {
+      source = await readFile(file.templatePath, "utf8");
+    } catch {
+      problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, file: project.file, line: file.output.line, column: 1 });
+      continue;
+    }
+    const template = scanTemplate(file.templateName, source, { declared });
+    problems.push(...template.problems);
+    scanned.set(file, template);
+  }
+  return scanned;
+}
+
+/** Which variables the templates read, and which of them must have a value. */
+export function referencedVariables(templates: Iterable<ScannedTemplate>): { all: Set<string>; required: Set<string> } {
+  const all = new Set<string>();
+  const required = new Set<string>();
+  for (const template of templates) {
+    for (const [name, reference] of template.references) {
+      all.add(name);
+      if (reference.required) required.add(name);
+    }
+  }
+  return { all, required };
+}
+
+export async function renderProject(options: RenderProjectOptions): Promise<ProjectRender> {
+  const project = await loadProject(options.dir);
+  const files = await listOutputFiles(project, options.services);
+  if (options.services) {
+    const known = new Set(project.outputs.map((o) => o.service));
+    const unknown = options.services.filter((s) => !known.has(s));
+    if (unknown.length > 0) {
+      throw new PromplateError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
+    }
+  }
+  const problems: Problem[] = [];
+  const scanned = await scanOutputs(project, files, problems);
+  const { all, required } = referencedVariables(scanned.values());
+  const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
+  const sources = await buildSources(options, project.dir);
+  const resolved = await resolveVariables(declarations, sources, required);
+  problems.push(...resolved.problems);
+  if (problems.length > 0) throw new PromplateError(problems);
+
+  const rendered = await renderScanned(project, scanned, resolved.variables);
+  return { project, files: rendered, variables: resolved.variables, secrets: secretStrings(resolved.variables.values()) };
+}
+
+export async function renderScanned(
+  project: Project,
+  scanned: Map<OutputFile, ScannedTemplate>,
+  variables: Map<string, ResolvedVariable>,
+): Promise<RenderedFile[]> {
+  const values = Object.fromEntries([...variables].map(([name, v]) => [name, v.value]));
+  const secretNames = new Set([...variables.values()].filter((v) => v.declaration.secret).map((v) => v.declaration.name));
+  const secretValues = secretStrings(variables.values());
+  const problems: Problem[] = [];
+  const files: RenderedFile[] = [];
+  for (const [file, template] of scanned) {
+    const result = await renderTemplate(template, {
+      kind: insertionKindOf(file.output.kind),
+      values,
+      declaredType: (name) => project.variables.get(name)?.type,
+      secretNames,
+      secretValues,
+    });
+    problems.push(...result.problems);
+    files.push({
+      source: file,
+      path: file.path,
+      content: result.text,
+      mode: result.holdsSecret ? 0o600 : 0o644,
+      secretLines: result.secretLines,
+      lineMap: result.lineMap,
+    });
+  }
+  if (problems.length > 0) throw new PromplateError(problems);
+  return files;
+}
+
+export interface RenderFileOptions extends SourceOptions {
+  /** Shown in messages (the path, or `<stdin>`). */
+  name: string;
+  source: string;
+  kind: InsertionKind;
+  /** With a project, its declarations apply to the file. */
+  project?: Project;
+  cwd: string;
+}
+
+export interface FileRender {
+  text: string;
+  holdsSecret: boolean;
+  secretLines: number[];
+  secrets: string[];
+}
+
+/** `render FILE`: one template; without a project each UPPER_SNAKE `${NAME}` is a required, untyped value. */
+export async function renderFile(options: RenderFileOptions): Promise<FileRender> {
+  const declared = options.project ? new Set(options.project.variables.keys()) : undefined;
+  const template = scanTemplate(options.name, options.source, { declared });
+  const problems: Problem[] = [...template.problems];
+  const declarations: VariableDeclaration[] = [...template.references.keys()].map(
+    (name) => options.project?.variables.get(name) ?? plainDeclaration(name),
+  );
+  const required = new Set([...template.references].filter(([, r]) => r.required).map(([name]) => name));
+  const sources = await buildSources(options, options.cwd);
+  const resolved = await resolveVariables(declarations, sources, required);
+  problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: firstReferenceLine(template, p), column: 1 })));
+  if (problems.length > 0) throw new PromplateError(problems);
+  const values = Object.fromEntries([...resolved.variables].map(([name, v]) => [name, v.value]));
+  const secrets = secretStrings(resolved.variables.values());
+  const result = await renderTemplate(template, {
+    kind: options.kind,
+    values,
+    declaredType: (name) => options.project?.variables.get(name)?.type,
+    secretNames: new Set(declarations.filter((d) => d.secret).map((d) => d.name)),
+    secretValues: secrets,
+  });
+  if (result.problems.length > 0) throw new PromplateError(result.problems);
+  return { text: result.text, holdsSecret: result.holdsSecret, secretLines: result.secretLines, secrets };
+}
+
+/** Without a project, a variable is required and untyped; its "declaration" is the template's first use. */
+function plainDeclaration(name: string): VariableDeclaration {
+  return { name, schema: {}, type: undefined, secret: false, required: true, examples: [], line: 1, column: 1 };
+}
+
+function firstReferenceLine(template: ScannedTemplate, problem: Problem): number {
+  const name = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(problem.message)?.[1];
+  const token = template.tokens.find((t) => t.type === "reference" && t.name === name);
+  if (!token) return 1;
+  return template.source.slice(0, token.start).split("\n").length;
+}

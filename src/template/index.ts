@@ -1,0 +1,120 @@
+/**
+ * The template module: scan a template (the template rule, references, problems), then render it with values.
+ * Scanning is separate so a service can resolve only the variables its own templates use.
+ */
+import { positionOf, type Problem } from "../problems.js";
+import { assemble, type DeclaredType, type InsertionKind } from "./assemble.js";
+import { expandTokens, type ValuePiece, type Values } from "./expand.js";
+import { isUpperSnake, tokenize, type Token } from "./tokenize.js";
+
+export type { DeclaredType, InsertionKind } from "./assemble.js";
+export type { Values } from "./expand.js";
+
+export interface ScannedTemplate {
+  file: string;
+  source: string;
+  tokens: Token[];
+  needsHandlebars: boolean;
+  /** Declared variables the template reads, each with whether some reference has no `:-` fallback. */
+  references: Map<string, { required: boolean }>;
+  problems: Problem[];
+}
+
+export interface ScanOptions {
+  /** The project's variable names; undefined without a project (each UPPER_SNAKE `${NAME}` is then a variable). */
+  declared?: ReadonlySet<string>;
+}
+
+export function scanTemplate(file: string, source: string, options: ScanOptions = {}): ScannedTemplate {
+  let declared = options.declared;
+  if (!declared) {
+    // Without a project, the variables are the UPPER_SNAKE names written as ${NAME} (escapes excluded).
+    const firstPass = tokenize(source, { isDeclared: isUpperSnake, project: false });
+    declared = new Set(firstPass.tokens.flatMap((t) => (t.type === "reference" && source[t.start] === "$" ? [t.name] : [])));
+  }
+  const known = declared;
+  const result = tokenize(source, {
+    isDeclared: (name) => known.has(name),
+    knownNames: [...known],
+    project: options.declared !== undefined,
+  });
+  const references = new Map<string, { required: boolean }>();
+  for (const token of result.tokens) {
+    if (token.type === "reference") {
+      const previous = references.get(token.name);
+      references.set(token.name, { required: (previous?.required ?? false) || token.fallback === undefined });
+    } else if (token.type === "handlebars") {
+      // A variable only tested or read through `default` is not required; one printed by a helper is.
+      const required = token.role === "expression" && !token.content.startsWith("default");
+      for (const name of token.names) {
+        references.set(name, { required: (references.get(name)?.required ?? false) || required });
+      }
+    }
+  }
+  const problems = result.problems.map((p): Problem => ({
+    id: p.id,
+    severity: "error",
+    message: p.message,
+    hint: p.hint,
+    file,
+    ...positionOf(source, p.offset),
+  }));
+  return { file, source, tokens: result.tokens, needsHandlebars: result.needsHandlebars, references, problems };
+}
+
+export interface RenderedTemplate {
+  text: string;
+  /** Template line (1-based) of each output line (index 0 = output line 1). */
+  lineMap: number[];
+  /** Output lines (1-based) holding a secret value. */
+  secretLines: number[];
+  /** Whether any inserted value is a secret. */
+  holdsSecret: boolean;
+  problems: Problem[];
+}
+
+export interface RenderTemplateOptions {
+  kind: InsertionKind;
+  values: Values;
+  declaredType?: (name: string) => DeclaredType;
+  /** Secret variable names; a value from them (or equal to one of `secretValues`) is a secret. */
+  secretNames?: ReadonlySet<string>;
+  secretValues?: readonly string[];
+}
+
+export async function renderTemplate(template: ScannedTemplate, options: RenderTemplateOptions): Promise<RenderedTemplate> {
+  let pieces;
+  try {
+    pieces = await expandTokens(template.tokens, options.values, template.needsHandlebars);
+  } catch (error) {
+    // Handlebars reports misuse (e.g. {{#each}} over a string) as an exception without a position we can trust.
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    return { text: "", lineMap: [], secretLines: [], holdsSecret: false, problems: [{ id: "template/handlebars", severity: "error", message, file: template.file, line: 1, column: 1 }] };
+  }
+  const secretValues = new Set(options.secretValues ?? []);
+  const isSecret = (piece: ValuePiece) =>
+    piece.names.some((name) => options.secretNames?.has(name)) || (typeof piece.value === "string" && secretValues.has(piece.value));
+  const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
+  const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
+  const lineStarts = [0];
+  for (let i = template.source.indexOf("\n"); i !== -1; i = template.source.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const lineOf = (offset: number) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+  const problems = result.problems.map((p): Problem => ({
+    id: p.id,
+    severity: "error",
+    message: p.message,
+    hint: p.hint,
+    file: template.file,
+    ...positionOf(template.source, p.offset),
+  }));
+  return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };
+}

@@ -1,0 +1,286 @@
+/**
+ * Variables: where each value comes from, coercion from text to the declared type, schema validation, redaction.
+ * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, then the default.
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import type { Problem } from "./problems.js";
+import type { VariableDeclaration } from "./project.js";
+
+export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "default" | "example" | "synthesized";
+
+export interface VariableSources {
+  /** `--set NAME=VALUE` pairs. */
+  set: Record<string, string>;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Parsed `--env-file`, with its path for messages. */
+  envFile?: { path: string; values: Record<string, string> };
+  /** A folder holding one file per variable (Docker/Kubernetes secrets). */
+  secretsDir?: string;
+  /** Working folder for relative NAME_FILE paths. */
+  cwd: string;
+}
+
+export interface ResolvedVariable {
+  declaration: VariableDeclaration;
+  value: unknown;
+  source?: SourceName;
+  /** Where the value was read from (a file path), when it was a file. */
+  origin?: string;
+  status: "ok" | "missing" | "invalid" | "optional-unset";
+  /** Why the value is invalid; never contains a secret value. */
+  errors: string[];
+}
+
+export interface ResolveResult {
+  variables: Map<string, ResolvedVariable>;
+  problems: Problem[];
+}
+
+/** Reads a value from a file the way the Docker/Kubernetes convention expects: one trailing newline dropped. */
+async function readValueFile(path: string): Promise<string> {
+  const text = await readFile(path, "utf8");
+  return text.replace(/\r?\n$/, "");
+}
+
+interface RawValue {
+  text: string;
+  source: SourceName;
+  origin?: string;
+}
+
+async function findRawValue(declaration: VariableDeclaration, sources: VariableSources, problems: Problem[]): Promise<RawValue | undefined> {
+  const name = declaration.name;
+  if (name in sources.set) return { text: sources.set[name]!, source: "--set" };
+  const fromEnv = sources.env[name];
+  if (fromEnv !== undefined) return { text: fromEnv, source: "environment" };
+  const filePath = sources.env[`${name}_FILE`];
+  if (filePath !== undefined) {
+    const path = isAbsolute(filePath) ? filePath : join(sources.cwd, filePath);
+    try {
+      return { text: await readValueFile(path), source: "NAME_FILE", origin: filePath };
+    } catch (error) {
+      problems.push({
+        id: "variable/file-unreadable",
+        severity: "error",
+        message: `${name}_FILE points to ${filePath}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        hint: `mount the file, or unset ${name}_FILE`,
+      });
+      return undefined;
+    }
+  }
+  if (sources.secretsDir) {
+    const path = join(sources.secretsDir, name);
+    try {
+      return { text: await readValueFile(path), source: "secrets folder", origin: path };
+    } catch {
+      // No file for this variable in the secrets folder: fall through to the next source.
+    }
+  }
+  if (sources.envFile && name in sources.envFile.values) {
+    return { text: sources.envFile.values[name]!, source: "env file", origin: sources.envFile.path };
+  }
+  return undefined;
+}
+
+/** Text → the declared type. Returns an error message (free of the value) when the text does not fit. */
+export function coerce(text: string, schema: Record<string, unknown>): { value: unknown } | { error: string } {
+  const type = schema.type;
+  switch (type) {
+    case "integer":
+      return /^\s*[+-]?\d+\s*$/.test(text) ? { value: Number(text) } : { error: "must be an integer" };
+    case "number": {
+      const number = Number(text);
+      return text.trim() !== "" && Number.isFinite(number) ? { value: number } : { error: "must be a number" };
+    }
+    case "boolean": {
+      const lowered = text.trim().toLowerCase();
+      if (["true", "yes", "on", "1"].includes(lowered)) return { value: true };
+      if (["false", "no", "off", "0"].includes(lowered)) return { value: false };
+      return { error: "must be a boolean (true/false, yes/no, on/off, 1/0)" };
+    }
+    case "array": {
+      if (text.trim().startsWith("[")) {
+        try {
+          const parsed = JSON.parse(text) as unknown;
+          return Array.isArray(parsed) ? { value: parsed } : { error: "must be a JSON array or a comma-separated list" };
+        } catch {
+          return { error: "is not valid JSON (a list is written as JSON or comma-separated)" };
+        }
+      }
+      const items = text.trim() === "" ? [] : text.split(",").map((item) => item.trim());
+      const itemSchema = (schema.items ?? {}) as Record<string, unknown>;
+      const values: unknown[] = [];
+      for (const item of items) {
+        const coerced = coerce(item, itemSchema);
+        if ("error" in coerced) return { error: `item ${values.length + 1} ${coerced.error}` };
+        values.push(coerced.value);
+      }
+      return { value: values };
+    }
+    case "object":
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { value: parsed } : { error: "must be a JSON object" };
+      } catch {
+        return { error: "is not valid JSON" };
+      }
+    default:
+      return { value: text };
+  }
+}
+
+/**
+ * Resolves the named variables. Every problem (missing, invalid, unreadable) is collected, none thrown, so the
+ * caller can report them all at once.
+ */
+export async function resolveVariables(
+  declarations: readonly VariableDeclaration[],
+  sources: VariableSources,
+  required: ReadonlySet<string>,
+): Promise<ResolveResult> {
+  const problems: Problem[] = [];
+  const variables = new Map<string, ResolvedVariable>();
+  const validators = await compileValidators(declarations, problems);
+  for (const declaration of declarations) {
+    const raw = await findRawValue(declaration, sources, problems);
+    const resolved: ResolvedVariable = { declaration, value: undefined, status: "ok", errors: [] };
+    variables.set(declaration.name, resolved);
+    if (raw) {
+      resolved.source = raw.source;
+      resolved.origin = raw.origin;
+      const coerced = coerce(raw.text, declaration.schema);
+      if ("error" in coerced) {
+        resolved.status = "invalid";
+        resolved.errors.push(coerced.error);
+      } else {
+        resolved.value = coerced.value;
+      }
+    } else if (declaration.default !== undefined) {
+      resolved.value = declaration.default;
+      resolved.source = "default";
+    } else if (declaration.required && required.has(declaration.name)) {
+      resolved.status = "missing";
+    } else {
+      resolved.status = "optional-unset";
+    }
+    if (resolved.status === "ok" && resolved.value !== undefined) {
+      resolved.errors.push(...validateValue(validators.get(declaration.name), resolved.value));
+      if (resolved.errors.length > 0) resolved.status = "invalid";
+    }
+  }
+  for (const resolved of variables.values()) problems.push(...problemsOf(resolved, sources));
+  return { variables, problems };
+}
+
+function problemsOf(resolved: ResolvedVariable, sources: VariableSources): Problem[] {
+  const { declaration } = resolved;
+  const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
+  if (resolved.status === "missing") {
+    const hint = [
+      `set ${declaration.name} in the environment`,
+      `${declaration.name}_FILE=/path`,
+      sources.secretsDir ? `a file ${join(sources.secretsDir, declaration.name)}` : "--secrets-dir DIR",
+      "--env-file FILE",
+      `--set ${declaration.name}=…`,
+    ].join(", ");
+    return [{ id: "variable/missing", severity: "error", message: `${declaration.name} is required but not set`, hint: `${hint}; or give it a default`, ...where }];
+  }
+  if (resolved.status === "invalid") {
+    const from = resolved.source ? ` (from ${resolved.source}${resolved.origin ? ` ${resolved.origin}` : ""})` : "";
+    return resolved.errors.map((error) => ({
+      id: "variable/invalid",
+      severity: "error" as const,
+      message: `${declaration.name}${from} ${error}`,
+      ...where,
+    }));
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema validation with ajv, strict, loaded only when there is something to validate.
+
+type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] | null };
+
+/** promplate's keywords on top of JSON Schema; ajv's strict mode rejects any other unknown keyword. */
+export const PROMPLATE_KEYWORDS = ["x-optional", "x-aws", "x-source"] as const;
+
+/** Prometheus' duration syntax: units from y to ms, largest first, each at most once, e.g. `1h30m`, `15s`, `0`. */
+export const PROMETHEUS_DURATION = /^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$/;
+
+let ajvInstance: Promise<import("ajv/dist/2020.js").default> | undefined;
+
+export async function createAjv() {
+  ajvInstance ??= (async () => {
+    const [{ default: Ajv2020 }, { default: addFormats }] = await Promise.all([import("ajv/dist/2020.js"), import("ajv-formats")]);
+    const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
+    addFormats(ajv, ["uri", "hostname", "ipv4", "ipv6", "email", "uuid"]);
+    ajv.addFormat("prometheus-duration", (text: string) => text !== "" && PROMETHEUS_DURATION.test(text));
+    ajv.addFormat("prometheus-label-name", /^[a-zA-Z_][a-zA-Z0-9_]*$/);
+    ajv.addKeyword({ keyword: "x-optional", metaSchema: { type: "boolean" } });
+    ajv.addKeyword({ keyword: "x-aws", metaSchema: { enum: ["accessKeyId", "secretAccessKey", "sessionToken", "region"] } });
+    ajv.addKeyword({ keyword: "x-source", metaSchema: { type: "string" } });
+    return ajv;
+  })();
+  return ajvInstance;
+}
+
+async function compileValidators(declarations: readonly VariableDeclaration[], problems: Problem[]): Promise<Map<string, Validator>> {
+  const validators = new Map<string, Validator>();
+  if (declarations.length === 0) return validators;
+  const ajv = await createAjv();
+  for (const declaration of declarations) {
+    try {
+      validators.set(declaration.name, ajv.compile(declaration.schema) as Validator);
+    } catch (error) {
+      problems.push({
+        id: "project/variable-schema",
+        severity: "error",
+        message: `variables.${declaration.name}: ${(error as Error).message.split("\n")[0]}`,
+        hint: "use JSON Schema 2020-12 keywords, promplate's x-optional, x-aws, x-source, and the documented formats",
+        file: "promplate.yaml",
+        line: declaration.line,
+        column: declaration.column,
+      });
+    }
+  }
+  return validators;
+}
+
+function validateValue(validate: Validator | undefined, value: unknown): string[] {
+  if (!validate || validate(value)) return [];
+  return (validate.errors ?? []).map((error) => {
+    const at = error.instancePath ? ` at ${error.instancePath}` : "";
+    const rule =
+      error.keyword === "pattern" ? `must match the pattern ${String(error.params.pattern)}`
+      : error.keyword === "format" ? `must be a valid ${String(error.params.format)}`
+      : error.keyword === "enum" ? `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
+      : (error.message ?? "is invalid");
+    return `${rule}${at} (schema rule: ${error.keyword})`;
+  });
+}
+
+/** The text shown for a value: `***` for secrets, never the value itself. */
+export function displayValue(resolved: ResolvedVariable): string {
+  if (resolved.value === undefined) return "";
+  if (resolved.declaration.secret) return "***";
+  return typeof resolved.value === "string" ? resolved.value : JSON.stringify(resolved.value);
+}
+
+/** Every string form of the secret values, for scrubbing text that might hold them. */
+export function secretStrings(variables: Iterable<ResolvedVariable>): string[] {
+  const strings = new Set<string>();
+  for (const variable of variables) {
+    if (!variable.declaration.secret || variable.value === undefined) continue;
+    const add = (value: unknown) => {
+      if (value === undefined || value === null) return;
+      if (typeof value === "object") {
+        Object.values(value).forEach(add);
+        strings.add(JSON.stringify(value));
+      } else if (String(value).length > 0) strings.add(String(value));
+    };
+    add(variable.value);
+  }
+  return [...strings].sort((a, b) => b.length - a.length);
+}

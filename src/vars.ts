@@ -1,0 +1,62 @@
+/**
+ * `promplate vars`: every declared variable with its type, the services whose templates use it, the source that
+ * supplied its value, the value (secrets as `***`) and whether it is missing or invalid.
+ */
+import { listOutputFiles, loadProject } from "./project.js";
+import type { Problem } from "./problems.js";
+import { buildSources, scanOutputs, type SourceOptions } from "./render.js";
+import { displayValue, resolveVariables } from "./variables.js";
+
+export interface VariableRow {
+  name: string;
+  type: string;
+  secret: boolean;
+  services: string[];
+  source?: string;
+  value: string;
+  status: "ok" | "missing" | "invalid" | "unset" | "unused";
+  /** Why it is missing or invalid; never holds a secret. */
+  errors: string[];
+}
+
+export interface ListVariablesOptions extends SourceOptions {
+  dir: string;
+  services?: string[];
+}
+
+export async function listVariables(options: ListVariablesOptions): Promise<VariableRow[]> {
+  const project = await loadProject(options.dir);
+  const files = await listOutputFiles(project, options.services);
+  const scanProblems: Problem[] = [];
+  const scanned = await scanOutputs(project, files, scanProblems);
+  const servicesOf = new Map<string, Set<string>>();
+  const required = new Set<string>();
+  for (const [file, template] of scanned) {
+    for (const [name, reference] of template.references) {
+      if (!servicesOf.has(name)) servicesOf.set(name, new Set());
+      servicesOf.get(name)!.add(file.output.service);
+      if (reference.required) required.add(name);
+    }
+  }
+  const declarations = [...project.variables.values()].filter((d) => !options.services || servicesOf.has(d.name));
+  const sources = await buildSources(options, project.dir);
+  const { variables, problems } = await resolveVariables(declarations, sources, required);
+  return declarations.map((declaration) => {
+    const resolved = variables.get(declaration.name)!;
+    const used = servicesOf.has(declaration.name);
+    const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
+    const errors =
+      resolved.status === "missing" ? ["required but not set"]
+      : problems.filter((p) => p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `) || p.message.startsWith(`variables.${declaration.name}:`)).map((p) => p.message);
+    return {
+      name: declaration.name,
+      type: `${declaration.type ?? "any"}${declaration.secret ? " (secret)" : ""}`,
+      secret: declaration.secret,
+      services: [...(servicesOf.get(declaration.name) ?? [])].sort(),
+      source: resolved.source,
+      value: displayValue(resolved),
+      status,
+      errors,
+    };
+  });
+}
