@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Problem } from "./problems.js";
 import type { VariableDeclaration } from "./project.js";
+import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 
 export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "default" | "example" | "synthesized";
 
@@ -199,25 +200,18 @@ function problemsOf(resolved: ResolvedVariable, sources: VariableSources): Probl
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Schema validation with ajv, strict, loaded only when there is something to validate.
-
-type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] | null };
+// Schema validation: the fast validator for common keywords, else ajv (strict), loaded only when needed.
 
 /** promplate's keywords on top of JSON Schema; ajv's strict mode rejects any other unknown keyword. */
 export const PROMPLATE_KEYWORDS = ["x-optional", "x-aws", "x-source"] as const;
-
-/** Prometheus' duration syntax: units from y to ms, largest first, each at most once, e.g. `1h30m`, `15s`, `0`. */
-export const PROMETHEUS_DURATION = /^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$/;
 
 let ajvInstance: Promise<import("ajv/dist/2020.js").default> | undefined;
 
 export async function createAjv() {
   ajvInstance ??= (async () => {
-    const [{ default: Ajv2020 }, { default: addFormats }] = await Promise.all([import("ajv/dist/2020.js"), import("ajv-formats")]);
+    const [{ default: Ajv2020 }, { FORMATS }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js")]);
     const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
-    addFormats(ajv, ["uri", "hostname", "ipv4", "ipv6", "email", "uuid"]);
-    ajv.addFormat("prometheus-duration", (text: string) => text !== "" && PROMETHEUS_DURATION.test(text));
-    ajv.addFormat("prometheus-label-name", /^[a-zA-Z_][a-zA-Z0-9_]*$/);
+    for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check);
     ajv.addKeyword({ keyword: "x-optional", metaSchema: { type: "boolean" } });
     ajv.addKeyword({ keyword: "x-aws", metaSchema: { enum: ["accessKeyId", "secretAccessKey", "sessionToken", "region"] } });
     ajv.addKeyword({ keyword: "x-source", metaSchema: { type: "string" } });
@@ -226,13 +220,18 @@ export async function createAjv() {
   return ajvInstance;
 }
 
-async function compileValidators(declarations: readonly VariableDeclaration[], problems: Problem[]): Promise<Map<string, Validator>> {
-  const validators = new Map<string, Validator>();
-  if (declarations.length === 0) return validators;
-  const ajv = await createAjv();
+async function compileValidators(declarations: readonly VariableDeclaration[], problems: Problem[]): Promise<Map<string, ValueValidator>> {
+  const validators = new Map<string, ValueValidator>();
   for (const declaration of declarations) {
+    const simple = compileSimpleValidator(declaration.schema);
+    if (simple) {
+      validators.set(declaration.name, simple);
+      continue;
+    }
+    const ajv = await createAjv();
     try {
-      validators.set(declaration.name, ajv.compile(declaration.schema) as Validator);
+      const validate = ajv.compile(declaration.schema);
+      validators.set(declaration.name, (value) => (validate(value) ? [] : ((validate.errors ?? []) as ValueError[])));
     } catch (error) {
       problems.push({
         id: "project/variable-schema",
@@ -248,15 +247,15 @@ async function compileValidators(declarations: readonly VariableDeclaration[], p
   return validators;
 }
 
-function validateValue(validate: Validator | undefined, value: unknown): string[] {
-  if (!validate || validate(value)) return [];
-  return (validate.errors ?? []).map((error) => {
+function validateValue(validate: ValueValidator | undefined, value: unknown): string[] {
+  if (!validate) return [];
+  return validate(value).map((error) => {
     const at = error.instancePath ? ` at ${error.instancePath}` : "";
     const rule =
       error.keyword === "pattern" ? `must match the pattern ${String(error.params.pattern)}`
       : error.keyword === "format" ? `must be a valid ${String(error.params.format)}`
       : error.keyword === "enum" ? `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
-      : (error.message ?? "is invalid");
+      : error.message;
     return `${rule}${at} (schema rule: ${error.keyword})`;
   });
 }

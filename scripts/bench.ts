@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: start-up and scaling figures, each against a baseline measured in the same run.
+ * - `promplate render` on the example project vs `node -e 0` (target ratio ≤ 1.3), GNU envsubst for reference;
+ * - render time and peak memory for generated projects of 200 and 2,000 scrape jobs (target: 10× input ≤ 11× time).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const cli = join(root, "dist/promplate.js");
+const rssHook = join(root, "scripts/bench-rss.mjs");
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Median wall time (ms) of a command over `runs` runs, after one warm-up; peak RSS (MiB) when reported. */
+function measure(command: string, args: string[], input?: string): { ms: number; rssMiB?: number } {
+  const times: number[] = [];
+  let rss: number | undefined;
+  for (let i = 0; i <= runs; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command, args, { input, encoding: "utf8" });
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
+    const reported = /promplate-bench-maxrss=(\d+)/.exec(result.stderr ?? "");
+    if (reported) rss = Math.max(rss ?? 0, Number(reported[1]) / 1024);
+    if (i > 0) times.push(elapsed);
+  }
+  return { ms: median(times), rssMiB: rss };
+}
+
+function generatedProject(jobs: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `promplate-bench-${jobs}-`));
+  mkdirSync(join(dir, "templates"));
+  writeFileSync(
+    join(dir, "promplate.yaml"),
+    [
+      "variables:",
+      "  SCRAPE_INTERVAL: { type: string, format: prometheus-duration, default: 15s }",
+      "  TARGET_DOMAIN: { type: string, format: hostname, default: example.internal }",
+      "  SCRAPE_PASSWORD: { type: string, writeOnly: true }",
+      "outputs:",
+      "  - { service: prometheus, kind: prometheus-config, template: templates/prometheus.yml, path: out/prometheus.yml }",
+      "",
+    ].join("\n"),
+  );
+  let template = "global:\n  scrape_interval: ${SCRAPE_INTERVAL}\nscrape_configs:\n";
+  for (let i = 0; i < jobs; i++) {
+    template += `  - job_name: 'job-${i}'\n    scrape_interval: \${SCRAPE_INTERVAL}\n    basic_auth:\n      username: scraper\n      password: '\${SCRAPE_PASSWORD}'\n    static_configs:\n      - targets: ['host-${i}.\${TARGET_DOMAIN}:9100']\n        labels:\n          team: "{{ not-a-variable }}"\n`;
+  }
+  writeFileSync(join(dir, "templates/prometheus.yml"), template);
+  return dir;
+}
+
+const out = mkdtempSync(join(tmpdir(), "promplate-bench-out-"));
+const example = join(root, "templates");
+const baseline = measure(process.execPath, ["-e", "0"]);
+const render = measure(process.execPath, ["--import", rssHook, cli, "-C", example, "render", "--env-file", join(example, "demo.env"), "--out", out]);
+const envsubst = measure("envsubst", [], readFileSync(join(example, "prometheus.yml"), "utf8"));
+
+const small = generatedProject(200);
+const large = generatedProject(2000);
+const secret = ["--set", "SCRAPE_PASSWORD=p@ss #w'rd"];
+const renderSmall = measure(process.execPath, ["--import", rssHook, cli, "-C", small, "render", ...secret, "--out", join(out, "200")]);
+const renderLarge = measure(process.execPath, ["--import", rssHook, cli, "-C", large, "render", ...secret, "--out", join(out, "2000")]);
+
+const ratio = render.ms / baseline.ms;
+const scaling = (renderLarge.ms - baseline.ms) / (renderSmall.ms - baseline.ms);
+const row = (label: string, value: string) => console.log(`${label.padEnd(48)} ${value}`);
+console.log(`median of ${runs} runs each`);
+row("node -e 0 (baseline)", `${baseline.ms.toFixed(1)} ms`);
+row("promplate render, example project", `${render.ms.toFixed(1)} ms, peak ${render.rssMiB?.toFixed(0)} MiB`);
+row("  ratio to node -e 0 (target <= 1.3)", `${ratio.toFixed(2)}x ${ratio <= 1.3 ? "ok" : "MISSED"}`);
+row("GNU envsubst, example prometheus.yml (reference)", `${envsubst.ms.toFixed(1)} ms`);
+row("render, 200 scrape jobs", `${renderSmall.ms.toFixed(1)} ms, peak ${renderSmall.rssMiB?.toFixed(0)} MiB`);
+row("render, 2,000 scrape jobs", `${renderLarge.ms.toFixed(1)} ms, peak ${renderLarge.rssMiB?.toFixed(0)} MiB`);
+row("  10x input costs (excluding node start-up; target <= 11x)", `${scaling.toFixed(2)}x ${scaling <= 11 ? "ok" : "MISSED"}`);
+row("  memory growth 200 -> 2,000 jobs", `${((renderLarge.rssMiB ?? 0) / (renderSmall.rssMiB ?? 1)).toFixed(2)}x`);
