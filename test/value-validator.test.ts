@@ -29,7 +29,7 @@ test("the fast validator gives ajv's verdict and keywords for every schema and v
   let compared = 0;
   for (const schema of schemas) {
     const fast = compileSimpleValidator(schema);
-    assert.ok(fast, `expected a fast validator for ${JSON.stringify(schema)}`);
+    if (!fast) throw new Error(`expected a fast validator for ${JSON.stringify(schema)}`);
     const reference = ajv.compile(schema);
     for (const value of values) {
       const expected = reference(value) ? [] : (reference.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`).sort();
