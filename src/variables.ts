@@ -209,7 +209,8 @@ let ajvInstance: Promise<import("ajv/dist/2020.js").default> | undefined;
 
 export async function createAjv() {
   ajvInstance ??= (async () => {
-    const [{ default: Ajv2020 }, { FORMATS }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js")]);
+    const [ajvModule, { FORMATS }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js")]);
+    const Ajv2020 = ajvModule.default.default; // CommonJS: module.exports.default is the class
     const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
     for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check);
     ajv.addKeyword({ keyword: "x-optional", metaSchema: { type: "boolean" } });
