@@ -29,6 +29,8 @@ export interface ResolvedVariable {
   /** Where the value was read from (a file path), when it was a file. */
   origin?: string;
   status: "ok" | "missing" | "invalid" | "optional-unset";
+  /** The text as read from its source, before coercion. */
+  raw?: string;
   /** Why the value is invalid; never contains a secret value. */
   errors: string[];
 }
@@ -150,6 +152,7 @@ export async function resolveVariables(
     if (raw) {
       resolved.source = raw.source;
       resolved.origin = raw.origin;
+      resolved.raw = raw.text;
       const coerced = coerce(raw.text, declaration.schema);
       if ("error" in coerced) {
         resolved.status = "invalid";
@@ -189,10 +192,12 @@ function problemsOf(resolved: ResolvedVariable, sources: VariableSources): Probl
   }
   if (resolved.status === "invalid") {
     const from = resolved.source ? ` (from ${resolved.source}${resolved.origin ? ` ${resolved.origin}` : ""})` : "";
+    // Showing the offending value helps, except for secrets, which are never shown.
+    const shown = !declaration.secret && resolved.raw !== undefined && resolved.raw.length <= 80 ? ` = ${JSON.stringify(resolved.raw)}` : "";
     return resolved.errors.map((error) => ({
       id: "variable/invalid",
       severity: "error" as const,
-      message: `${declaration.name}${from} ${error}`,
+      message: `${declaration.name}${from}${shown} ${error}`,
       ...where,
     }));
   }

@@ -64,7 +64,16 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
   const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
-  const result = await renderFile({ name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) });
+  const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
+  let result;
+  try {
+    result = await renderFile(options);
+  } catch (error) {
+    // Standard input has no extension to say what it is: when it is not YAML at all, insert as plain text.
+    const notYaml = error instanceof PromplateError && error.problems.every((p) => p.id === "template/invalid-yaml");
+    if (!(fromStdin && !flags.kind && notYaml)) throw error;
+    result = await renderFile({ ...options, kind: "text" });
+  }
   if (flags.out) {
     const { writeFileAtomic } = await import("../output.js");
     const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);

@@ -67,7 +67,11 @@ async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Pi
   tokens.forEach((token, index) => {
     if (token.type === "text") program += `{{__text ${index}}}`;
     else if (token.type === "reference") program += `{{__value ${index} ${token.name}}}`;
-    else if (token.role === "expression") program += `{{__value ${index} (${token.content})}}`;
+    else if (token.role === "expression") {
+      // A helper call becomes a subexpression; a path such as `this` or `@index` is passed as it is.
+      const isPath = /^[@A-Za-z_][\w.]*$/.test(token.content);
+      program += `{{__value ${index} ${isPath ? token.content : `(${token.content})`}}}`;
+    }
     else if (token.role !== "comment") program += `{{${token.content}}}`;
   });
 
