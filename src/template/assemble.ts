@@ -85,16 +85,33 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
   };
 
   const problems: InsertionProblem[] = [];
-  let edits: Edit[];
+  let edits: Edit[] = [];
+  let placeholderDocuments: unknown[] = [];
   if (slots.length === 0) edits = [];
-  else if (options.kind === "yaml") edits = yamlEdits(placeholderText, slots, marker, options, problems);
+  else if (options.kind === "yaml") {
+    const parsed = parseFailsafe(placeholderText);
+    if (parsed.error) {
+      problems.push({
+        id: "template/invalid-yaml",
+        message: `the template is not valid YAML even with plain values (${parsed.error.message})`,
+        hint: "fix the YAML here, or declare the output with kind: text",
+        offset: templateOffsetAt(parsed.error.offset),
+      });
+    } else {
+      placeholderDocuments = parsed.documents;
+      edits = yamlEdits(placeholderText, slots, marker, options, problems);
+    }
+  }
   else if (options.kind === "json") edits = jsonEdits(placeholderText, slots, options, problems);
   else edits = slots.map((slot) => ({ from: slot.from, to: slot.to, text: valueText(slot.piece.value), origin: slot.from }));
 
   const secretOffsets = new Set(slots.filter((s) => options.isSecret?.(s.piece)).map((s) => s.from));
   const { text, lineOrigins, secretLines } = applyEdits(placeholderText, edits, templateOffsetAt, secretOffsets, slots);
   if (problems.length === 0 && options.kind === "yaml" && slots.length > 0) {
-    verifyYamlShape(placeholderText, text, slots, problems);
+    const expected = expectedDocuments(placeholderDocuments, slots);
+    if (!isDeepStrictEqual(expected, parseFailsafe(text).documents)) {
+      problems.push(...blameEdits(placeholderText, placeholderDocuments, edits, slots));
+    }
   }
   return { text, lineOrigins, secretLines, problems };
 }
@@ -186,17 +203,6 @@ function yamlEdits(
   problems: InsertionProblem[],
 ): Edit[] {
   const sites = collectSites(source);
-  if (sites.errors.length > 0) {
-    const first = sites.errors[0]!;
-    const slot = slots.find((s) => s.from >= first.offset) ?? slots[0]!;
-    problems.push({
-      id: "template/invalid-yaml",
-      message: `the template is not valid YAML even with plain values (${first.message})`,
-      hint: "fix the YAML around this line, or declare the output with kind: text",
-      offset: slot.piece.start,
-    });
-    return [];
-  }
   const slotByPlaceholder = new Map(slots.map((s) => [s.placeholder, s]));
   const placeholderPattern = new RegExp(`${marker}\\d+z`, "g");
   const placed = new Set<Slot>();
@@ -204,7 +210,7 @@ function yamlEdits(
   const fail = (slot: Slot, message: string, hint?: string) =>
     problems.push({ id: "template/value-cannot-be-held", message, hint, offset: slot.piece.start, name: slot.piece.name });
 
-  for (const site of sites.list) {
+  for (const site of sites) {
     const body = site.token.source;
     const inside = [...body.matchAll(placeholderPattern)].map((m) => slotByPlaceholder.get(m[0])!).filter(Boolean);
     if (inside.length === 0) continue;
@@ -395,9 +401,8 @@ export function escapeDoubleQuoted(text: string): string {
 }
 
 /** Every token a value can sit in, with whether it is a mapping key and whether it is inside `[ ]` / `{ }`. */
-function collectSites(source: string): { list: Site[]; errors: { offset: number; message: string }[] } {
+function collectSites(source: string): Site[] {
   const list: Site[] = [];
-  const errors: { offset: number; message: string }[] = [];
   const lineStart = (offset: number) => source.lastIndexOf("\n", offset - 1) + 1;
 
   const leaf = (token: LeafToken, isKey: boolean, inFlow: boolean) => {
@@ -408,7 +413,6 @@ function collectSites(source: string): { list: Site[]; errors: { offset: number;
       : token.type === "block-scalar" ? "block"
       : token.type === "comment" ? "comment"
       : "other";
-    if (token.type === "error") errors.push({ offset: token.offset, message: token.source.trim() || "syntax error" });
     if (kind === "block") token.props?.forEach((p) => leaf(p, false, inFlow));
     list.push({ token, kind, isKey, inFlow, column: token.offset - lineStart(token.offset) });
   };
@@ -445,17 +449,17 @@ function collectSites(source: string): { list: Site[]; errors: { offset: number;
     }
   };
   for (const token of new Parser().parse(source)) visit(token, false, false);
-  return { list, errors };
+  return list;
 }
 
-/** Compares the rendered document's shape and text with the placeholder rendering's, values substituted. */
-function verifyYamlShape(placeholderText: string, text: string, slots: Slot[], problems: InsertionProblem[]): void {
+/** The placeholder rendering's documents with each placeholder replaced by what its value should read as. */
+function expectedDocuments(documents: unknown[], slots: Slot[]): unknown[] {
   const bySlot = new Map(slots.map((s) => [s.placeholder, s]));
   const pattern = new RegExp(slots.map((s) => s.placeholder).join("|"), "g");
   const expectOf = (node: unknown): unknown => {
     if (typeof node === "string") {
       const slot = bySlot.get(node);
-      if (slot && (isCollection(slot.piece.value) || slot.piece.formatted)) return failsafe(valueText(slot.piece.value))[0];
+      if (slot && (isCollection(slot.piece.value) || slot.piece.formatted)) return parseFailsafe(valueText(slot.piece.value)).documents[0];
       return node.replace(pattern, (p) => valueText(bySlot.get(p)!.piece.value));
     }
     if (Array.isArray(node)) return node.map(expectOf);
@@ -464,24 +468,39 @@ function verifyYamlShape(placeholderText: string, text: string, slots: Slot[], p
     }
     return node;
   };
-  const expected = failsafe(placeholderText).map(expectOf);
-  const actual = failsafe(text);
-  if (!isDeepStrictEqual(expected, actual)) {
-    const slot = slots[0]!;
+  return documents.map(expectOf);
+}
+
+/** Only after a failed shape check: finds which edits, applied alone, change the document. */
+function blameEdits(placeholderText: string, documents: unknown[], edits: Edit[], slots: Slot[]): InsertionProblem[] {
+  const problems: InsertionProblem[] = [];
+  for (const edit of edits) {
+    const inside = slots.filter((s) => s.from >= edit.from && s.to <= edit.to);
+    const alone = placeholderText.slice(0, edit.from) + edit.text + placeholderText.slice(edit.to);
+    if (isDeepStrictEqual(expectedDocuments(documents, inside), parseFailsafe(alone).documents)) continue;
+    const slot = inside[0] ?? slots[0]!;
     problems.push({
       id: "template/value-cannot-be-held",
-      message: "the values change the document's structure at this position",
-      hint: "quote the scalars that hold these values in the template",
+      message: `${describe(slot)} would change the document's structure here`,
+      hint: "quote the scalar that holds it in the template",
       offset: slot.piece.start,
       name: slot.piece.name,
     });
   }
+  if (problems.length === 0) {
+    problems.push({ id: "template/value-cannot-be-held", message: "the values together change the document's structure", offset: slots[0]!.piece.start });
+  }
+  return problems;
 }
 
-function failsafe(text: string): unknown[] {
-  return parseAllDocuments(text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" }).map((d) =>
-    d.errors.length > 0 ? { error: d.errors[0]!.message } : d.toJS({ maxAliasCount: -1 }),
-  );
+/** All documents parsed with every scalar as a string; the first error's offset when the text is not YAML. */
+function parseFailsafe(text: string): { documents: unknown[]; error?: { offset: number; message: string } } {
+  const documents = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" });
+  for (const document of documents) {
+    const error = document.errors[0];
+    if (error) return { documents: [], error: { offset: error.pos[0], message: error.message.split("\n")[0]! } };
+  }
+  return { documents: documents.map((d) => d.toJS({ maxAliasCount: -1 })) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
