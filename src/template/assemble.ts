@@ -146,6 +146,7 @@ function applyEdits(
   const lineOrigins: number[] = [templateOffsetAt(0)];
   const secretLines = new Set<number>();
   let position = 0;
+  let nextSlot = 0;
   const append = (chunk: string, originOf: (index: number) => number) => {
     let newline = chunk.indexOf("\n");
     while (newline !== -1) {
@@ -161,7 +162,10 @@ function applyEdits(
     if (edit.from === 0 && text.length === 0) lineOrigins[0] = origin;
     const firstLine = lineOrigins.length;
     append(edit.text, () => origin);
-    const holdsSecret = slots.some((s) => secretOffsets.has(s.from) && s.from >= edit.from && s.to <= edit.to);
+    // Slots and edits are both in text order, so one forward pass finds the slots inside each edit.
+    while (nextSlot < slots.length && slots[nextSlot]!.from < edit.from) nextSlot++;
+    let holdsSecret = false;
+    for (let k = nextSlot; k < slots.length && slots[k]!.to <= edit.to; k++) holdsSecret ||= secretOffsets.has(slots[k]!.from);
     if (holdsSecret) for (let line = firstLine; line <= lineOrigins.length; line++) secretLines.add(line);
     position = edit.to;
   }
