@@ -11,6 +11,8 @@ const MANIFEST = ".promplate/manifest.json";
 export interface PlannedFile {
   /** Relative to the output root. */
   path: string;
+  /** The service the output belongs to; a render of some services leaves the others' files alone. */
+  service: string;
   content: string;
   mode: 0o600 | 0o644;
   /** Output lines (1-based) holding a secret value, masked in diffs. */
@@ -19,7 +21,7 @@ export interface PlannedFile {
 
 export interface Manifest {
   version: 1;
-  files: Record<string, { mode: number; secretLines: number[] }>;
+  files: Record<string, { mode: number; secretLines: number[]; service?: string }>;
 }
 
 export type ChangeKind = "create" | "update" | "unchanged" | "delete";
@@ -44,20 +46,26 @@ export async function readManifest(root: string): Promise<Manifest> {
   return { version: 1, files: {} };
 }
 
-/** Compares the planned files with what is on disk and in the manifest. Reads only. */
-export async function planChanges(root: string, files: PlannedFile[], manifest: Manifest): Promise<FileChange[]> {
+/**
+ * Compares the planned files with what is on disk and in the manifest. Reads only. With `services`, only those
+ * services' previous outputs can be stale.
+ */
+export async function planChanges(root: string, files: PlannedFile[], manifest: Manifest, services?: readonly string[]): Promise<FileChange[]> {
   const changes: FileChange[] = [];
   const planned = new Set(files.map((f) => f.path));
   for (const file of files) {
     const target = join(root, file.path);
     const previous = await readIfExists(target);
     const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
-    const previousSecretLines = manifest.files[file.path]?.secretLines ?? [];
+    // Without a manifest entry (a file promplate did not write, or a lost manifest) the old secrets' lines are
+    // unknown: mask where the new secrets are too.
+    const previousSecretLines = manifest.files[file.path]?.secretLines ?? file.secretLines;
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === file.mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode: file.mode, previous, previousSecretLines, planned: file });
   }
   for (const [path, entry] of Object.entries(manifest.files)) {
     if (planned.has(path) || !isInside(root, path)) continue;
+    if (services && !(entry.service && services.includes(entry.service))) continue;
     const previous = await readIfExists(join(root, path));
     if (previous !== undefined) changes.push({ path, change: "delete", previous, previousSecretLines: entry.secretLines });
   }
@@ -65,7 +73,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 }
 
 /** Applies a plan: writes changed files atomically, deletes stale ones, then records the manifest. */
-export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
+export async function applyChanges(root: string, changes: FileChange[], previous: Manifest = { version: 1, files: {} }): Promise<void> {
   for (const change of changes) {
     if ((change.change === "create" || change.change === "update") && change.planned) {
       await writeFileAtomic(join(root, change.path), change.planned.content, change.planned.mode);
@@ -73,9 +81,14 @@ export async function applyChanges(root: string, changes: FileChange[]): Promise
       await rm(join(root, change.path), { force: true });
     }
   }
-  const manifest: Manifest = { version: 1, files: {} };
+  // Entries this render did not plan or delete (other services' outputs) stay recorded.
+  const manifest: Manifest = { version: 1, files: { ...previous.files } };
   for (const change of changes) {
-    if (change.planned) manifest.files[change.path] = { mode: change.planned.mode, secretLines: change.planned.secretLines };
+    if (change.planned) {
+      manifest.files[change.path] = { mode: change.planned.mode, secretLines: change.planned.secretLines, service: change.planned.service };
+    } else if (change.change === "delete") {
+      delete manifest.files[change.path];
+    }
   }
   await writeFileAtomic(join(root, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
 }
@@ -149,7 +162,8 @@ export async function formatDiff(changes: FileChange[], secrets: readonly string
   let out = "";
   for (const change of changes) {
     if (change.change === "unchanged") continue;
-    const before = change.previous === undefined ? "" : redactText(change.previous, change.previousSecretLines, secrets);
+    const maskedBefore = [...change.previousSecretLines, ...(change.planned?.secretLines ?? [])];
+    const before = change.previous === undefined ? "" : redactText(change.previous, maskedBefore, secrets);
     const after = change.planned ? redactText(change.planned.content, change.planned.secretLines, secrets) : "";
     const oldName = change.change === "create" ? "/dev/null" : `a/${change.path}`;
     const newName = change.change === "delete" ? "/dev/null" : `b/${change.path}`;

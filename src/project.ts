@@ -3,7 +3,7 @@
  */
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, posix, relative, resolve, sep } from "node:path";
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { validate as validateProjectFile } from "./generated/project-validator.js";
 import { PromplateError, type Problem } from "./problems.js";
 import type { DeclaredType } from "./template/index.js";
@@ -112,6 +112,11 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
   const positionOfPath = (path: (string | number)[]) => {
     for (let length = path.length; length >= 0; length--) {
+      // A mapping entry is shown at its key (`AWS_REGION:`), not at its value on the next line.
+      const parent = length > 0 ? nodeAt(path.slice(0, length - 1)) : undefined;
+      const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === path[length - 1]) : undefined;
+      const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
+      if (keyRange) return at(keyRange[0]);
       const node = nodeAt(path.slice(0, length));
       if (node?.range) return at(node.range[0]);
     }

@@ -150,6 +150,7 @@ export async function renderScanned(
     problems.push(...result.problems);
     files.push({
       source: file,
+      service: file.output.service,
       path: file.path,
       content: result.text,
       mode: result.holdsSecret ? 0o600 : 0o644,

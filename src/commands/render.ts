@@ -40,9 +40,10 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const { io } = context;
   const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const changes = await planChanges(root, result.files, await readManifest(root));
+  const manifest = await readManifest(root);
+  const changes = await planChanges(root, result.files, manifest, flags.service);
   if (flags.diff || flags.dryRun) io.stdout.write(await formatDiff(changes, result.secrets));
-  if (!flags.dryRun) await applyChanges(root, changes);
+  if (!flags.dryRun) await applyChanges(root, changes, manifest);
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
   io.stderr.write(
@@ -65,15 +66,7 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
   const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
   const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
-  let result;
-  try {
-    result = await renderFile(options);
-  } catch (error) {
-    // Standard input has no extension to say what it is: when it is not YAML at all, insert as plain text.
-    const notYaml = error instanceof PromplateError && error.problems.every((p) => p.id === "template/invalid-yaml");
-    if (!(fromStdin && !flags.kind && notYaml)) throw error;
-    result = await renderFile({ ...options, kind: "text" });
-  }
+  const result = await renderFile(options);
   if (flags.out) {
     const { writeFileAtomic } = await import("../output.js");
     const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);

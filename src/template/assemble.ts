@@ -179,8 +179,8 @@ function applyEdits(
 // YAML
 
 const LINE_BREAKS = /[\n\r\x85\u2028\u2029]/;
-/** Characters YAML cannot hold unescaped (its printable set, minus the BOM). */
-const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x80-\x84\x86-\x9F\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/;
+/** Characters YAML cannot hold unescaped (its printable set, minus the BOM); with `u`, astral characters are fine. */
+const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x80-\x84\x86-\x9F\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/u;
 
 interface Site {
   token: LeafToken;

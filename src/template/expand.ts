@@ -47,6 +47,15 @@ export async function expandTokens(tokens: Token[], values: Values, needsHandleb
   return expandWithHandlebars(tokens, values);
 }
 
+/** Rewrites each declared name in an action to `@root.NAME`, leaving strings and `this.NAME` paths alone. */
+function fromRoot(content: string, names: readonly string[]): string {
+  if (names.length === 0) return content;
+  const declared = new Set(names);
+  return content.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[@.]?[A-Za-z_][A-Za-z0-9_]*/g, (word) =>
+    declared.has(word) ? `@root.${word}` : word,
+  );
+}
+
 function withFallback(value: unknown, fallback: string | undefined): unknown {
   return fallback !== undefined && (value === undefined || value === null || value === "") ? fallback : value;
 }
@@ -63,16 +72,18 @@ async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Pi
 
   // Every literal and every value goes out through a helper that emits a marker, so Handlebars never parses or
   // escapes template text and the values' positions are known exactly.
+  // Declared variables are read from the root context: inside {{#each}} or {{#with}} a bare name would be looked
+  // up on the current item and silently render empty.
   let program = "";
   tokens.forEach((token, index) => {
     if (token.type === "text") program += `{{__text ${index}}}`;
-    else if (token.type === "reference") program += `{{__value ${index} ${token.name}}}`;
+    else if (token.type === "reference") program += `{{__value ${index} @root.${token.name}}}`;
     else if (token.role === "expression") {
       // A helper call becomes a subexpression; a path such as `this` or `@index` is passed as it is.
-      const isPath = /^[@A-Za-z_][\w.]*$/.test(token.content);
-      program += `{{__value ${index} ${isPath ? token.content : `(${token.content})`}}}`;
-    }
-    else if (token.role !== "comment") program += `{{${token.content}}}`;
+      const content = fromRoot(token.content, token.names);
+      const isPath = /^[@A-Za-z_][\w.]*$/.test(content);
+      program += `{{__value ${index} ${isPath ? content : `(${content})`}}}`;
+    } else if (token.role !== "comment") program += `{{${fromRoot(token.content, token.names)}}}`;
   });
 
   handlebars.registerHelper("__text", (index: number) => `${TEXT_OPEN}${index}${CLOSE}`);

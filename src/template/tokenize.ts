@@ -311,7 +311,7 @@ function classifyAction(
 
   // Go trim markers (`{{- `, ` -}}`) are Go syntax: such an action is never Handlebars.
   const goTrimmed = /^-\s/.test(inner) || /\s-$/.test(inner);
-  const content = inner.trim();
+  const content = withoutTilde;
   const parts = words(content);
   const first = parts[0] ?? "";
   const innermost = blocks[blocks.length - 1];
@@ -407,7 +407,7 @@ function applyWhitespaceControl(source: string, tokens: Token[]): Token[] {
     t?.type === "handlebars" && t.role !== "expression";
   for (let k = 0; k < tokens.length; k++) {
     const token = tokens[k]!;
-    if (token.type !== "handlebars") continue;
+    if (token.type === "text" || !source.startsWith("{{", token.start)) continue;
     const inner = source.slice(token.start + 2, token.end - 2);
     const previous = tokens[k - 1];
     const next = tokens[k + 1];
