@@ -15,6 +15,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   /** Reads all of standard input (for `render -`). */
   readStdin(): Promise<string>;
+  /** Standard input is a terminal: nothing is piped in. */
+  stdinIsTTY?: boolean;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Colour diagnostics (a TTY without NO_COLOR). */

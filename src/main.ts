@@ -16,6 +16,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   readStdin: () => text(process.stdin),
+  stdinIsTTY: process.stdin.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
   color,

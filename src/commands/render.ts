@@ -26,6 +26,14 @@ export function registerRender(program: Command, context: CommandContext, setExi
   ).action(async (file: string | undefined, flags: RenderFlags) => {
     const { findProject, loadProject } = await import("../project.js");
     const hasProject = (await findProject(context.dir)) !== undefined;
+    if (file === undefined && !hasProject && context.io.stdinIsTTY) {
+      throw new PromplateError([{
+        id: "input/no-project",
+        severity: "error",
+        message: `no promplate.yaml in ${context.dir}`,
+        hint: "run in a project folder (or -C DIR), give a template: promplate render FILE, or pipe one in",
+      }]);
+    }
     if (file !== undefined || !hasProject) {
       setExit(await renderOne(file ?? "-", flags, context, hasProject ? await loadProject(context.dir) : undefined));
       return;
