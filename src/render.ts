@@ -27,6 +27,8 @@ export interface RenderProjectOptions extends SourceOptions {
   dir: string;
   /** Only these services' outputs (and so only their variables). */
   services?: string[];
+  /** Example values only (`--set`, examples, defaults, synthesized): never the environment, files or cloud. */
+  examples?: boolean;
 }
 
 export interface RenderedFile extends PlannedFile {
@@ -120,7 +122,7 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   const scanned = await scanOutputs(project, files, problems);
   const { all, required } = referencedVariables(scanned.values());
   const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
-  const sources = await buildSources(options, project.dir);
+  const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
   const resolved = await resolveVariables(declarations, sources, required);
   problems.push(...resolved.problems);
   if (problems.length > 0) throw new PromplateError(problems);

@@ -6,9 +6,16 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Problem } from "./problems.js";
 import type { VariableDeclaration } from "./project.js";
+import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 
 export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "default" | "example" | "synthesized";
+
+/** `--examples`: only `--set`, then each variable's examples, default or a synthesized value. */
+export interface ExampleSources {
+  examples: true;
+  set: Record<string, string>;
+}
 
 export interface VariableSources {
   /** `--set NAME=VALUE` pairs. */
@@ -28,7 +35,7 @@ export interface ResolvedVariable {
   source?: SourceName;
   /** Where the value was read from (a file path), when it was a file. */
   origin?: string;
-  status: "ok" | "missing" | "invalid" | "optional-unset";
+  status: "ok" | "missing" | "invalid" | "optional-unset" | "no-example";
   /** The text as read from its source, before coercion. */
   raw?: string;
   /** Why the value is invalid; never contains a secret value. */
@@ -139,14 +146,18 @@ export function coerce(text: string, schema: Record<string, unknown>): { value: 
  */
 export async function resolveVariables(
   declarations: readonly VariableDeclaration[],
-  sources: VariableSources,
+  sources: VariableSources | ExampleSources,
   required: ReadonlySet<string>,
 ): Promise<ResolveResult> {
   const problems: Problem[] = [];
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
   for (const declaration of declarations) {
-    const raw = await findRawValue(declaration, sources, problems);
+    if ("examples" in sources && !(declaration.name in sources.set)) {
+      variables.set(declaration.name, resolveExample(declaration, validators.get(declaration.name)));
+      continue;
+    }
+    const raw = "examples" in sources ? { text: sources.set[declaration.name]!, source: "--set" as const } : await findRawValue(declaration, sources, problems);
     const resolved: ResolvedVariable = { declaration, value: undefined, status: "ok", errors: [] };
     variables.set(declaration.name, resolved);
     if (raw) {
@@ -177,10 +188,29 @@ export async function resolveVariables(
   return { variables, problems };
 }
 
-function problemsOf(resolved: ResolvedVariable, sources: VariableSources): Problem[] {
+function resolveExample(declaration: VariableDeclaration, validate: ValueValidator | undefined): ResolvedVariable {
+  for (const candidate of exampleCandidates(declaration)) {
+    if (validateValue(validate, candidate.value).length === 0) {
+      return { declaration, value: candidate.value, source: candidate.source, status: "ok", errors: [] };
+    }
+  }
+  return { declaration, value: undefined, status: "no-example", errors: ["has no example value that passes its schema"] };
+}
+
+function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Problem[] {
   const { declaration } = resolved;
   const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
+  if (resolved.status === "no-example") {
+    return [{
+      id: "variable/no-example",
+      severity: "error",
+      message: `${declaration.name} has no example value that passes its schema`,
+      hint: `add examples: [ … ] to ${declaration.name} in promplate.yaml, or pass --set ${declaration.name}=…`,
+      ...where,
+    }];
+  }
   if (resolved.status === "missing") {
+    if ("examples" in sources) return [];
     const hint = [
       `set ${declaration.name} in the environment`,
       `${declaration.name}_FILE=/path`,

@@ -14,7 +14,7 @@ export interface VariableRow {
   services: string[];
   source?: string;
   value: string;
-  status: "ok" | "missing" | "invalid" | "unset" | "unused";
+  status: "ok" | "missing" | "invalid" | "no-example" | "unset" | "unused";
   /** Why it is missing or invalid; never holds a secret. */
   errors: string[];
 }
@@ -22,6 +22,8 @@ export interface VariableRow {
 export interface ListVariablesOptions extends SourceOptions {
   dir: string;
   services?: string[];
+  /** Show the values `--examples` would use instead of the real sources. */
+  examples?: boolean;
 }
 
 export async function listVariables(options: ListVariablesOptions): Promise<VariableRow[]> {
@@ -39,7 +41,7 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     }
   }
   const declarations = [...project.variables.values()].filter((d) => !options.services || servicesOf.has(d.name));
-  const sources = await buildSources(options, project.dir);
+  const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
   const { variables, problems } = await resolveVariables(declarations, sources, required);
   return declarations.map((declaration) => {
     const resolved = variables.get(declaration.name)!;
@@ -47,6 +49,7 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
     const errors =
       resolved.status === "missing" ? ["required but not set"]
+      : resolved.status === "no-example" ? ["has no example value that passes its schema: add examples"]
       : problems.filter((p) => p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `) || p.message.startsWith(`variables.${declaration.name}:`)).map((p) => p.message);
     return {
       name: declaration.name,

@@ -4,6 +4,7 @@ import { ExitCode } from "../problems.js";
 
 interface VarsFlags extends SourceFlags {
   service?: string[];
+  examples?: boolean;
   format?: "text" | "json";
 }
 
@@ -13,10 +14,11 @@ export function registerVars(program: Command, context: CommandContext, setExit:
       .command("vars")
       .description("list variables: type, services using them, the source that supplied each, value (secrets as ***)")
       .option("--service <NAME>", "only variables this service uses (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--examples", "show the example values check --examples uses (no environment, files or cloud)")
       .option("--format <FORMAT>", "text or json", "text"),
   ).action(async (flags: VarsFlags) => {
     const { listVariables } = await import("../vars.js");
-    const rows = await listVariables({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
+    const rows = await listVariables({ dir: context.dir, services: flags.service, examples: flags.examples, ...sourceOptions(context, flags) });
     if (flags.format === "json") {
       context.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
@@ -29,7 +31,7 @@ export function registerVars(program: Command, context: CommandContext, setExit:
         context.io.stdout.write(`${keys.map((k, i) => cell(String(row[k]), widths[i]!)).join("  ").trimEnd()}\n`);
       }
     }
-    const bad = rows.filter((r) => r.status === "missing" || r.status === "invalid");
+    const bad = rows.filter((r) => r.status === "missing" || r.status === "invalid" || r.status === "no-example");
     for (const row of bad) for (const error of row.errors) context.io.stderr.write(`promplate: ${row.name}: ${error}\n`);
     setExit(bad.length > 0 ? ExitCode.badInput : ExitCode.ok);
   });
