@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: start-up and scaling figures, each against a baseline measured in the same run.
  * - `promplate render` on the example project vs `node -e 0` (target ratio ≤ 1.3), GNU envsubst for reference;
- * - render time and peak memory for generated projects of 200 and 2,000 scrape jobs (target: 10× input ≤ 11× time).
+ * - render time and peak memory for generated projects of 200 and 2,000 scrape jobs (target: 10× input ≤ 11× time);
+ * - the built-in checks vs promtool on 20,000 rules and on a config of 2,000 scrape jobs (target: faster).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,6 +33,31 @@ function measure(command: string, args: string[], input?: string): { ms: number;
     if (i > 0) times.push(elapsed);
   }
   return { ms: median(times), rssMiB: rss };
+}
+
+function generatedRules(count: number): string {
+  let text = "groups:\n";
+  for (let group = 0; group < count / 100; group++) {
+    text += `  - name: group-${group}\n    rules:\n`;
+    for (let i = group * 100; i < (group + 1) * 100; i++) {
+      text += i % 2 === 0
+        ? `      - record: job:http_requests:rate5m_${i}\n        expr: sum by (job) (rate(http_requests_total{job="api-${i}"}[5m]))\n`
+        : `      - alert: HighErrorRate${i}\n        expr: sum(rate(http_errors_total{job="api-${i}"}[5m])) / sum(rate(http_requests_total{job="api-${i}"}[5m])) > 0.05\n        for: 10m\n        labels:\n          severity: page\n        annotations:\n          summary: "{{ $labels.job }} error rate {{ humanizePercentage $value }}"\n`;
+    }
+  }
+  const path = join(mkdtempSync(join(tmpdir(), "promplate-bench-rules-")), "rules.yml");
+  writeFileSync(path, text);
+  return path;
+}
+
+function generatedConfig(jobs: number): string {
+  let text = "global:\n  scrape_interval: 15s\nscrape_configs:\n";
+  for (let i = 0; i < jobs; i++) {
+    text += `  - job_name: job-${i}\n    scrape_interval: 30s\n    metrics_path: /metrics\n    static_configs:\n      - targets: ['host-${i}.example.internal:9100']\n        labels:\n          team: team-${i % 7}\n    relabel_configs:\n      - source_labels: [__address__]\n        regex: '(.*):9100'\n        target_label: instance\n        replacement: '$1'\n`;
+  }
+  const path = join(mkdtempSync(join(tmpdir(), "promplate-bench-config-")), "prometheus.yml");
+  writeFileSync(path, text);
+  return path;
 }
 
 function generatedProject(jobs: number): string {
@@ -81,3 +107,26 @@ row("render, 200 scrape jobs", `${renderSmall.ms.toFixed(1)} ms, peak ${renderSm
 row("render, 2,000 scrape jobs", `${renderLarge.ms.toFixed(1)} ms, peak ${renderLarge.rssMiB?.toFixed(0)} MiB`);
 row("  10x input costs (excluding node start-up; target <= 11x)", `${scaling.toFixed(2)}x ${scaling <= 11 ? "ok" : "MISSED"}`);
 row("  memory growth 200 -> 2,000 jobs", `${((renderLarge.rssMiB ?? 0) / (renderSmall.rssMiB ?? 1)).toFixed(2)}x`);
+
+const rules = generatedRules(20000);
+const config = generatedConfig(2000);
+const checkRuns = Math.max(3, Math.floor(runs / 3));
+const timed = (command: string, args: string[]) => {
+  const times: number[] = [];
+  for (let i = 0; i < checkRuns; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command, args, { encoding: "utf8" });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stdout}${result.stderr}`);
+  }
+  return median(times);
+};
+const promtoolRules = timed("promtool", ["check", "rules", rules]);
+const builtInRules = timed(process.execPath, [cli, "check", "--no-tools", "--kind", "prometheus-rules", rules]);
+const promtoolConfig = timed("promtool", ["check", "config", "--syntax-only", config]);
+const builtInConfig = timed(process.execPath, [cli, "check", "--no-tools", "--syntax-only", "--kind", "prometheus-config", config]);
+console.log(`checks, median of ${checkRuns} runs each`);
+row("promtool check rules, 20,000 rules", `${promtoolRules.toFixed(0)} ms`);
+row("promplate check (built-in), 20,000 rules", `${builtInRules.toFixed(0)} ms, ${(builtInRules / promtoolRules).toFixed(2)}x promtool ${builtInRules < promtoolRules ? "ok" : "MISSED"}`);
+row("promtool check config, 2,000 scrape jobs", `${promtoolConfig.toFixed(0)} ms`);
+row("promplate check (built-in), 2,000 scrape jobs", `${builtInConfig.toFixed(0)} ms, ${(builtInConfig / promtoolConfig).toFixed(2)}x promtool ${builtInConfig < promtoolConfig ? "ok" : "MISSED"}`);

@@ -9,6 +9,7 @@ import { ExitCode, PromplateError } from "./problems.js";
 import { formatProblems } from "./report.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
+import { registerCheck } from "./commands/check.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -88,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   registerRender(program, context, setExit);
   registerVars(program, context, setExit);
+  registerCheck(program, context, setExit);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -36,3 +36,48 @@ export function formatProblems(problems: readonly Problem[], options: ReportOpti
   out += `${parts.join(", ")}\n`;
   return out;
 }
+
+export interface ReportSummary {
+  errors: number;
+  warnings: number;
+  /** e.g. `promtool 2.42.0`, the tools that ran. */
+  tools: string[];
+}
+
+export function summarize(problems: readonly Problem[], tools: string[] = []): ReportSummary {
+  const errors = problems.filter((p) => p.severity === "error").length;
+  return { errors, warnings: problems.length - errors, tools };
+}
+
+/** `--format json`: one document with every finding and a summary. */
+export function formatJson(problems: readonly Problem[], summary: ReportSummary): string {
+  const findings = problems.map((p) => ({
+    id: p.id,
+    severity: p.severity,
+    file: p.file ?? null,
+    line: p.line ?? null,
+    column: p.column ?? null,
+    message: p.hint ? `${p.message} (${p.hint})` : p.message,
+  }));
+  return `${JSON.stringify({ findings, summary }, null, 2)}\n`;
+}
+
+/** `--format github`: workflow commands that annotate the pull request's files. */
+export function formatGithub(problems: readonly Problem[], summary: ReportSummary): string {
+  // Workflow command values escape %, CR and LF; properties also escape : and ,.
+  const escapeData = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const escapeProperty = (text: string) => escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+  let out = "";
+  for (const problem of problems) {
+    const properties = [
+      problem.file ? `file=${escapeProperty(problem.file)}` : undefined,
+      problem.line ? `line=${problem.line}` : undefined,
+      problem.column ? `col=${problem.column}` : undefined,
+      `title=${escapeProperty(problem.id)}`,
+    ].filter(Boolean);
+    const message = problem.hint ? `${problem.message} (${problem.hint})` : problem.message;
+    out += `::${problem.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(message)}\n`;
+  }
+  out += `${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}${summary.tools.length ? ` (${summary.tools.join(", ")})` : ""}\n`;
+  return out;
+}

@@ -2,14 +2,21 @@
  * Parsing a rendered config for checking: js-yaml builds plain data about seven times faster than `yaml`'s document
  * API (0.26 s against 1.9 s for 20,000 rules here), and positions are computed later, only for reported findings.
  */
-import jsYaml from "js-yaml";
+import { boolYaml11Tag, CORE_SCHEMA, load, mergeTag, Schema } from "js-yaml";
+
+/**
+ * As Go's YAML decoder reads Prometheus and Alertmanager configs: YAML 1.2 core types, but 1.1 booleans
+ * (`yes`/`on`) and merge keys (`<<`); dates and base-60 numbers stay strings.
+ */
+const GO_YAML_SCHEMA = new Schema([...CORE_SCHEMA.tags.map((tag) => (tag.tagName === boolYaml11Tag.tagName ? boolYaml11Tag : tag)), mergeTag]);
 
 export type ParsedDocument = { data: unknown } | { error: { message: string; line: number; column: number } };
 
 export function parseDocumentData(text: string): ParsedDocument {
+  // An empty file (or one holding only comments) is an empty config, as for Prometheus.
+  if (text.replace(/^\s*#.*$/gm, "").trim() === "") return { data: {} };
   try {
-    // Prometheus and Alertmanager read one YAML document; an empty file is an empty config.
-    return { data: jsYaml.load(text, { json: false }) ?? {} };
+    return { data: load(text, { schema: GO_YAML_SCHEMA }) ?? {} };
   } catch (error) {
     const yamlError = error as { reason?: string; message: string; mark?: { line: number; column: number } };
     return {

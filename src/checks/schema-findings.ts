@@ -40,7 +40,7 @@ export function schemaFindings(errors: readonly SchemaError[] | null | undefined
         finding = { id: "schema/missing-key", severity: "error", message: `missing required key \`${String(error.params.missingProperty)}\``, path };
         break;
       case "type":
-        finding = { id: "schema/type", severity: "error", message: `must be ${String(error.params.type).replace(",", " or ")}`, path };
+        finding = { id: "schema/type", severity: "error", message: `must be ${String(error.params.type).replace(/,/g, " or ")}`, path };
         break;
       case "enum":
         finding = { id: "schema/enum", severity: "error", message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`, path };

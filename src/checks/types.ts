@@ -21,4 +21,10 @@ export interface Finding {
 export interface CheckOptions {
   /** Prometheus agent mode (`--agent`): rule_files and alerting rules are not allowed. */
   agent?: boolean;
+  /**
+   * Parse and type-check PromQL. `render` and `exec` turn it off: the PromQL libraries cost more to load than the
+   * whole render, and `check` (in CI) runs them.
+   * @default true
+   */
+  promql?: boolean;
 }

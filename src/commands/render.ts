@@ -6,6 +6,9 @@ import { ExitCode, PromplateError } from "../problems.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
+  toolChecks?: boolean;
+  promtool?: string;
+  amtool?: string;
   diff?: boolean;
   dryRun?: boolean;
   service?: string[];
@@ -22,6 +25,9 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--diff", "show what changed, secrets redacted")
       .option("--dry-run", "show what would change, secrets redacted; write nothing")
       .option("--service <NAME>", "only this service's outputs (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
+      .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
+      .option("--amtool <PATH>", "the amtool to run (default: from PATH)")
       .addOption(new Option("--kind <KIND>", "insertion rules for FILE (default: from its extension)").choices(["yaml", "json", "text"])),
   ).action(async (file: string | undefined, flags: RenderFlags) => {
     const { findProject, loadProject } = await import("../project.js");
@@ -47,6 +53,18 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const { applyChanges, formatDiff, planChanges, readManifest } = await import("../output.js");
   const { io } = context;
   const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
+  // The built-in checks run before anything is written: a config Prometheus would reject is never deployed.
+  const { checkRendered } = await import("../check.js");
+  const { execaRunner } = await import("../checks/tools.js");
+  const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env });
+  if (report.problems.length > 0) {
+    const { printReport } = await import("./check.js");
+    const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });
+    if (code !== ExitCode.ok) {
+      io.stderr.write("promplate: nothing was written\n");
+      return code;
+    }
+  }
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
   const manifest = await readManifest(root);
   const changes = await planChanges(root, result.files, manifest, flags.service);

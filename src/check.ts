@@ -1,0 +1,375 @@
+/**
+ * The check job: render (real or example values) into memory, run the built-in checks on every output, the
+ * cross-file checks, and promtool/amtool on a temporary container-like layout. Findings point at the template line
+ * the problem comes from. Nothing is written in the project.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
+import { isScalar, isSeq, parseDocument } from "yaml";
+import { checkDocument, inferKind, isConfigKind, locate, type LocatedFinding } from "./checks/index.js";
+import { crossFileFindings } from "./checks/cross-file.js";
+import { fileReferences, globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
+import { parseDocumentData } from "./checks/document.js";
+import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
+import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { OutputKind, Project } from "./project.js";
+import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions } from "./render.js";
+import { redactText } from "./output.js";
+
+export interface ToolOptions {
+  /** Run promtool/amtool when found. */
+  tools: boolean;
+  /** A missing tool is exit 3 instead of a warning. */
+  requireTools?: boolean;
+  promtool?: string;
+  amtool?: string;
+  run: ProcessRunner;
+  /** PATH to search the tools in, and the environment they run with. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CheckReport {
+  problems: Problem[];
+  /** The tools that ran, with their versions. */
+  tools: Tool[];
+  /** One-line remarks (a tool skipped, a verdict that differs between promplate and an older tool). */
+  notes: string[];
+}
+
+/** A file under check: what it is, where it is checked, and how its lines map to the template. */
+interface Subject {
+  kind: OutputKind | "rule-test";
+  /** Shown in findings: the template (project) or the path as given (plain files). */
+  name: string;
+  content: string;
+  runtimePath: string;
+  /** Template line of each output line; identity when absent. */
+  lineMap?: number[];
+  data?: unknown;
+  findings: LocatedFinding[];
+}
+
+export interface CheckProjectOptions extends RenderProjectOptions, ToolOptions {
+  agent?: boolean;
+}
+
+export async function checkProject(options: CheckProjectOptions): Promise<CheckReport> {
+  return checkRendered(await renderProject(options), options);
+}
+
+/** The checks of an already rendered project (`render` runs them before writing anything). */
+export async function checkRendered(rendered: ProjectRender, options: ToolOptions & { agent?: boolean; promql?: boolean }): Promise<CheckReport> {
+  const subjects = rendered.files.map((file) => subjectOf(file));
+  await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
+  const report: CheckReport = { problems: [], tools: [], notes: [] };
+  if (options.tools) {
+    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files });
+  }
+  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
+  scrub(report, rendered.secrets);
+  return report;
+}
+
+function subjectOf(file: RenderedFile): Subject {
+  return {
+    kind: file.source.output.kind,
+    name: file.source.templateName,
+    content: file.content,
+    runtimePath: file.source.runtimePath ?? `/${file.path}`,
+    lineMap: file.lineMap,
+    findings: [],
+  };
+}
+
+async function runBuiltInChecks(subjects: Subject[], options: CheckOptions): Promise<void> {
+  for (const subject of subjects) {
+    if (subject.kind === "rule-test") continue;
+    const result = await checkDocument(subject.kind, subject.content, options);
+    subject.data = result.data;
+    subject.findings.push(...result.findings);
+  }
+  const cross = crossFileFindings(subjects.map((s) => ({ kind: s.kind, runtimePath: s.runtimePath, data: s.data })));
+  for (const [index, findings] of cross) {
+    const subject = subjects[index]!;
+    subject.findings.push(...(await locate(subject.content, findings)));
+  }
+}
+
+function problemsOf(subject: Subject, findings: readonly LocatedFinding[]): Problem[] {
+  return findings.map((finding) => ({
+    id: finding.id,
+    severity: finding.severity,
+    message: finding.message,
+    file: subject.name,
+    line: subject.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line,
+    column: finding.column,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tools
+
+interface ToolContext {
+  project?: Project;
+  files?: RenderedFile[];
+  syntaxOnly?: boolean;
+  agent?: boolean;
+}
+
+async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
+  const tools = new Map<ToolName, Tool>();
+  const missing: Problem[] = [];
+  for (const name of needed) {
+    const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
+    if (!path) {
+      const problem: Problem = { id: `tool/missing`, severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
+      if (options.requireTools) missing.push(problem);
+      else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
+      continue;
+    }
+    const tool: Tool = { name, path, version: await toolVersion(path, options.run, toolEnv(options.env)) };
+    tools.set(name, tool);
+    report.tools.push(tool);
+  }
+  if (missing.length > 0) throw new PromplateError(missing, ExitCode.environment);
+  return tools;
+}
+
+/** Tools get PATH and HOME only: never the variables' values. */
+function toolEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  return { PATH: env.PATH, HOME: env.HOME, LANG: "C" };
+}
+
+export function planToolInvocations(
+  laidOut: { subject: Subject; checkedPath: string }[],
+  tests: string[],
+  context: { syntaxOnly?: boolean; agent?: boolean },
+): ToolInvocation[] {
+  const plan: ToolInvocation[] = [];
+  const configFlags = [...(context.syntaxOnly ? ["--syntax-only"] : []), ...(context.agent ? ["--agent"] : [])];
+  for (const { subject, checkedPath } of laidOut) {
+    if (subject.kind === "prometheus-config") plan.push({ tool: "promtool", id: "promtool/config", args: ["check", "config", ...configFlags, checkedPath], files: [checkedPath] });
+    if (subject.kind === "web-config") plan.push({ tool: "promtool", id: "promtool/web-config", args: ["check", "web-config", checkedPath], files: [checkedPath] });
+    if (subject.kind === "alertmanager-config") plan.push({ tool: "amtool", id: "amtool/config", args: ["check-config", checkedPath], files: [checkedPath] });
+  }
+  const rules = laidOut.filter((l) => l.subject.kind === "prometheus-rules").map((l) => l.checkedPath);
+  if (rules.length > 0) plan.push({ tool: "promtool", id: "promtool/rules", args: ["check", "rules", ...rules], files: rules });
+  if (tests.length > 0) plan.push({ tool: "promtool", id: "promtool/test-rules", args: ["test", "rules", ...tests], files: tests });
+  return plan;
+}
+
+async function runTools(subjects: Subject[], options: ToolOptions, report: CheckReport, context: ToolContext): Promise<void> {
+  const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
+  try {
+    const inputs: LayoutInput[] = subjects
+      .filter((s) => s.kind !== "rule-test")
+      .map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
+    const written = await writeLayout(root, inputs);
+    const laidOut = written.map((w, i) => ({ subject: subjects.filter((s) => s.kind !== "rule-test")[i]!, checkedPath: w.checkedPath }));
+    const tests = context.project ? await layOutTests(root, context.project, context.files ?? [], laidOut) : [];
+    const plainTests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
+    const plan = planToolInvocations(laidOut, [...tests.map((t) => t.checkedPath), ...plainTests], context);
+    const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
+    const byCheckedPath = new Map<string, Subject>(laidOut.map((l) => [l.checkedPath, l.subject]));
+    for (const test of tests) byCheckedPath.set(test.checkedPath, test.subject);
+    for (const subject of subjects.filter((s) => s.kind === "rule-test")) byCheckedPath.set(subject.runtimePath, subject);
+
+    for (const invocation of plan) {
+      const tool = tools.get(invocation.tool);
+      if (!tool) continue;
+      const cwd = dirname(invocation.files[0] ?? root);
+      const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
+      const findings = parseToolOutput(invocation, tool, result);
+      for (const finding of mergeTestFailures(invocation, findings)) {
+        const subject = byCheckedPath.get(finding.file) ?? byCheckedPath.get(invocation.files[0] ?? "");
+        const message = finding.message.split(root).join("");
+        const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
+        const differs = finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+          : "";
+        const line = finding.line && subject?.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line;
+        report.problems.push({ id: finding.id, severity: finding.severity, message: `${message}${differs}`, file: subject?.name ?? relative(root, finding.file), line, column: finding.column });
+      }
+      if (result.exitCode === 0) {
+        for (const file of invocation.files) {
+          const subject = byCheckedPath.get(file);
+          if (subject?.findings.some((f) => f.severity === "error")) {
+            report.notes.push(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`);
+          }
+        }
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** A failing unit test prints many lines; keep them as one finding per test file. */
+function mergeTestFailures(invocation: ToolInvocation, findings: ToolFinding[]): ToolFinding[] {
+  if (invocation.id !== "promtool/test-rules" || findings.length <= 1) return findings;
+  const first = findings[0]!;
+  return [{ ...first, message: findings.map((f, i) => (i === 0 ? f.message : f.message.replace(/^\S+ \S+: /, ""))).join("\n    ") }];
+}
+
+/**
+ * Copies the project's rule unit tests into the layout with their `rule_files` pointing at the rendered rules,
+ * so the tests run against what will be deployed rather than the templates.
+ */
+async function layOutTests(root: string, project: Project, files: RenderedFile[], laidOut: { subject: Subject; checkedPath: string }[]) {
+  const checkedByTemplate = new Map<string, string>();
+  files.forEach((file) => {
+    const match = laidOut.find((l) => l.subject.name === file.source.templateName);
+    if (match) checkedByTemplate.set(file.source.templatePath, match.checkedPath);
+  });
+  const result: { checkedPath: string; subject: Subject }[] = [];
+  for (const test of project.tests) {
+    const source = join(project.dir, test);
+    let text: string;
+    try {
+      text = await readFile(source, "utf8");
+    } catch {
+      throw new PromplateError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
+    }
+    const document = parseDocument(text, { keepSourceTokens: true, logLevel: "silent" });
+    const ruleFiles = document.get("rule_files", true);
+    const edits: { from: number; to: number; text: string }[] = [];
+    if (isSeq(ruleFiles)) {
+      for (const item of ruleFiles.items) {
+        if (!isScalar(item) || typeof item.value !== "string" || !item.range) continue;
+        const target = checkedByTemplate.get(isAbsolute(item.value) ? item.value : join(dirname(source), item.value));
+        if (target) edits.push({ from: item.range[0], to: item.range[1], text: JSON.stringify(target) });
+      }
+    }
+    let copy = text;
+    for (const edit of edits.sort((a, b) => b.from - a.from)) copy = copy.slice(0, edit.from) + edit.text + copy.slice(edit.to);
+    const checkedPath = join(root, ".promplate-tests", posix.normalize(test).replace(/^(\.\.\/)+/, ""));
+    await mkdir(dirname(checkedPath), { recursive: true });
+    await writeFile(checkedPath, copy);
+    result.push({ checkedPath, subject: { kind: "rule-test", name: test, content: text, runtimePath: checkedPath, findings: [] } });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain files
+
+export interface CheckFilesOptions extends ToolOptions {
+  cwd: string;
+  kind?: ConfigKind;
+  agent?: boolean;
+  /** As promtool's --syntax-only: do not check that referenced files exist. */
+  syntaxOnly?: boolean;
+}
+
+/** `check FILE…`: plain files, no project, checked where they are. */
+export async function checkFiles(paths: string[], options: CheckFilesOptions): Promise<CheckReport> {
+  const report: CheckReport = { problems: [], tools: [], notes: [] };
+  const subjects: Subject[] = [];
+  for (const path of paths) {
+    const absolute = isAbsolute(path) ? path : join(options.cwd, path);
+    let content: string;
+    try {
+      content = await readFile(absolute, "utf8");
+    } catch (error) {
+      throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    }
+    const parsed = parseDocumentData(content);
+    const kind = options.kind ?? ("data" in parsed ? inferKind(parsed.data) : undefined) ?? kindFromName(path);
+    if (!kind) {
+      throw new PromplateError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
+    }
+    const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
+    if (kind !== "rule-test" && isConfigKind(kind)) {
+      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(dirname(absolute)) });
+      subject.data = result.data;
+      subject.findings.push(...result.findings);
+      if (!options.syntaxOnly && result.data !== undefined) {
+        subject.findings.push(...(await locate(content, await missingReferencedFiles(result.data, dirname(absolute)))));
+      }
+    }
+    subjects.push(subject);
+  }
+  if (options.tools) await runToolsInPlace(subjects, options, report);
+  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
+  return report;
+}
+
+/** Reads the files a plain config includes with `scrape_config_files`, as Prometheus would at load. */
+function includedScrapeConfigs(base: string) {
+  return (glob: string) => {
+    const pattern = isAbsolute(glob) ? glob : join(base, glob);
+    const matcher = globToRegExp(pattern);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dirname(pattern));
+    } catch {
+      return [];
+    }
+    return names
+      .map((name) => join(dirname(pattern), name))
+      .filter((file) => matcher.test(file))
+      .map((file) => {
+        try {
+          const parsed = parseDocumentData(readFileSync(file, "utf8"));
+          return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
+        } catch (error) {
+          return { file, error: (error as Error).message };
+        }
+      });
+  };
+}
+
+function kindFromName(path: string): ConfigKind | undefined {
+  const name = basename(path).toLowerCase();
+  if (name.includes("alertmanager")) return "alertmanager-config";
+  if (name.includes("prometheus")) return "prometheus-config";
+  if (name.includes("rule")) return "prometheus-rules";
+  return undefined;
+}
+
+/** Without --syntax-only, referenced credential/TLS files must exist, as promtool checks. */
+async function missingReferencedFiles(data: unknown, base: string) {
+  const { access } = await import("node:fs/promises");
+  const findings: Finding[] = [];
+  const visit = async (node: unknown, path: (string | number)[]) => {
+    if (Array.isArray(node)) for (const [i, item] of node.entries()) await visit(item, [...path, i]);
+    else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) await visit(v, [...path, k]);
+    else if (typeof node === "string" && fileReferences({ [String(path[path.length - 1])]: node }).runtimeFiles.length > 0) {
+      try {
+        await access(isAbsolute(node) ? node : join(base, node));
+      } catch {
+        findings.push({ id: "config/missing-file", severity: "error" as const, message: `referenced file ${node} does not exist`, path });
+      }
+    }
+  };
+  await visit(data, []);
+  return findings;
+}
+
+/** Plain files are checked where they are (their references resolve as the tools would resolve them). */
+async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport): Promise<void> {
+  const laidOut = subjects.filter((s) => s.kind !== "rule-test").map((subject) => ({ subject, checkedPath: subject.runtimePath }));
+  const tests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
+  const plan = planToolInvocations(laidOut, tests, { syntaxOnly: options.syntaxOnly, agent: options.agent });
+  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
+  const byPath = new Map(subjects.map((s) => [s.runtimePath, s]));
+  for (const invocation of plan) {
+    const tool = tools.get(invocation.tool);
+    if (!tool) continue;
+    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? options.cwd), env: toolEnv(options.env) });
+    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result))) {
+      const subject = byPath.get(finding.file) ?? byPath.get(invocation.files[0] ?? "");
+      report.problems.push({ id: finding.id, severity: finding.severity, message: finding.message, file: subject?.name ?? finding.file, line: finding.line, column: finding.column });
+    }
+  }
+}
+
+/** Secrets never reach a report, whatever a tool printed. */
+function scrub(report: CheckReport, secrets: readonly string[]): void {
+  if (secrets.length === 0) return;
+  for (const problem of report.problems) problem.message = redactText(problem.message, [], secrets);
+  report.notes = report.notes.map((note) => redactText(note, [], secrets));
+}

@@ -1,0 +1,78 @@
+/**
+ * The built-in checks of one document: parse, run the checker for its kind (each loaded only when needed), and
+ * locate the findings. Returns located findings in the checked text's own lines.
+ */
+import type { OutputKind } from "../project.js";
+import { parseDocumentData } from "./document.js";
+import type { PrometheusCheckOptions } from "./prometheus-config.js";
+import type { ConfigKind, Finding } from "./types.js";
+
+export interface LocatedFinding {
+  id: string;
+  severity: "error" | "warning";
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface DocumentCheck {
+  /** The parsed data (undefined when the text is not valid YAML). */
+  data?: unknown;
+  findings: LocatedFinding[];
+}
+
+const CONFIG_KINDS: readonly string[] = ["prometheus-config", "prometheus-rules", "alertmanager-config", "web-config"];
+
+export function isConfigKind(kind: string): kind is ConfigKind {
+  return CONFIG_KINDS.includes(kind);
+}
+
+export async function runChecker(kind: ConfigKind, data: unknown, options: PrometheusCheckOptions): Promise<Finding[]> {
+  switch (kind) {
+    case "prometheus-config":
+      return (await import("./prometheus-config.js")).checkPrometheusConfig(data, options);
+    case "web-config":
+      return (await import("./prometheus-config.js")).checkWebConfig(data);
+    case "alertmanager-config":
+      return (await import("./alertmanager-config.js")).checkAlertmanagerConfig(data, options);
+    case "prometheus-rules":
+      return (await import("./rules.js")).checkRules(data, options);
+  }
+}
+
+export async function checkDocument(kind: OutputKind, text: string, options: PrometheusCheckOptions, extra: Finding[] = []): Promise<DocumentCheck> {
+  if (kind === "text") return { findings: [] };
+  if (kind === "json") {
+    try {
+      return { data: JSON.parse(text), findings: [] };
+    } catch (error) {
+      return { findings: [{ id: "json/syntax", severity: "error", message: (error as Error).message, line: 1, column: 1 }] };
+    }
+  }
+  const parsed = parseDocumentData(text);
+  if ("error" in parsed) {
+    return { findings: [{ id: "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
+  }
+  const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
+  return { data: parsed.data, findings: await locate(text, findings) };
+}
+
+/** Positions only for the findings there are: the located parse is the slow part. */
+export async function locate(text: string, findings: Finding[]): Promise<LocatedFinding[]> {
+  if (findings.length === 0) return [];
+  const { createLocator } = await import("./positions.js");
+  const locator = createLocator(text);
+  return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...locator(finding) }));
+}
+
+/** Infers a plain file's kind from its top-level keys, as `check FILE` does without --kind. */
+export function inferKind(data: unknown): ConfigKind | "rule-test" | undefined {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return undefined;
+  const keys = Object.keys(data);
+  if (keys.includes("tests") && (keys.includes("rule_files") || keys.includes("evaluation_interval"))) return "rule-test";
+  if (keys.includes("groups")) return "prometheus-rules";
+  if (keys.includes("route") || keys.includes("receivers") || keys.includes("inhibit_rules")) return "alertmanager-config";
+  if (keys.some((k) => ["tls_server_config", "http_server_config", "basic_auth_users"].includes(k))) return "web-config";
+  if (keys.some((k) => ["global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "storage", "scrape_config_files", "tracing", "otlp", "runtime"].includes(k))) return "prometheus-config";
+  return undefined;
+}
