@@ -1,4 +1,4 @@
-// Conformance of the built-in Prometheus configuration checks with upstream's verdicts on ../shared/corpus
+// Conformance of the built-in Prometheus configuration checks with upstream's verdicts on test/corpus
 // (Prometheus 3.14 config/testdata, promtool testdata, documentation examples, real-world configs), plus unit tests of
 // specific findings. Run: node --import tsx --test test/conformance-prometheus-config.test.ts
 import assert from "node:assert/strict";
@@ -8,8 +8,9 @@ import { test } from "node:test";
 import { parseDocumentData } from "../src/checks/document.js";
 import { checkPrometheusConfig, checkWebConfig, re2Problem, type IncludedScrapeConfigFile } from "../src/checks/prometheus-config.js";
 import type { Finding } from "../src/checks/types.js";
+import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
 
-const CORPUS = new URL("../../shared/corpus/", import.meta.url).pathname;
+const CORPUS = `${CORPUS_DIR}/`;
 
 interface Row {
   path: string;

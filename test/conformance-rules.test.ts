@@ -1,5 +1,5 @@
 /**
- * The built-in rule file checker against the corpus (../shared/corpus, kind `rules`): its verdict must agree with
+ * The built-in rule file checker against the corpus (test/corpus, kind `rules`): its verdict must agree with
  * the upstream expectation on all but at most one good/bad file, and accept every real-world (`unknown`) file.
  * Plus table-driven tests of the PromQL and Go template checkers it is built on.
  */
@@ -12,8 +12,9 @@ import { checkGoTemplate } from "../src/checks/go-template.js";
 import { checkExpression, preloadPromQL } from "../src/checks/promql.js";
 import { checkRules } from "../src/checks/rules.js";
 import type { Finding } from "../src/checks/types.js";
+import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
 
-const CORPUS = "/work/shared/corpus";
+const CORPUS = CORPUS_DIR;
 
 function tsvRows(file: string): Record<string, string>[] {
   const [header, ...lines] = readFileSync(join(CORPUS, file), "utf8").trimEnd().split("\n");

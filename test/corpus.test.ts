@@ -1,5 +1,5 @@
 /**
- * Real configs and rules (../shared/corpus): every text file without promplate syntax passes through
+ * Real configs and rules (test/corpus): every text file without promplate syntax passes through
  * `promplate render FILE` byte-identical; the few with UPPER_SNAKE `${…}` are the listed exception.
  */
 import assert from "node:assert/strict";
@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { runCli } from "../src/cli.js";
+import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
 
-const CORPUS = "/work/shared/corpus";
+const CORPUS = CORPUS_DIR;
 const ENVSUBST = "/usr/bin/envsubst";
 const UPPER_SNAKE_REFERENCE = /\$\{[A-Z][A-Z0-9_]*(\}|:-)/;
 
