@@ -113,12 +113,40 @@ const CACHE_LIMIT = 50_000;
  * are cached, since rule files repeat expressions.
  */
 export function checkExpression(expr: string): ExpressionProblem[] {
-  const cached = cache.get(expr);
+  const key = shapeOf(expr);
+  const cached = cache.get(key);
   if (cached) return cached;
   const result = analyze(expr);
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(expr, result);
+  cache.set(key, result);
   return result;
+}
+
+/**
+ * The expression with the text inside its string literals blanked (escapes kept, lengths kept): the parse and the
+ * types do not depend on label values, and rule files repeat one expression for many jobs or services, so
+ * `up{job="a"}` and `up{job="b"}` share one analysis. Offsets stay valid because lengths do.
+ */
+function shapeOf(expr: string): string {
+  let shape = "";
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i]!;
+    shape += c;
+    if (c !== '"' && c !== "'" && c !== "`") continue;
+    let j = i + 1;
+    for (; j < expr.length && expr[j] !== c; j++) {
+      if (expr[j] === "\\" && c !== "`") {
+        shape += expr.slice(j, j + 2);
+        j++;
+      } else {
+        shape += expr[j] === "\n" ? "\n" : "x";
+      }
+    }
+    if (j >= expr.length) return expr; // an unterminated string: analyse as it is
+    shape += c;
+    i = j;
+  }
+  return shape;
 }
 
 function analyze(expr: string): ExpressionProblem[] {
