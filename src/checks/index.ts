@@ -69,7 +69,7 @@ export async function locate(text: string, findings: Finding[]): Promise<Located
 export function inferKind(data: unknown): ConfigKind | "rule-test" | undefined {
   if (!data || typeof data !== "object" || Array.isArray(data)) return undefined;
   const keys = Object.keys(data);
-  if (keys.includes("tests") && (keys.includes("rule_files") || keys.includes("evaluation_interval"))) return "rule-test";
+  if (keys.includes("tests")) return "rule-test";
   if (keys.includes("groups")) return "prometheus-rules";
   if (keys.includes("route") || keys.includes("receivers") || keys.includes("inhibit_rules")) return "alertmanager-config";
   if (keys.some((k) => ["tls_server_config", "http_server_config", "basic_auth_users"].includes(k))) return "web-config";
