@@ -10,6 +10,7 @@ import { formatProblems } from "./report.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
+import { registerExec } from "./commands/exec.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -90,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerRender(program, context, setExit);
   registerVars(program, context, setExit);
   registerCheck(program, context, setExit);
+  registerExec(program, context, setExit);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

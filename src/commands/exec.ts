@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+
+interface ExecFlags extends SourceFlags {
+  service: string;
+  out?: string;
+  keepEnv?: string[];
+  toolChecks?: boolean;
+  watch?: boolean;
+  reloadUrl?: string;
+}
+
+export function registerExec(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+  addSourceOptions(
+    program
+      .command("exec")
+      .argument("<command...>", "the server to run, after --, with its flags")
+      .description("render a service's outputs to their runtimePath, check them, then run the server as a child")
+      .requiredOption("--service <NAME>", "the service whose outputs and variables to use")
+      .option("--out <DIR>", "write runtime paths under DIR instead of /")
+      .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--tool-checks", "also run promtool/amtool before starting (slower start)")
+      .option("--watch", "re-render when a secret file, the env file or a template changes, and reload the server")
+      .option("--reload-url <URL>", "reload with a POST to URL (e.g. http://127.0.0.1:9090/-/reload) instead of SIGHUP"),
+  ).action(async (command: string[], flags: ExecFlags) => {
+    const { io } = context;
+    const { execService } = await import("../exec.js");
+    const [file, ...args] = command;
+    const log = (line: string) => io.stderr.write(`promplate: ${line}\n`);
+    const code = await execService({
+      dir: context.dir,
+      service: flags.service,
+      out: flags.out && !flags.out.startsWith("/") ? `${io.cwd}/${flags.out}` : flags.out,
+      keepEnv: flags.keepEnv,
+      toolChecks: flags.toolChecks,
+      watch: flags.watch,
+      reloadUrl: flags.reloadUrl,
+      command: file!,
+      args,
+      log,
+      check: async (rendered, tools) => {
+        const { checkRendered } = await import("../check.js");
+        const { execaRunner } = await import("../checks/tools.js");
+        return checkRendered(rendered, { promql: tools, tools, requireTools: true, run: execaRunner, env: io.env });
+      },
+      ...sourceOptions(context, flags),
+    });
+    setExit(code);
+  });
+}

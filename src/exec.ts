@@ -1,0 +1,220 @@
+/**
+ * The container entrypoint: render one service's outputs where the server reads them, check them, then run the
+ * server as a child with the declared variables removed from its environment, forwarding signals and returning its
+ * exit code. With `watch`, a changed secret, env file or template re-renders, and only a valid, different result
+ * replaces the files and reloads the server.
+ *
+ * node:child_process, not execa: this is the start path of every container.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { realpathSync, watch, type FSWatcher } from "node:fs";
+import { access, constants, readFile } from "node:fs/promises";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
+import type { CheckReport } from "./check.js";
+import { writeFileAtomic } from "./output.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Project } from "./project.js";
+import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
+
+/** Static AWS credentials never reach the server's environment (the AWS issue adds a deliberate pass-through). */
+export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+
+const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15 };
+
+export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "examples"> {
+  service: string;
+  /** Write runtime paths under this folder instead of `/` (host tests, unprivileged runs). */
+  out?: string;
+  /** Variables to leave in the child's environment although declared. */
+  keepEnv?: string[];
+  toolChecks?: boolean;
+  watch?: boolean;
+  /** POST here to reload instead of sending SIGHUP (e.g. http://127.0.0.1:9090/-/reload). */
+  reloadUrl?: string;
+  command: string;
+  args: string[];
+  /** Log lines (redacted) go here: stderr in the CLI. */
+  log(line: string): void;
+  /** Checks, loaded lazily by the caller so `exec` stays free of tool code unless asked. */
+  check(rendered: ProjectRender, tools: boolean): Promise<CheckReport>;
+}
+
+/** Where a rendered file goes: its runtimePath (under `out`), or its render path in the project. */
+export function targetPath(rendered: ProjectRender["files"][number], project: Project, out: string | undefined): string {
+  const runtime = rendered.source.runtimePath;
+  if (runtime) return out ? join(out, runtime) : runtime;
+  return join(out ?? project.dir, rendered.path);
+}
+
+/** The child's environment: promplate's, minus every declared variable, its NAME_FILE and AWS credentials. */
+export function childEnvironment(env: Readonly<Record<string, string | undefined>>, project: Project, keep: readonly string[] = []): Record<string, string> {
+  const removed = new Set<string>(AWS_CREDENTIAL_VARIABLES);
+  for (const name of project.variables.keys()) {
+    removed.add(name);
+    removed.add(`${name}_FILE`);
+  }
+  for (const name of keep) removed.delete(name);
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && !removed.has(name)) result[name] = value;
+  return result;
+}
+
+/** Renders and checks; throws PromplateError (exit 2 bad input, exit 1 a check failed). */
+async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promise<ProjectRender> {
+  const rendered = await renderProject({ ...options, services: [options.service] });
+  const report = await options.check(rendered, toolChecks);
+  const errors = report.problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) throw new PromplateError(report.problems, ExitCode.checkFailed);
+  for (const warning of report.problems) options.log(`warning ${warning.id}: ${warning.file ?? ""}${warning.line ? `:${warning.line}` : ""} ${warning.message}`);
+  return rendered;
+}
+
+/** Writes the files whose content or mode differ; returns how many changed. */
+async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
+  let changed = 0;
+  for (const file of rendered.files) {
+    const target = targetPath(file, rendered.project, out);
+    const current = await readFile(target, "utf8").catch(() => undefined);
+    if (current === file.content) continue;
+    await writeFileAtomic(target, file.content, file.mode);
+    changed++;
+  }
+  return changed;
+}
+
+/** Runs the whole entrypoint; resolves with the exit code to return (the child's, or 128 + its signal). */
+export async function execService(options: ExecOptions): Promise<number> {
+  const rendered = await renderAndCheck(options, options.toolChecks === true);
+  await writeOutputs(rendered, options.out);
+  const env = childEnvironment(options.env, rendered.project, options.keepEnv);
+  const child = await startChild(options.command, options.args, env, options.env.PATH);
+
+  const forward = (signal: NodeJS.Signals) => () => {
+    child.kill(signal);
+  };
+  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+
+  const watching = options.watch ? startWatching(options, rendered, child) : undefined;
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on("exit", (code, signal) => resolve(signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : (code ?? 0)));
+    });
+  } finally {
+    watching?.close();
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
+
+/**
+ * Starts the child with stdio passed through. When `setpriv` is available, the kernel kills the child if promplate
+ * dies (even by SIGKILL), so a killed entrypoint never leaves a server running without its supervisor.
+ */
+async function startChild(command: string, args: string[], env: Record<string, string>, pathVariable: string | undefined): Promise<ChildProcess> {
+  const setpriv = await findExecutable("setpriv", pathVariable);
+  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
+  if (!(await findExecutable(command, pathVariable))) {
+    throw new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: not found or not executable` }], ExitCode.environment);
+  }
+  const child = spawn(file, argv, { stdio: "inherit", env });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", () => resolve());
+    child.once("error", (error) => reject(new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${error.message}` }], ExitCode.environment)));
+  });
+  return child;
+}
+
+async function findExecutable(command: string, pathVariable: string | undefined): Promise<string | undefined> {
+  const candidates = command.includes("/") ? [command] : (pathVariable ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// --watch
+
+/** Folders whose changes can change the rendered output: templates, the env file, secret files. */
+export function watchedFolders(options: ExecOptions, rendered: ProjectRender): string[] {
+  const folders = new Set<string>();
+  for (const file of rendered.files) folders.add(dirname(file.source.templatePath));
+  folders.add(rendered.project.dir); // promplate.yaml
+  if (options.envFile) folders.add(dirname(options.envFile));
+  const secretsDir = options.secretsDir ?? options.defaultSecretsDir ?? "/run/secrets";
+  folders.add(secretsDir);
+  for (const name of rendered.project.variables.keys()) {
+    const file = options.env[`${name}_FILE`];
+    if (!file) continue;
+    const path = isAbsolute(file) ? file : join(options.dir, file);
+    // Watch the folder, not the file: Kubernetes updates secret volumes by swapping a `..data` symlink. Also the
+    // folder the symlink leads to now, where a plain write to the file lands.
+    folders.add(dirname(path));
+    try {
+      folders.add(dirname(realpathSync(path)));
+    } catch {
+      // not there (yet): the folder watch sees it appear
+    }
+  }
+  return [...folders];
+}
+
+function startWatching(options: ExecOptions, initial: ProjectRender, child: ChildProcess): { close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  // After a `..data` swap the symlinks lead to a new folder: watch it too.
+  let afterRender: (rendered: ProjectRender) => void = () => undefined;
+  const rerender = async () => {
+    try {
+      const rendered = await renderAndCheck(options, false);
+      afterRender(rendered);
+      const changed = await writeOutputs(rendered, options.out);
+      if (changed === 0) return;
+      await reload(options, child);
+      options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);
+    } catch (error) {
+      // The running configuration stays; one line, redacted by construction (problems never hold values).
+      const problems: Problem[] = error instanceof PromplateError ? error.problems : [{ id: "exec/reload", severity: "error", message: (error as Error).message }];
+      const first = problems.find((p) => p.severity === "error") ?? problems[0];
+      options.log(`re-render failed, keeping the running configuration: ${first?.file ? `${first.file}${first.line ? `:${first.line}` : ""}: ` : ""}${first?.message ?? "error"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+    }
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    // Debounce: an editor or a secret volume update is several events.
+    timer = setTimeout(() => {
+      running = running.then(rerender);
+    }, 150);
+  };
+  const watchers = new Map<string, FSWatcher>();
+  const watchFolders = (rendered: ProjectRender) => {
+    for (const folder of watchedFolders(options, rendered)) {
+      if (watchers.has(folder)) continue;
+      try {
+        const watcher = watch(folder, { persistent: false }, schedule);
+        watcher.on("error", () => undefined);
+        watchers.set(folder, watcher);
+      } catch {
+        // A folder that does not exist (no /run/secrets) has nothing to watch.
+      }
+    }
+  };
+  watchFolders(initial);
+  afterRender = watchFolders;
+  return { close: () => watchers.forEach((w) => w.close()) };
+}
+
+async function reload(options: ExecOptions, child: ChildProcess): Promise<void> {
+  if (!options.reloadUrl) {
+    child.kill("SIGHUP");
+    return;
+  }
+  const response = await fetch(options.reloadUrl, { method: "POST" });
+  if (!response.ok) throw new Error(`reload at ${options.reloadUrl} answered ${response.status}`);
+}
