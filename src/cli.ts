@@ -36,6 +36,7 @@ export interface SourceFlags {
   set?: string[];
   envFile?: string;
   secretsDir?: string;
+  awsProfile?: string;
 }
 
 /** Options every command that resolves variables takes. */
@@ -43,7 +44,8 @@ export function addSourceOptions(command: Command): Command {
   return command
     .option("--set <NAME=VALUE>", "set a variable (repeatable; highest precedence)", (value: string, previous: string[] = []) => [...previous, value])
     .option("--env-file <FILE>", "read variables from a dotenv file")
-    .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)");
+    .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)")
+    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)");
 }
 
 export function parseSetFlags(values: string[] = []): Record<string, string> {
@@ -65,6 +67,7 @@ export function sourceOptions(context: CommandContext, flags: SourceFlags) {
     set: parseSetFlags(flags.set),
     envFile: resolvePath(flags.envFile),
     secretsDir: resolvePath(flags.secretsDir),
+    awsProfile: flags.awsProfile,
   };
 }
 

@@ -32,6 +32,8 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   watch?: boolean;
   /** POST here to reload instead of sending SIGHUP (e.g. http://127.0.0.1:9090/-/reload). */
   reloadUrl?: string;
+  /** Secret-file mode: secrets go to 0600 files here and the configs reference them. */
+  secretFilesDir?: string;
   command: string;
   args: string[];
   /** Log lines (redacted) go here: stderr in the CLI. */
@@ -63,6 +65,12 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
 /** Renders and checks; throws PromplateError (exit 2 bad input, exit 1 a check failed). */
 async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promise<ProjectRender> {
   const rendered = await renderProject({ ...options, services: [options.service] });
+  if (options.secretFilesDir) {
+    const { applySecretFiles } = await import("./secret-files.js");
+    const moved = applySecretFiles(rendered, options.secretFilesDir);
+    for (const file of moved.files) await writeFileAtomic(file.path, file.content, 0o600);
+    for (const { variable, output, field } of moved.inline) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
+  }
   const report = await options.check(rendered, toolChecks);
   const errors = report.problems.filter((p) => p.severity === "error");
   if (errors.length > 0) throw new PromplateError(report.problems, ExitCode.checkFailed);

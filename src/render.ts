@@ -20,6 +20,8 @@ export interface SourceOptions {
   secretsDir?: string;
   /** @default "/run/secrets" */
   defaultSecretsDir?: string;
+  /** `--aws-profile`: the shared-config profile for `x-aws` / `x-source` (else AWS_PROFILE, else default). */
+  awsProfile?: string;
 }
 
 export interface RenderProjectOptions extends SourceOptions {
@@ -46,7 +48,13 @@ export interface ProjectRender {
 }
 
 export async function buildSources(options: SourceOptions, cwd: string): Promise<VariableSources> {
-  const sources: VariableSources = { set: options.set ?? {}, env: options.env, cwd };
+  const sources: VariableSources = {
+    set: options.set ?? {},
+    env: options.env,
+    cwd,
+    // The AWS SDK is loaded only when a variable needs it.
+    cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
+  };
   if (options.envFile) {
     let text: string;
     try {

@@ -9,7 +9,24 @@ import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 
-export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "default" | "example" | "synthesized";
+export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "aws" | "ssm" | "secretsmanager" | "default" | "example" | "synthesized";
+
+/** A value from the cloud: an `x-aws` credential or an `x-source` secret. */
+export interface CloudValue {
+  value: string;
+  source: "aws" | "ssm" | "secretsmanager";
+  /** Which provider or parameter supplied it, e.g. `ini profile "dev"`, `ssm:/monitoring/password`. */
+  origin: string;
+  /** When a temporary credential expires. */
+  expires?: Date;
+}
+
+/**
+ * Resolves `x-aws` and `x-source` variables that no higher source set. Called once, with all of them, and only when
+ * there are some (so the AWS SDK is loaded only then). Throws PromplateError (exit 3) when a needed value cannot
+ * be had, naming the providers tried.
+ */
+export type CloudResolver = (declarations: VariableDeclaration[]) => Promise<Map<string, CloudValue>>;
 
 /** `--examples`: only `--set`, then each variable's examples, default or a synthesized value. */
 export interface ExampleSources {
@@ -27,6 +44,8 @@ export interface VariableSources {
   secretsDir?: string;
   /** Working folder for relative NAME_FILE paths. */
   cwd: string;
+  /** For `x-aws` / `x-source` variables; without it they fall through to their default. */
+  cloud?: CloudResolver;
 }
 
 export interface ResolvedVariable {
@@ -38,6 +57,8 @@ export interface ResolvedVariable {
   status: "ok" | "missing" | "invalid" | "optional-unset" | "no-example";
   /** The text as read from its source, before coercion. */
   raw?: string;
+  /** When a temporary cloud credential expires. */
+  expires?: Date;
   /** Why the value is invalid; never contains a secret value. */
   errors: string[];
 }
@@ -57,6 +78,7 @@ interface RawValue {
   text: string;
   source: SourceName;
   origin?: string;
+  expires?: Date;
 }
 
 async function findRawValue(declaration: VariableDeclaration, sources: VariableSources, problems: Problem[]): Promise<RawValue | undefined> {
@@ -152,18 +174,30 @@ export async function resolveVariables(
   const problems: Problem[] = [];
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
+  const raws = new Map<string, RawValue | undefined>();
+  if (!("examples" in sources)) {
+    for (const declaration of declarations) raws.set(declaration.name, await findRawValue(declaration, sources, problems));
+    // Cloud sources come after every local one and before the default: only what is still unset is fetched.
+    const fromCloud = declarations.filter((d) => !raws.get(d.name) && (d.aws || d.source));
+    if (fromCloud.length > 0 && sources.cloud) {
+      for (const [name, cloud] of await sources.cloud(fromCloud)) {
+        raws.set(name, { text: cloud.value, source: cloud.source, origin: cloud.origin, expires: cloud.expires });
+      }
+    }
+  }
   for (const declaration of declarations) {
     if ("examples" in sources && !(declaration.name in sources.set)) {
       variables.set(declaration.name, resolveExample(declaration, validators.get(declaration.name)));
       continue;
     }
-    const raw = "examples" in sources ? { text: sources.set[declaration.name]!, source: "--set" as const } : await findRawValue(declaration, sources, problems);
+    const raw = "examples" in sources ? { text: sources.set[declaration.name]!, source: "--set" as const } : raws.get(declaration.name);
     const resolved: ResolvedVariable = { declaration, value: undefined, status: "ok", errors: [] };
     variables.set(declaration.name, resolved);
     if (raw) {
       resolved.source = raw.source;
       resolved.origin = raw.origin;
       resolved.raw = raw.text;
+      resolved.expires = "expires" in raw ? raw.expires : undefined;
       const coerced = coerce(raw.text, declaration.schema);
       if ("error" in coerced) {
         resolved.status = "invalid";

@@ -17,6 +17,8 @@ export interface VariableRow {
   status: "ok" | "missing" | "invalid" | "no-example" | "unset" | "unused";
   /** Why it is missing or invalid; never holds a secret. */
   errors: string[];
+  /** For a secret: the fields with no *_file form where it stands (it stays inline with --write-secret-files). */
+  inline: string[];
 }
 
 export interface ListVariablesOptions extends SourceOptions {
@@ -43,6 +45,7 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
   const declarations = [...project.variables.values()].filter((d) => !options.services || servicesOf.has(d.name));
   const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
   const { variables, problems } = await resolveVariables(declarations, sources, required);
+  const inline = problems.length === 0 ? await inlineSecretFields(project, scanned, variables) : new Map<string, string[]>();
   return declarations.map((declaration) => {
     const resolved = variables.get(declaration.name)!;
     const used = servicesOf.has(declaration.name);
@@ -60,6 +63,28 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
       value: displayValue(resolved),
       status,
       errors,
+      inline: inline.get(declaration.name) ?? [],
     };
   });
+}
+
+/** Renders in memory and asks secret-file mode which secrets would stay inline, and where. */
+async function inlineSecretFields(
+  project: import("./project.js").Project,
+  scanned: Awaited<ReturnType<typeof scanOutputs>>,
+  variables: Map<string, import("./variables.js").ResolvedVariable>,
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  if (![...variables.values()].some((v) => v.declaration.secret && v.value !== undefined)) return result;
+  const { renderScanned } = await import("./render.js");
+  const { applySecretFiles } = await import("./secret-files.js");
+  const { secretStrings } = await import("./variables.js");
+  try {
+    const files = await renderScanned(project, scanned, variables);
+    const moved = applySecretFiles({ project, files, variables, secrets: secretStrings(variables.values()) }, "/secrets");
+    for (const { variable, output, field } of moved.inline) result.set(variable, [...(result.get(variable) ?? []), `${output} ${field}`]);
+  } catch {
+    // A template that cannot render is reported by render and check; vars still lists the variables.
+  }
+  return result;
 }

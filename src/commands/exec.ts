@@ -8,6 +8,7 @@ interface ExecFlags extends SourceFlags {
   toolChecks?: boolean;
   watch?: boolean;
   reloadUrl?: string;
+  writeSecretFiles?: string;
 }
 
 export function registerExec(program: Command, context: CommandContext, setExit: (code: number) => void): void {
@@ -21,6 +22,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
       .option("--tool-checks", "also run promtool/amtool before starting (slower start)")
       .option("--watch", "re-render when a secret file, the env file or a template changes, and reload the server")
+      .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--reload-url <URL>", "reload with a POST to URL (e.g. http://127.0.0.1:9090/-/reload) instead of SIGHUP"),
   ).action(async (command: string[], flags: ExecFlags) => {
     const { io } = context;
@@ -35,6 +37,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       toolChecks: flags.toolChecks,
       watch: flags.watch,
       reloadUrl: flags.reloadUrl,
+      secretFilesDir: flags.writeSecretFiles && !flags.writeSecretFiles.startsWith("/") ? `${io.cwd}/${flags.writeSecretFiles}` : flags.writeSecretFiles,
       command: file!,
       args,
       log,

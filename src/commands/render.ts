@@ -6,6 +6,7 @@ import { ExitCode, PromplateError } from "../problems.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
+  writeSecretFiles?: string;
   toolChecks?: boolean;
   promtool?: string;
   amtool?: string;
@@ -25,6 +26,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--diff", "show what changed, secrets redacted")
       .option("--dry-run", "show what would change, secrets redacted; write nothing")
       .option("--service <NAME>", "only this service's outputs (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
       .option("--amtool <PATH>", "the amtool to run (default: from PATH)")
@@ -50,9 +52,10 @@ export function registerRender(program: Command, context: CommandContext, setExi
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
   const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest } = await import("../output.js");
+  const { applyChanges, formatDiff, planChanges, readManifest, writeFileAtomic } = await import("../output.js");
   const { io } = context;
   const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
+  const secretFiles = flags.writeSecretFiles ? await moveSecrets(result, flags.writeSecretFiles, io) : undefined;
   // The built-in checks run before anything is written: a config Prometheus would reject is never deployed.
   const { checkRendered } = await import("../check.js");
   const { execaRunner } = await import("../checks/tools.js");
@@ -69,7 +72,10 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const manifest = await readManifest(root);
   const changes = await planChanges(root, result.files, manifest, flags.service);
   if (flags.diff || flags.dryRun) io.stdout.write(await formatDiff(changes, result.secrets));
-  if (!flags.dryRun) await applyChanges(root, changes, manifest);
+  if (!flags.dryRun) {
+    if (secretFiles) for (const file of secretFiles.files) await writeFileAtomic(file.path, file.content, 0o600);
+    await applyChanges(root, changes, manifest);
+  }
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
   io.stderr.write(
@@ -110,6 +116,17 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   }
   io.stdout.write(result.text);
   return ExitCode.ok;
+}
+
+/** Secret-file mode: moves secrets out of the outputs, and says which stay inline (no *_file form). */
+async function moveSecrets(result: import("../render.js").ProjectRender, dir: string, io: CommandContext["io"]) {
+  const { applySecretFiles } = await import("../secret-files.js");
+  const target = isAbsolute(dir) ? dir : join(io.cwd, dir);
+  const moved = applySecretFiles(result, target);
+  for (const { variable, output, field } of moved.inline) {
+    io.stderr.write(`promplate: ${variable} stays inline in ${output} at ${field} (that field has no *_file form); the file is written 0600\n`);
+  }
+  return moved;
 }
 
 function kindFromName(file: string): "yaml" | "json" | "text" {

@@ -31,6 +31,11 @@ export function registerVars(program: Command, context: CommandContext, setExit:
         context.io.stdout.write(`${keys.map((k, i) => cell(String(row[k]), widths[i]!)).join("  ").trimEnd()}\n`);
       }
     }
+    if (flags.format !== "json") {
+      for (const row of rows) {
+        for (const place of row.inline) context.io.stdout.write(`note: ${row.name} stands in ${place}, which has no *_file form: with --write-secret-files it stays inline\n`);
+      }
+    }
     const bad = rows.filter((r) => r.status === "missing" || r.status === "invalid" || r.status === "no-example");
     for (const row of bad) for (const error of row.errors) context.io.stderr.write(`promplate: ${row.name}: ${error}\n`);
     setExit(bad.length > 0 ? ExitCode.badInput : ExitCode.ok);

@@ -1,0 +1,183 @@
+/**
+ * Secret-file mode: secrets move to 0600 files referenced by `*_file` fields, the rendered configs hold none, the
+ * real promtool/amtool accept the result and the real servers read the secrets from the files.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { parse } from "yaml";
+import { moveSecretsToFiles } from "../src/secret-files.js";
+
+const root = new URL("..", import.meta.url).pathname;
+const cli = join(root, "dist/promplate.js");
+
+describe("moveSecretsToFiles", () => {
+  const cases: { name: string; kind: "prometheus-config" | "alertmanager-config"; text: string; moved: Record<string, string>; inline: string[] }[] = [
+    {
+      name: "basic_auth password, authorization credentials, oauth2 client_secret, tls key",
+      kind: "prometheus-config",
+      text: "scrape_configs:\n  - job_name: a\n    basic_auth: {username: u, password: 'S1'}\n    authorization:\n      credentials: S2\n    oauth2:\n      client_id: c\n      client_secret: \"S3\"\n      token_url: http://t/\n    tls_config:\n      key: |\n        S4-line1\n        S4-line2\n      cert_file: /c\n    static_configs: [{targets: ['x:1']}]\n",
+      moved: {
+        "scrape_configs.0.basic_auth.password": "S1",
+        "scrape_configs.0.authorization.credentials": "S2",
+        "scrape_configs.0.oauth2.client_secret": "S3",
+        "scrape_configs.0.tls_config.key": "S4-line1\nS4-line2\n",
+      },
+      inline: [],
+    },
+    {
+      name: "ec2 secret_key has no file form; a secret inside a larger value moves whole",
+      kind: "prometheus-config",
+      text: "scrape_configs:\n  - job_name: a\n    ec2_sd_configs:\n      - region: r\n        secret_key: S1\n    bearer_token: Bearer-S2-x\n",
+      moved: { "scrape_configs.0.bearer_token": "Bearer-S2-x" },
+      inline: ["scrape_configs.0.ec2_sd_configs.0.secret_key"],
+    },
+    {
+      name: "Alertmanager: global slack_api_url, webhook url, pagerduty routing_key; key outside tls_config stays",
+      kind: "alertmanager-config",
+      text: "global:\n  slack_api_url: 'https://hooks/S1'\nroute: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs:\n      - url: https://w/S2\n    pagerduty_configs:\n      - routing_key: S3\n    sns_configs:\n      - sigv4: {secret_key: S4}\n",
+      moved: { "global.slack_api_url": "https://hooks/S1", "receivers.0.webhook_configs.0.url": "https://w/S2", "receivers.0.pagerduty_configs.0.routing_key": "S3" },
+      inline: ["receivers.0.sns_configs.0.sigv4.secret_key"],
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const result = moveSecretsToFiles(c.kind, c.text, ["S1", "S2", "S3", "S4"], "/run/promplate", "cfg");
+      assert.deepEqual(Object.fromEntries(result.files.map((f) => [f.path.replace("/run/promplate/cfg.", ""), f.content])), c.moved);
+      assert.deepEqual(result.inline.map((i) => i.field), c.inline);
+      for (const secret of Object.values(c.moved)) assert.ok(!result.text.includes(secret.split("\n")[0]!), `${secret} left in the config`);
+      const parsed = parse(result.text) as Record<string, unknown>;
+      assert.ok(parsed, "still valid YAML");
+      assert.equal(result.lineOrigin.length, result.text.split("\n").length, "one line-map entry per output line");
+    });
+  }
+});
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, seconds = 30): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("secret-file mode with the real tools and servers", { timeout: 120_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), "promplate-secret-files-"));
+  const children: ChildProcess[] = [];
+  const servers: ReturnType<typeof createServer>[] = [];
+  after(() => {
+    for (const child of children) child.kill("SIGKILL");
+    for (const server of servers) server.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("render --write-secret-files on the example: no secret in alertmanager.yml, 0600 files, tools accept", () => {
+    const out = join(work, "render");
+    const secrets = join(work, "render-secrets");
+    const webhook = "https://hooks.example.com/services/T0/B0/S3cr3tWebhook";
+    const stderr = execFileSync(process.execPath, [cli, "-C", join(root, "templates"), "render", "--env-file", join(root, "templates/demo.env"), "--set", `WEBHOOK=${webhook}`, "--out", out, "--write-secret-files", secrets], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    void stderr;
+    const alertmanager = readFileSync(join(out, "out/alertmanager.yml"), "utf8");
+    assert.doesNotMatch(alertmanager, /S3cr3tWebhook/);
+    assert.match(alertmanager, /slack_api_url_file: /);
+    assert.equal(statSync(join(out, "out/alertmanager.yml")).mode & 0o777, 0o644, "no secret left: not 0600");
+    const [file] = readdirSync(secrets);
+    assert.equal(readFileSync(join(secrets, file!), "utf8"), webhook);
+    assert.equal(statSync(join(secrets, file!)).mode & 0o777, 0o600);
+    // ec2_sd_configs has no *_file form: the keys stay inline and the file stays 0600.
+    assert.equal(statSync(join(out, "out/prometheus.yml")).mode & 0o777, 0o600);
+    const amtool = execFileSync("amtool", ["check-config", join(out, "out/alertmanager.yml")], { encoding: "utf8" });
+    assert.match(amtool, /SUCCESS/);
+  });
+
+  test("vars says which secrets stay inline", () => {
+    const output = execFileSync(process.execPath, [cli, "-C", join(root, "templates"), "vars", "--env-file", join(root, "templates/demo.env")], { encoding: "utf8" });
+    assert.match(output, /AWS_SECRET_KEY stands in out\/prometheus\.yml scrape_configs\.\d+\.ec2_sd_configs\.0\.secret_key, which has no \*_file form/);
+    assert.doesNotMatch(output, /WEBHOOK stands in/);
+  });
+
+  test("prometheus reads a basic_auth password from its file; alertmanager its webhook URL", async () => {
+    const password = "p@ss #w'rd: S3cr3t";
+    const ports = { target: await freePort(), prometheus: await freePort(), alertmanager: await freePort(), webhook: await freePort() };
+    // A scrape target that answers only with the right password.
+    const target = createServer((request, response) => {
+      const expected = `Basic ${Buffer.from(`scraper:${password}`).toString("base64")}`;
+      if (request.headers.authorization !== expected) {
+        response.statusCode = 401;
+        response.end("unauthorized");
+        return;
+      }
+      response.end("# TYPE demo_up gauge\ndemo_up 1\n");
+    });
+    const deliveries: string[] = [];
+    const webhook = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        deliveries.push(body);
+        response.end("ok");
+      });
+    });
+    servers.push(target, webhook);
+    await new Promise<void>((resolve) => target.listen(ports.target, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => webhook.listen(ports.webhook, "127.0.0.1", resolve));
+
+    const project = join(work, "project");
+    mkdirSync(project);
+    writeFileSync(join(project, "promplate.yaml"), [
+      "variables:",
+      "  SCRAPE_PASSWORD: { type: string, writeOnly: true }",
+      "  TARGET: { type: string }",
+      "  WEBHOOK: { type: string, format: uri, writeOnly: true }",
+      "outputs:",
+      "  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml, runtimePath: /etc/prometheus/prometheus.yml }",
+      "  - { service: alertmanager, kind: alertmanager-config, template: alertmanager.yml, path: out/alertmanager.yml, runtimePath: /etc/alertmanager/alertmanager.yml }",
+      "",
+    ].join("\n"));
+    writeFileSync(join(project, "prometheus.yml"), "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: guarded\n    basic_auth:\n      username: scraper\n      password: ${SCRAPE_PASSWORD}\n    static_configs:\n      - targets: ['${TARGET}']\n");
+    writeFileSync(join(project, "alertmanager.yml"), "global:\n  slack_api_url: '${WEBHOOK}'\nroute:\n  receiver: slack\n  group_wait: 1s\nreceivers:\n  - name: slack\n    slack_configs:\n      - channel: '#alerts'\n        text: '{{ .CommonLabels.alertname }}'\n");
+    const runtime = join(work, "runtime");
+    const secrets = join(work, "secrets");
+    const env = { PATH: process.env.PATH!, SCRAPE_PASSWORD: password, TARGET: `127.0.0.1:${ports.target}`, WEBHOOK: `http://127.0.0.1:${ports.webhook}/hook/S3cr3tPath` };
+    const prometheus = spawn(process.execPath, [cli, "-C", project, "exec", "--service", "prometheus", "--out", runtime, "--write-secret-files", secrets, "--", "prometheus",
+      `--config.file=${runtime}/etc/prometheus/prometheus.yml`, `--storage.tsdb.path=${work}/data`, `--web.listen-address=127.0.0.1:${ports.prometheus}`], { env, stdio: "ignore" });
+    const alertmanager = spawn(process.execPath, [cli, "-C", project, "exec", "--service", "alertmanager", "--out", runtime, "--write-secret-files", secrets, "--", "prometheus-alertmanager",
+      `--config.file=${runtime}/etc/alertmanager/alertmanager.yml`, `--storage.path=${work}/am`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`, "--cluster.listen-address="], { env, stdio: "ignore" });
+    children.push(prometheus, alertmanager);
+
+    await waitFor("the guarded target up", async () => {
+      const targets = await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json() as { data: { activeTargets: { health: string }[] } };
+      return targets.data.activeTargets[0]?.health === "up" ? true : undefined;
+    }, 60);
+    const config = readFileSync(join(runtime, "etc/prometheus/prometheus.yml"), "utf8");
+    assert.match(config, /password_file: /);
+    assert.doesNotMatch(config, /S3cr3t/);
+
+    await waitFor("alertmanager ready", async () => ((await fetch(`http://127.0.0.1:${ports.alertmanager}/-/ready`)).ok ? true : undefined), 60);
+    const alert = [{ labels: { alertname: "SecretFileMode" }, startsAt: new Date().toISOString() }];
+    await fetch(`http://127.0.0.1:${ports.alertmanager}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alert) });
+    const delivery = await waitFor("a delivery to the webhook read from the file", async () => deliveries.find((d) => d.includes("SecretFileMode")), 60);
+    assert.ok(delivery);
+    assert.doesNotMatch(readFileSync(join(runtime, "etc/alertmanager/alertmanager.yml"), "utf8"), /S3cr3tPath/);
+  });
+});
+
