@@ -16,7 +16,7 @@ import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import type { Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
 
-/** Static AWS credentials never reach the server's environment (the AWS issue adds a deliberate pass-through). */
+/** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
 
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
@@ -28,6 +28,11 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   out?: string;
   /** Variables to leave in the child's environment although declared. */
   keepEnv?: string[];
+  /**
+   * `--aws-env`: resolve AWS credentials with the SDK's chain and pass AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+   * AWS_SESSION_TOKEN to the child's environment (only there), for Prometheus' ec2_sd_configs without keys in the file.
+   */
+  awsEnv?: boolean;
   toolChecks?: boolean;
   watch?: boolean;
   /** POST here to reload instead of sending SIGHUP (e.g. http://127.0.0.1:9090/-/reload). */
@@ -94,8 +99,9 @@ async function writeOutputs(rendered: ProjectRender, out: string | undefined): P
 /** Runs the whole entrypoint; resolves with the exit code to return (the child's, or 128 + its signal). */
 export async function execService(options: ExecOptions): Promise<number> {
   const rendered = await renderAndCheck(options, options.toolChecks === true);
-  await writeOutputs(rendered, options.out);
   const env = childEnvironment(options.env, rendered.project, options.keepEnv);
+  if (options.awsEnv) Object.assign(env, await awsEnvironment(options));
+  await writeOutputs(rendered, options.out);
   const child = await startChild(options.command, options.args, env, options.env.PATH);
 
   const forward = (signal: NodeJS.Signals) => () => {
@@ -113,6 +119,15 @@ export async function execService(options: ExecOptions): Promise<number> {
     watching?.close();
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
+}
+
+/** The credentials `--aws-env` passes to the child; PromplateError exit 3 when none resolve. */
+async function awsEnvironment(options: ExecOptions): Promise<Record<string, string>> {
+  const { resolveAwsEnvironment } = await import("./aws.js");
+  const aws = await resolveAwsEnvironment({ env: options.env, profile: options.awsProfile });
+  const expires = aws.expires ? `; they expire at ${aws.expires.toISOString()} and are not renewed while the server runs` : "";
+  options.log(`--aws-env: passing AWS credentials from ${aws.origin} to the server's environment${expires}`);
+  return aws.env;
 }
 
 /**

@@ -136,7 +136,20 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   if (problems.length > 0) throw new PromplateError(problems);
 
   const rendered = await renderScanned(project, scanned, resolved.variables);
+  await refuseTemporaryCredentials(rendered, resolved.variables);
   return { project, files: rendered, variables: resolved.variables, secrets: secretStrings(resolved.variables.values()) };
+}
+
+/**
+ * Temporary AWS keys in a Prometheus config's ec2_sd_configs fail at run time (no session-token field there): exit 2
+ * saying what to do. The AWS module is loaded only when an x-aws key variable has a real value.
+ */
+async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<string, ResolvedVariable>): Promise<void> {
+  const keys = [...variables.values()].some((v) => (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") && typeof v.value === "string" && v.source !== "example" && v.source !== "synthesized");
+  if (!keys) return;
+  const { findTemporaryCredentialProblems } = await import("./aws.js");
+  const problems = await findTemporaryCredentialProblems(files, variables);
+  if (problems.length > 0) throw new PromplateError(problems);
 }
 
 export async function renderScanned(

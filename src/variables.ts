@@ -178,7 +178,8 @@ export async function resolveVariables(
   if (!("examples" in sources)) {
     for (const declaration of declarations) raws.set(declaration.name, await findRawValue(declaration, sources, problems));
     // Cloud sources come after every local one and before the default: only what is still unset is fetched.
-    const fromCloud = declarations.filter((d) => !raws.get(d.name) && (d.aws || d.source));
+    // A NAME_FILE that is set but unreadable is a problem already reported, not a reason to ask the cloud.
+    const fromCloud = declarations.filter((d) => !raws.get(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source));
     if (fromCloud.length > 0 && sources.cloud) {
       for (const [name, cloud] of await sources.cloud(fromCloud)) {
         raws.set(name, { text: cloud.value, source: cloud.source, origin: cloud.origin, expires: cloud.expires });

@@ -1,6 +1,7 @@
 /**
  * `promplate vars`: every declared variable with its type, the services whose templates use it, the source that
- * supplied its value, the value (secrets as `***`) and whether it is missing or invalid.
+ * supplied its value (for AWS values, the provider and when they expire), the value (secrets as `***`) and whether it
+ * is missing or invalid.
  */
 import { listOutputFiles, loadProject } from "./project.js";
 import type { Problem } from "./problems.js";
@@ -13,6 +14,10 @@ export interface VariableRow {
   secret: boolean;
   services: string[];
   source?: string;
+  /** Which AWS provider, parameter or secret supplied a cloud value, e.g. `ini profile "dev" (credential_process)`. */
+  origin?: string;
+  /** When a temporary AWS credential expires (ISO 8601). */
+  expires?: string;
   value: string;
   status: "ok" | "missing" | "invalid" | "no-example" | "unset" | "unused";
   /** Why it is missing or invalid; never holds a secret. */
@@ -60,6 +65,9 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
       secret: declaration.secret,
       services: [...(servicesOf.get(declaration.name) ?? [])].sort(),
       source: resolved.source,
+      // Only cloud origins are shown: a NAME_FILE or secrets-folder path stays as before.
+      origin: resolved.source === "aws" || resolved.source === "ssm" || resolved.source === "secretsmanager" ? resolved.origin : undefined,
+      expires: resolved.expires?.toISOString(),
       value: displayValue(resolved),
       status,
       errors,

@@ -43,7 +43,8 @@ async function run(argv: string[], options: RunOptions): Promise<Run> {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     readStdin: async () => options.stdin ?? "",
-    env: options.env ?? {},
+    // Never probe the EC2 instance-metadata address from a test: x-aws variables left unset reach the AWS chain.
+    env: { AWS_EC2_METADATA_DISABLED: "true", ...options.env },
     cwd: options.cwd,
   });
   return { code, stdout, stderr };
@@ -52,7 +53,7 @@ async function run(argv: string[], options: RunOptions): Promise<Run> {
 function runBinary(argv: string[], options: RunOptions): Run {
   const result = spawnSync(process.execPath, [BIN, ...argv], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.cwd, ...options.env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.cwd, AWS_EC2_METADATA_DISABLED: "true", ...options.env },
     input: options.stdin ?? "",
     encoding: "utf8",
   });
@@ -171,6 +172,7 @@ describe("exit codes and messages", () => {
 
   test("all problems are listed at once: two missing + one invalid", async () => {
     const dir = await project();
+    await edit(join(dir, "promplate.yaml"), (t) => t.replace("    x-aws: secretAccessKey\n", ""));
     const result = await run(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, SCRAPE_INTERVAL: "15 s" } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /AWS_SECRET_KEY is required but not set/);
@@ -182,6 +184,7 @@ describe("exit codes and messages", () => {
   test("template problems and variable problems are listed together", async () => {
     const dir = await project();
     await edit(join(dir, "alertmanager.yml"), (t) => `${t}# \${WEBHOK}\n`);
+    await edit(join(dir, "promplate.yaml"), (t) => t.replace(/ {4}x-aws: \w+\n/g, ""));
     const result = await run(["-C", dir, "render"], { cwd: dir, env: { SCRAPE_INTERVAL: "soon" } });
     assert.equal(result.code, 2);
     for (const pattern of [/WEBHOK/, /AWS_ACCESS_KEY is required/, /AWS_SECRET_KEY is required/, /SCRAPE_INTERVAL/]) assert.match(result.stderr, pattern);
@@ -228,7 +231,7 @@ describe("outputs", () => {
 
   const failures: { name: string; env: Record<string, string>; setup?: (dir: string) => Promise<void> }[] = [
     { name: "an invalid variable", env: { ...SECRETS, SCRAPE_INTERVAL: "15 s" } },
-    { name: "a missing variable", env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY } },
+    { name: "a missing variable", env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } },
     {
       name: "a value that cannot be held (a key)",
       env: { ...SECRETS, NODE_EXPORTER_TARGET: "a: b" },
@@ -254,7 +257,7 @@ describe("outputs", () => {
   test("a render that fails on first use creates nothing", async () => {
     const dir = await project();
     const before = await snapshot(dir);
-    const result = await run(["-C", dir, "render"], { cwd: dir, env: {} });
+    const result = await run(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
     assert.equal(result.code, 2);
     assert.deepEqual(await snapshot(dir), before);
   });
@@ -477,6 +480,7 @@ describe("vars", () => {
 
   test("exits 2 listing the missing ones", async () => {
     const dir = await project();
+    await edit(join(dir, "promplate.yaml"), (t) => t.replace("    x-aws: secretAccessKey\n", ""));
     const result = await run(["-C", dir, "vars"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /AWS_SECRET_KEY: required but not set/);
@@ -542,7 +546,7 @@ describe("the built binary", () => {
 
   test("missing variable: exit 2, names it", async () => {
     const dir = await project();
-    const result = runBinary(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY } });
+    const result = runBinary(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /WEBHOOK is required but not set/);
     assertNoLeak(result, "binary missing");

@@ -5,6 +5,7 @@ interface ExecFlags extends SourceFlags {
   service: string;
   out?: string;
   keepEnv?: string[];
+  awsEnv?: boolean;
   toolChecks?: boolean;
   watch?: boolean;
   reloadUrl?: string;
@@ -20,6 +21,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       .requiredOption("--service <NAME>", "the service whose outputs and variables to use")
       .option("--out <DIR>", "write runtime paths under DIR instead of /")
       .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .option("--aws-env", "pass AWS credentials from the AWS credential chain to the server's environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
       .option("--tool-checks", "also run promtool/amtool before starting (slower start)")
       .option("--watch", "re-render when a secret file, the env file or a template changes, and reload the server")
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
@@ -34,6 +36,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       service: flags.service,
       out: flags.out && !flags.out.startsWith("/") ? `${io.cwd}/${flags.out}` : flags.out,
       keepEnv: flags.keepEnv,
+      awsEnv: flags.awsEnv,
       toolChecks: flags.toolChecks,
       watch: flags.watch,
       reloadUrl: flags.reloadUrl,

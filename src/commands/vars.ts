@@ -22,10 +22,11 @@ export function registerVars(program: Command, context: CommandContext, setExit:
     if (flags.format === "json") {
       context.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
-      const header = { name: "NAME", type: "TYPE", services: "SERVICES", source: "SOURCE", value: "VALUE", status: "STATUS" };
-      const table = [header, ...rows.map((r) => ({ ...r, services: r.services.join(",") || "-", source: r.source ?? "-", value: r.value }))];
-      const keys = ["name", "type", "services", "source", "value", "status"] as const;
-      const widths = keys.map((k) => Math.min(48, Math.max(...table.map((row) => String(row[k]).length))));
+      const header = { name: "NAME", type: "TYPE", services: "SERVICES", source: "SOURCE", value: "VALUE", status: "STATUS", expires: "EXPIRES" };
+      const table = [header, ...rows.map((r) => ({ ...r, services: r.services.join(",") || "-", source: r.origin ? `${r.source}: ${r.origin}` : (r.source ?? "-"), value: r.value, expires: r.expires ?? "-" }))];
+      // EXPIRES only when a temporary AWS credential is in the table.
+      const keys = rows.some((r) => r.expires) ? (["name", "type", "services", "source", "value", "status", "expires"] as const) : (["name", "type", "services", "source", "value", "status"] as const);
+      const widths = keys.map((k) => Math.min(k === "source" ? 72 : 48, Math.max(...table.map((row) => String(row[k]).length))));
       const cell = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
       for (const row of table) {
         context.io.stdout.write(`${keys.map((k, i) => cell(String(row[k]), widths[i]!)).join("  ").trimEnd()}\n`);
