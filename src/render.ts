@@ -5,7 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { parseEnv } from "node:util";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
-import { PromplateError, type Problem } from "./problems.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import type { PlannedFile } from "./output.js";
@@ -132,8 +132,9 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
   const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
   const resolved = await resolveVariables(declarations, sources, required);
+  const templateProblems = problems.length;
   problems.push(...resolved.problems);
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
 
   const rendered = await renderScanned(project, scanned, resolved.variables);
   await refuseTemporaryCredentials(rendered, resolved.variables);
@@ -213,8 +214,9 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   const required = new Set([...template.references].filter(([, r]) => r.required).map(([name]) => name));
   const sources = await buildSources(options, options.cwd);
   const resolved = await resolveVariables(declarations, sources, required);
+  const templateProblems = problems.length;
   problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: firstReferenceLine(template, p), column: 1 })));
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
   const values = Object.fromEntries([...resolved.variables].map(([name, v]) => [name, v.value]));
   const secrets = secretStrings(resolved.variables.values());
   const result = await renderTemplate(template, {

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import type { Problem } from "./problems.js";
+import { PromplateError, type Problem } from "./problems.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
@@ -66,6 +66,8 @@ export interface ResolvedVariable {
 export interface ResolveResult {
   variables: Map<string, ResolvedVariable>;
   problems: Problem[];
+  /** The exit code to use: 3 when the only problems are an unreachable cloud source, else 2. */
+  exitCode: number;
 }
 
 /** Reads a value from a file the way the Docker/Kubernetes convention expects: one trailing newline dropped. */
@@ -175,14 +177,25 @@ export async function resolveVariables(
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
   const raws = new Map<string, RawValue | undefined>();
+  let cloudFailed: number | undefined;
+  const cloudProblems: Problem[] = [];
+  const cloudAsked = new Set<string>();
   if (!("examples" in sources)) {
     for (const declaration of declarations) raws.set(declaration.name, await findRawValue(declaration, sources, problems));
     // Cloud sources come after every local one and before the default: only what is still unset is fetched.
     // A NAME_FILE that is set but unreadable is a problem already reported, not a reason to ask the cloud.
     const fromCloud = declarations.filter((d) => !raws.get(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source));
     if (fromCloud.length > 0 && sources.cloud) {
-      for (const [name, cloud] of await sources.cloud(fromCloud)) {
-        raws.set(name, { text: cloud.value, source: cloud.source, origin: cloud.origin, expires: cloud.expires });
+      try {
+        for (const [name, cloud] of await sources.cloud(fromCloud)) {
+          raws.set(name, { text: cloud.value, source: cloud.source, origin: cloud.origin, expires: cloud.expires });
+        }
+      } catch (error) {
+        // Collected with the rest, so a run reports every problem at once; the caller exits 3 if only these remain.
+        if (!(error instanceof PromplateError)) throw error;
+        cloudProblems.push(...error.problems);
+        cloudFailed = error.exitCode;
+        for (const declaration of fromCloud) cloudAsked.add(declaration.name);
       }
     }
   }
@@ -219,8 +232,14 @@ export async function resolveVariables(
       if (resolved.errors.length > 0) resolved.status = "invalid";
     }
   }
-  for (const resolved of variables.values()) problems.push(...problemsOf(resolved, sources));
-  return { variables, problems };
+  for (const resolved of variables.values()) {
+    // A variable the cloud could not fill is explained by the cloud's problem, not again as "not set".
+    if (resolved.status === "missing" && cloudAsked.has(resolved.declaration.name)) continue;
+    problems.push(...problemsOf(resolved, sources));
+  }
+  const exitCode = cloudFailed !== undefined && problems.length === 0 ? cloudFailed : 2;
+  problems.push(...cloudProblems);
+  return { variables, problems, exitCode };
 }
 
 function resolveExample(declaration: VariableDeclaration, validate: ValueValidator | undefined): ResolvedVariable {
