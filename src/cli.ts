@@ -11,6 +11,10 @@ import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
 import { registerExec } from "./commands/exec.js";
+import { registerBuild } from "./commands/build.js";
+import { registerCompose } from "./commands/compose.js";
+import { registerInit } from "./commands/init.js";
+import { registerScan } from "./commands/scan.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -95,6 +99,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerVars(program, context, setExit);
   registerCheck(program, context, setExit);
   registerExec(program, context, setExit);
+  registerBuild(program, context, setExit);
+  registerCompose(program, context, setExit);
+  registerInit(program, context, setExit);
+  registerScan(program, context, setExit);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -1,0 +1,41 @@
+import { Option, type Command } from "commander";
+import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { ExitCode } from "../problems.js";
+
+interface ComposeFlags extends SourceFlags {
+  examples?: boolean;
+  composeFile: string;
+  engine: "docker" | "podman";
+  pushgateway?: boolean;
+}
+
+export function registerCompose(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+  addSourceOptions(
+    program
+      .command("compose")
+      .description("write docker-compose.yml and one 0600, git-ignored env file per service (prometheus, alertmanager, node-exporter)")
+      .option("--examples", "fill the env files with example values (no environment, files or AWS)")
+      .option("--compose-file <FILE>", "the compose file to write", "docker-compose.yml")
+      .addOption(new Option("--engine <ENGINE>", "how Prometheus reaches node-exporter on the host").choices(["docker", "podman"]).default("docker"))
+      .option("--pushgateway", "add a Pushgateway service"),
+  ).action(async (flags: ComposeFlags) => {
+    const { ensureIgnored, planCompose, writeCompose } = await import("../compose.js");
+    const { io } = context;
+    const plan = await planCompose({
+      dir: context.dir,
+      examples: flags.examples,
+      composeFile: flags.composeFile,
+      engine: flags.engine,
+      pushgateway: flags.pushgateway,
+      home: io.env.HOME,
+      ...sourceOptions(context, flags),
+    });
+    // Ignored before anything secret is written.
+    const added = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path));
+    await writeCompose(context.dir, plan);
+    for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? "0600, git-ignored" : "0644, no secrets"})\n`);
+    if (added.length > 0) io.stdout.write(`.gitignore: added ${added.join(" ")}\n`);
+    for (const note of plan.notes) io.stderr.write(`promplate: ${note}\n`);
+    setExit(ExitCode.ok);
+  });
+}

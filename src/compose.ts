@@ -1,0 +1,216 @@
+/**
+ * `promplate compose`: a local docker-compose setup from the same project. The compose file holds no secret; each
+ * service gets its own env file (0600, only its variables, git-ignored — checked with `git check-ignore`, not by
+ * looking for a line). AWS credentials are never written: the compose file mounts ~/.aws read-only and names the
+ * profile, after promplate has checked that the profile resolves.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { appendFile, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { writeFileAtomic } from "./output.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { listOutputFiles, loadProject, type VariableDeclaration } from "./project.js";
+import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
+import { resolveVariables, type ResolvedVariable } from "./variables.js";
+
+export type Engine = "docker" | "podman";
+
+export interface ComposeOptions extends SourceOptions {
+  dir: string;
+  examples?: boolean;
+  /** @default "docker-compose.yml" */
+  composeFile?: string;
+  /** Which host alias Prometheus uses to reach node-exporter on the host network. @default "docker" */
+  engine?: Engine;
+  pushgateway?: boolean;
+  /** The user's home, for the read-only ~/.aws mount. */
+  home?: string;
+  /** Image tags the compose file runs (as `promplate build` tags them). */
+  images?: { prometheus?: string; alertmanager?: string; nodeExporter?: string; pushgateway?: string };
+}
+
+export interface ComposeFile {
+  path: string;
+  content: string;
+  mode: 0o600 | 0o644;
+}
+
+export interface ComposePlan {
+  files: ComposeFile[];
+  notes: string[];
+}
+
+const HOST_ALIAS: Record<Engine, string> = { docker: "host.docker.internal", podman: "host.containers.internal" };
+/** Where the images' non-root user finds a mounted ~/.aws. */
+const CONTAINER_AWS_DIR = "/run/promplate/aws";
+const SERVER_PORTS: Record<string, string> = { prometheus: "9090:9090", alertmanager: "9093:9093" };
+
+export async function planCompose(options: ComposeOptions): Promise<ComposePlan> {
+  const project = await loadProject(options.dir);
+  const engine = options.engine ?? "docker";
+  const servers = ["prometheus", "alertmanager"].filter((s) => project.outputs.some((o) => o.service === s));
+  if (servers.length === 0) {
+    throw new PromplateError([{ id: "compose/services", severity: "error", message: "the project has no prometheus or alertmanager outputs", file: project.file }]);
+  }
+  const notes: string[] = [];
+  const files: ComposeFile[] = [];
+  const services: Record<string, Record<string, unknown>> = {};
+  const awsProfile = options.awsProfile ?? options.env.AWS_PROFILE ?? "default";
+  const problems: Problem[] = [];
+
+  for (const service of servers) {
+    const outputs = await listOutputFiles(project, [service]);
+    const scanned = await scanOutputs(project, outputs, problems);
+    const { all, required } = referencedVariables(scanned.values());
+    const declarations = [...all].map((name) => project.variables.get(name)).filter((d): d is VariableDeclaration => d !== undefined);
+    const fixed = hostValues(declarations, engine, options.set ?? {});
+    const set = { ...fixed, ...(options.set ?? {}) };
+    // Cloud values are the container's business (it resolves them from the mounted profile), never a local file's.
+    const sources = options.examples ? { examples: true as const, set } : { ...(await buildSources({ ...options, set }, project.dir)), cloud: undefined };
+    const cloudNeeded = options.examples ? [] : declarations.filter((d) => (d.aws || d.source) && !hasLocalValue(d, sources));
+    const resolved = await resolveVariables(declarations, sources, new Set([...required].filter((n) => !cloudNeeded.some((d) => d.name === n))));
+    problems.push(...resolved.problems);
+
+    const envFile = `.env.${service}`;
+    const values = [...resolved.variables.values()].filter((v) => v.value !== undefined && !cloudNeeded.some((d) => d.name === v.declaration.name));
+    files.push({ path: envFile, content: envFileText(values, problems), mode: 0o600 });
+
+    const definition: Record<string, unknown> = {
+      image: options.images?.[service as "prometheus" | "alertmanager"] ?? `promplate-${service}`,
+      build: { context: ".", dockerfile: `Dockerfile.${service}` },
+      env_file: [envFile],
+      ports: [SERVER_PORTS[service]],
+      restart: "unless-stopped",
+    };
+    if (service === "prometheus" && engine === "docker") definition.extra_hosts = [`${HOST_ALIAS.docker}:host-gateway`];
+    if (cloudNeeded.length > 0) {
+      await ensureProfileResolves(awsProfile, options, cloudNeeded);
+      definition.environment = {
+        AWS_PROFILE: awsProfile,
+        AWS_CONFIG_FILE: `${CONTAINER_AWS_DIR}/config`,
+        AWS_SHARED_CREDENTIALS_FILE: `${CONTAINER_AWS_DIR}/credentials`,
+      };
+      definition.volumes = [`${join(options.home ?? options.env.HOME ?? "~", ".aws")}:${CONTAINER_AWS_DIR}:ro`];
+      notes.push(`${service}: ${cloudNeeded.map((d) => d.name).join(", ")} come from AWS profile "${awsProfile}" through the read-only ~/.aws mount`);
+    }
+    services[service] = definition;
+  }
+  if (problems.length > 0) throw new PromplateError(problems);
+
+  services["node-exporter"] = {
+    image: options.images?.nodeExporter ?? "prom/node-exporter:v1.9.1",
+    // The host's real network and processes, not the container's: no ports, Prometheus reaches it on the host.
+    network_mode: "host",
+    pid: "host",
+    command: ["--path.rootfs=/host"],
+    volumes: ["/:/host:ro,rslave"],
+    restart: "unless-stopped",
+  };
+  if (options.pushgateway) {
+    services.pushgateway = { image: options.images?.pushgateway ?? "prom/pushgateway:v1.11.1", ports: ["9091:9091"], restart: "unless-stopped" };
+  }
+  const compose = {
+    // Compose interpolates `$` in this file: every literal `$` is written `$$`.
+    services: escapeDollars(services),
+  };
+  const header = `# Generated by promplate compose (${options.examples ? "example values" : "real values"}, ${engine}). No secret is in this file:\n# each service reads its variables from its own env file (0600, git-ignored).\n`;
+  files.unshift({ path: options.composeFile ?? "docker-compose.yml", content: header + stringify(compose, { lineWidth: 0 }), mode: 0o644 });
+  return { files, notes };
+}
+
+/** Values the compose setup itself decides: where node-exporter and Alertmanager are reachable. */
+function hostValues(declarations: VariableDeclaration[], engine: Engine, set: Record<string, string>): Record<string, string> {
+  const values: Record<string, string> = {};
+  const declared = new Set(declarations.map((d) => d.name));
+  if (declared.has("NODE_EXPORTER_TARGET") && !("NODE_EXPORTER_TARGET" in set)) values.NODE_EXPORTER_TARGET = `${HOST_ALIAS[engine]}:9100`;
+  if (declared.has("ALERTMANAGER_TARGET") && !("ALERTMANAGER_TARGET" in set)) values.ALERTMANAGER_TARGET = "alertmanager:9093";
+  return values;
+}
+
+function hasLocalValue(declaration: VariableDeclaration, sources: { set: Record<string, string>; env?: Readonly<Record<string, string | undefined>>; envFile?: { values: Record<string, string> } }): boolean {
+  const name = declaration.name;
+  return name in sources.set || sources.env?.[name] !== undefined || sources.env?.[`${name}_FILE`] !== undefined || (sources.envFile !== undefined && name in sources.envFile.values);
+}
+
+async function ensureProfileResolves(profile: string, options: ComposeOptions, declarations: VariableDeclaration[]): Promise<void> {
+  const { resolveCloudValues } = await import("./aws.js");
+  const credentials = declarations.filter((d) => d.aws === "accessKeyId" || d.aws === "secretAccessKey" || d.aws === "sessionToken");
+  if (credentials.length === 0) return;
+  try {
+    const found = await resolveCloudValues(credentials, { env: { ...options.env, AWS_PROFILE: profile }, profile });
+    if (found.size === 0) throw new Error("no credentials");
+  } catch (error) {
+    if (error instanceof PromplateError) throw error;
+    throw new PromplateError([{ id: "compose/aws-profile", severity: "error", message: `AWS profile "${profile}" does not resolve to credentials`, hint: "pass --aws-profile NAME, or use --examples" }], ExitCode.environment);
+  }
+}
+
+/**
+ * One `NAME='value'` line per variable, quoted so that Compose (v1's python-dotenv and v2's parser alike) reads the
+ * value literally: single quotes when the value has none and no line break, else double quotes with escapes as long
+ * as no `${` could be interpolated.
+ */
+export function envFileText(variables: ResolvedVariable[], problems: Problem[]): string {
+  let text = "# Generated by promplate compose. Holds secrets: mode 0600, git-ignored. Do not commit.\n";
+  for (const variable of variables) {
+    const value = typeof variable.value === "string" ? variable.value : JSON.stringify(variable.value);
+    const quoted = quoteEnvValue(value);
+    if (quoted === undefined) {
+      problems.push({ id: "compose/env-value", severity: "error", message: `${variable.declaration.name}'s value cannot be written to an env file so that Compose reads it back exactly (it holds both ' and \${)`, hint: "pass it to the container another way, e.g. a NAME_FILE secret" });
+      continue;
+    }
+    text += `${variable.declaration.name}=${quoted}\n`;
+  }
+  return text;
+}
+
+export function quoteEnvValue(value: string): string | undefined {
+  if (!value.includes("'") && !/[\r\n]/.test(value)) return `'${value}'`;
+  if (value.includes("${") || value.includes("$")) return undefined;
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
+function escapeDollars<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/\$/g, "$$$$") as T;
+  if (Array.isArray(value)) return value.map(escapeDollars) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)])) as T;
+  return value;
+}
+
+/**
+ * Env files must be ignored by git. Checked with `git check-ignore` (a `.gitignore` line such as
+ * `./docker-compose.yaml` looks right and ignores nothing); entries are added when needed, then checked again.
+ */
+export async function ensureIgnored(dir: string, paths: string[]): Promise<string[]> {
+  const git = (args: string[]) => execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "ignore"] }).toString();
+  try {
+    if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return [];
+  } catch {
+    return []; // not a git work tree (or no git): nothing can be committed by accident here
+  }
+  const notIgnored = (path: string) => {
+    try {
+      git(["check-ignore", "-q", "--no-index", path]);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const missing = paths.filter(notIgnored);
+  if (missing.length === 0) return [];
+  const gitignore = join(dir, ".gitignore");
+  const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
+  const lines = missing.map((p) => `/${p}`);
+  await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
+  const still = paths.filter(notIgnored);
+  if (still.length > 0) {
+    throw new PromplateError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
+  }
+  return lines;
+}
+
+export async function writeCompose(dir: string, plan: ComposePlan): Promise<void> {
+  for (const file of plan.files) await writeFileAtomic(join(dir, file.path), file.content, file.mode);
+}

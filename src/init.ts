@@ -1,0 +1,62 @@
+/**
+ * `promplate init [DIR]`: a new project from the embedded example (templates/), with both Dockerfiles and ignore
+ * entries that keep env files and rendered outputs out of git and out of images. Never overwrites a file.
+ */
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PromplateError } from "./problems.js";
+
+/** What git must never see: env files hold secrets; outputs are rendered from them. */
+export const GITIGNORE_ENTRIES = ["# promplate: env files hold secrets; outputs are rendered", "*.env", ".env.*", "/out/", "/.promplate/"];
+
+/** promplate's own folder (the one holding package.json), from this module's location in src/ or dist/chunks/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "templates"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("promplate's embedded example (templates/) is missing from this installation");
+    dir = parent;
+  }
+  return dir;
+}
+
+export interface InitResult {
+  written: string[];
+  /** Lines appended to an existing .gitignore. */
+  gitignoreAdded: string[];
+}
+
+export async function initProject(target: string): Promise<InitResult> {
+  const root = packageRoot();
+  const example = join(root, "templates");
+  const plan: { from: string; to: string }[] = [];
+  for (const entry of await readdir(example, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === "demo.env") continue; // the demo's sample values stay with the demo
+    const from = join(entry.parentPath, entry.name);
+    plan.push({ from, to: join(target, relative(example, from)) });
+  }
+  for (const name of ["Dockerfile.prometheus", "Dockerfile.alertmanager", ".dockerignore"]) {
+    plan.push({ from: join(root, name), to: join(target, name) });
+  }
+  const existing = plan.filter((p) => existsSync(p.to)).map((p) => relative(target, p.to));
+  if (existing.length > 0) {
+    throw new PromplateError([{
+      id: "init/exists",
+      severity: "error",
+      message: `${target} already has ${existing.join(", ")}`,
+      hint: "init never overwrites: choose an empty folder, or move those files away",
+    }]);
+  }
+  for (const { from, to } of plan) {
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(from, to);
+  }
+  const gitignore = join(target, ".gitignore");
+  const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
+  const lines = new Set(current.split(/\r?\n/).map((l) => l.trim()));
+  const added = GITIGNORE_ENTRIES.filter((entry) => !lines.has(entry));
+  if (added.length > 0) await writeFile(gitignore, `${current}${current === "" || current.endsWith("\n") ? "" : "\n"}${added.join("\n")}\n`);
+  return { written: plan.map((p) => relative(target, p.to)).sort(), gitignoreAdded: added };
+}
