@@ -55,7 +55,8 @@ const ENV_FILES = /(\.env|(^|\/)\.env[^/]*)$/i;
 /** Field names whose literal value is a credential (Prometheus, Alertmanager and the usual config spellings). */
 const CREDENTIAL_FIELDS = [
   "password", "bearer_token", "api_key", "apikey", "api_secret", "api_token", "auth_token", "access_token",
-  "client_secret", "secret_key", "secret_access_key", "private_key", "routing_key", "service_key", "integration_key",
+  // Not `routing_key`: VictorOps' is a route name; PagerDuty's (a 32-character key) has its own pattern.
+  "client_secret", "secret_key", "secret_access_key", "private_key", "service_key", "integration_key",
   "token", "secret",
 ];
 

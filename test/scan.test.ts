@@ -1,0 +1,112 @@
+/**
+ * promplate scan: each credential kind is caught in fixtures (built at run time, so the repository holds no
+ * credential-looking text), the embedded example is clean, examples are not findings, and on the corpus the
+ * findings are exactly the reviewed list in test/fixtures/corpus-scan.expected.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { describe, test } from "node:test";
+import { runCli } from "../src/cli.js";
+import { CORPUS } from "./corpus-path.js";
+
+const root = new URL("..", import.meta.url).pathname;
+
+async function scan(argv: string[], env: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    readStdin: async () => "",
+    env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: "true", ...env },
+    cwd: root,
+  });
+  return { code, stdout, stderr };
+}
+
+const random = (alphabet: string, length: number) => Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
+const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX = "0123456789abcdef";
+
+describe("scan", () => {
+  const credentials: { kind: string; file: string; text: string; secret: string }[] = (() => {
+    const accessKey = `AKIA${random(UPPER, 16)}`;
+    const secretKey = random(ALNUM, 40);
+    const slack = `https://hooks.slack.com/services/T${random(UPPER, 8)}/B${random(UPPER, 8)}/${random(ALNUM, 24)}`;
+    const teams = `https://contoso.webhook.office.com/webhookb2/${random(HEX, 8)}-${random(HEX, 4)}@${random(HEX, 8)}/IncomingWebhook/${random(HEX, 32)}`;
+    const discord = `https://discord.com/api/webhooks/${random("0123456789", 18)}/${random(ALNUM, 40)}`;
+    const pagerduty = random(HEX, 32);
+    const opsgenie = `${random(HEX, 8)}-${random(HEX, 4)}-${random(HEX, 4)}-${random(HEX, 4)}-${random(HEX, 12)}`;
+    const keyBody = random(ALNUM, 64);
+    const password = `pw-${random(ALNUM, 12)}`;
+    const envToken = `tok-${random(ALNUM, 16)}`;
+    return [
+      { kind: "aws-access-key-id", file: "config/aws.yml", text: `ec2_sd_configs:\n  - access_key: ${accessKey}\n`, secret: accessKey },
+      { kind: "aws-secret-access-key", file: "credentials.ini", text: `[default]\naws_secret_access_key = ${secretKey}\n`, secret: secretKey },
+      { kind: "slack-webhook", file: "alertmanager.yml", text: `global:\n  slack_api_url: '${slack}'\n`, secret: slack },
+      { kind: "teams-webhook", file: "teams.txt", text: `hook ${teams}\n`, secret: teams },
+      { kind: "discord-webhook", file: "notes.md", text: `webhook: ${discord}\n`, secret: discord },
+      { kind: "pagerduty-key", file: "pd.yml", text: `receivers:\n  - pagerduty_configs:\n      - routing_key: ${pagerduty}\n`, secret: pagerduty },
+      { kind: "opsgenie-key", file: "og.yml", text: `opsgenie_configs:\n  - api_key: ${opsgenie}\n`, secret: opsgenie },
+      { kind: "private-key", file: "tls/key.pem", text: `-----BEGIN ${"PRIVATE"} KEY-----\n${keyBody}\n-----END ${"PRIVATE"} KEY-----\n`, secret: keyBody },
+      { kind: "credential-field", file: "prometheus.yml", text: `scrape_configs:\n  - job_name: a\n    basic_auth:\n      username: u\n      password: ${password}\n`, secret: password },
+      { kind: "env-secret", file: "local.env", text: `API_TOKEN=${envToken}\n`, secret: envToken },
+    ];
+  })();
+
+  test("each credential kind is caught at its line, in tracked files only, never printed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    execFileSync("git", ["init", "-q"], { cwd: dir });
+    for (const c of credentials) {
+      mkdirSync(join(dir, c.file, ".."), { recursive: true });
+      writeFileSync(join(dir, c.file), c.text);
+    }
+    writeFileSync(join(dir, "untracked.yml"), `password: untracked-${random(ALNUM, 10)}\n`);
+    execFileSync("git", ["add", ...credentials.map((c) => c.file)], { cwd: dir });
+    const result = await scan(["-C", dir, "scan"]);
+    assert.equal(result.code, 1);
+    for (const c of credentials) {
+      const line = c.text.split("\n").findIndex((l) => l.includes(c.secret.slice(0, 12))) + 1;
+      assert.match(result.stdout, new RegExp(`^${c.file.replace(".", "\\.")}:${c.kind === "private-key" ? 1 : line}: ${c.kind}$`, "m"), `${c.kind} in ${c.file}\n${result.stdout}`);
+      assert.ok(!(result.stdout + result.stderr).includes(c.secret), `${c.kind}'s value printed`);
+    }
+    assert.doesNotMatch(result.stdout, /untracked\.yml/);
+  });
+
+  test("the current value of a secret variable is found wherever it was copied", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    cpSync(join(root, "templates"), dir, { recursive: true });
+    const webhook = `https://alerts.internal.example.org/hook/${random(ALNUM, 20)}`;
+    writeFileSync(join(dir, "notes.txt"), `remember: ${webhook}\n`);
+    const result = await scan(["-C", dir, "scan", join(dir, "notes.txt"), join(dir, "prometheus.yml")], { WEBHOOK: webhook });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^notes\.txt:1: secret-value \(WEBHOOK\)$/m);
+    assert.ok(!(result.stdout + result.stderr).includes(webhook));
+  });
+
+  test("the embedded example reports nothing; documented examples are not findings", async () => {
+    const clean = await scan(["-C", join(root, "templates"), "scan"]);
+    assert.equal(clean.code, 0, clean.stdout);
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    cpSync(join(root, "templates"), dir, { recursive: true });
+    const realistic = `https://hooks.slack.com/services/T${random(UPPER, 8)}/B${random(UPPER, 8)}/${random(ALNUM, 24)}`;
+    const project = readFileSync(join(dir, "promplate.yaml"), "utf8").replace('examples: ["https://hooks.example.com/services/T000/B000/XXXX"]', `examples: ["${realistic}"]`);
+    writeFileSync(join(dir, "promplate.yaml"), project);
+    const result = await scan(["-C", dir, "scan", join(dir, "promplate.yaml")]);
+    assert.equal(result.code, 0, result.stdout);
+  });
+
+  test("on the corpus: exactly the reviewed findings", async () => {
+    const result = await scan(["scan", CORPUS]);
+    const shownAs = `${relative(root, CORPUS)}/`; // paths are shown relative to the working folder
+    const found = result.stdout.split("\n").filter(Boolean).map((l) => (l.startsWith(shownAs) ? l.slice(shownAs.length) : l)).sort();
+    const expected = readFileSync(join(root, "test/fixtures/corpus-scan.expected"), "utf8").split("\n").filter(Boolean).sort();
+    assert.deepEqual(found, expected);
+    assert.equal(result.code, 1);
+  });
+});
