@@ -103,3 +103,20 @@ binaries_image "docker.io/prom/prometheus:$PROMETHEUS_VERSION" \
   "/bin/prometheus=$(command -v prometheus)" "/bin/promtool=$(command -v promtool)"
 binaries_image "docker.io/prom/alertmanager:$ALERTMANAGER_VERSION" \
   "/bin/alertmanager=$(command -v prometheus-alertmanager)" "/bin/amtool=$(command -v amtool)"
+
+# prom/node-exporter, for the compose stack: Debian's node-exporter (it links libc) on the Debian stand-in, with the
+# official image's entrypoint. The tag is the one `promplate compose` writes.
+NODE_EXPORTER_IMAGE=docker.io/prom/node-exporter:${NODE_EXPORTER_VERSION:-v1.9.1}
+command -v prometheus-node-exporter >/dev/null || { log "prometheus-node-exporter is missing (apt-get install prometheus-node-exporter)"; exit 3; }
+stamp=$(fingerprint "$(command -v prometheus-node-exporter)" "$ROOTFS_TAR")
+if current "$NODE_EXPORTER_IMAGE" "$stamp"; then
+  log "$NODE_EXPORTER_IMAGE is current"
+else
+  log "building $NODE_EXPORTER_IMAGE"
+  ctr=$(buildah from --pull=never "$NODE_IMAGE")
+  mnt=$(buildah mount "$ctr")
+  install -D -m 0755 "$(command -v prometheus-node-exporter)" "$mnt/bin/node_exporter"
+  buildah umount "$ctr" >/dev/null
+  buildah config --entrypoint '["/bin/node_exporter"]' --cmd '' --user nobody --label org.promplate.stand-in="$stamp" "$ctr"
+  buildah commit --quiet --rm "$ctr" "$NODE_EXPORTER_IMAGE" >/dev/null
+fi
