@@ -5,22 +5,11 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findPromplateRoot } from "./image.js";
 import { PromplateError } from "./problems.js";
 
 /** What git must never see: env files hold secrets; outputs are rendered from them. */
 export const GITIGNORE_ENTRIES = ["# promplate: env files hold secrets; outputs are rendered", "*.env", ".env.*", "/out/", "/.promplate/"];
-
-/** promplate's own folder (the one holding package.json), from this module's location in src/ or dist/chunks/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "templates"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("promplate's embedded example (templates/) is missing from this installation");
-    dir = parent;
-  }
-  return dir;
-}
 
 export interface InitResult {
   written: string[];
@@ -29,7 +18,7 @@ export interface InitResult {
 }
 
 export async function initProject(target: string): Promise<InitResult> {
-  const root = packageRoot();
+  const root = await findPromplateRoot(import.meta.url);
   const example = join(root, "templates");
   const plan: { from: string; to: string }[] = [];
   for (const entry of await readdir(example, { recursive: true, withFileTypes: true })) {
