@@ -27,6 +27,8 @@ export interface ComposeOptions extends SourceOptions {
   pushgateway?: boolean;
   /** The user's home, for the read-only ~/.aws mount. */
   home?: string;
+  /** The user's uid: the container runs as it when it reads the mounted ~/.aws. */
+  uid?: number;
   /** Image tags the compose file runs (as `promplate build` tags them). */
   images?: { prometheus?: string; alertmanager?: string; nodeExporter?: string; pushgateway?: string };
 }
@@ -93,6 +95,8 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
         AWS_SHARED_CREDENTIALS_FILE: `${CONTAINER_AWS_DIR}/credentials`,
       };
       definition.volumes = [`${join(options.home ?? options.env.HOME ?? "~", ".aws")}:${CONTAINER_AWS_DIR}:ro`];
+      // ~/.aws is the host user's (0600): the server runs as that uid (with group 0, which owns the runtime paths).
+      if (options.uid !== undefined) definition.user = `${options.uid}:0`;
       notes.push(`${service}: ${cloudNeeded.map((d) => d.name).join(", ")} come from AWS profile "${awsProfile}" through the read-only ~/.aws mount`);
     }
     services[service] = definition;

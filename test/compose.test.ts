@@ -143,6 +143,7 @@ describe("compose with real values", () => {
     assert.equal(compose.services.prometheus!.environment!.AWS_PROFILE, "dev");
     assert.ok(compose.services.prometheus!.volumes!.some((v) => v.startsWith(`${home}/.aws:`) && v.endsWith(":ro")));
     assert.equal(compose.services.alertmanager!.volumes, undefined, "alertmanager needs no AWS access");
+    assert.match(String((compose.services.prometheus as { user?: string }).user), /^\d+:0$/, "runs as the host user, who can read ~/.aws");
     const env = readFileSync(join(dir, ".env.prometheus"), "utf8");
     assert.doesNotMatch(env, /AWS_ACCESS_KEY=|AWS_SECRET_KEY=|wJalrXUtnFEMI|AKIAIOSFODNN7EXAMPLE/);
   });

@@ -28,6 +28,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       engine: flags.engine,
       pushgateway: flags.pushgateway,
       home: io.env.HOME,
+      uid: process.getuid?.(),
       ...sourceOptions(context, flags),
     });
     // Ignored before anything secret is written.
