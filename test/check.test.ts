@@ -4,25 +4,12 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { runCli } from "../src/cli.js";
+import { runPromplate as run } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const broken = join(root, "test/fixtures/broken");
 const example = join(root, "templates");
 const cli = join(root, "dist/promplate.js");
-
-async function run(argv: string[], env: Record<string, string | undefined> = { PATH: process.env.PATH }) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readStdin: async () => "",
-    env,
-    cwd: root,
-  });
-  return { code, stdout, stderr };
-}
 
 /** Each broken line of the fixture, at its template line (the Handlebars block shifts the output lines). */
 const expected = [

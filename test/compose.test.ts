@@ -12,23 +12,10 @@ import { describe, test } from "node:test";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
-import { runCli } from "../src/cli.js";
 import { quoteEnvValue } from "../src/compose.js";
+import { runPromplate as run } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
-
-async function run(argv: string[], env: Record<string, string | undefined> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readStdin: async () => "",
-    env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: "true", ...env },
-    cwd: root,
-  });
-  return { code, stdout, stderr };
-}
 
 function gitRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), "promplate-compose-"));

@@ -10,23 +10,10 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
-import { runCli } from "../src/cli.js";
 import { CORPUS } from "./corpus-path.js";
+import { runPromplate as scan } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
-
-async function scan(argv: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readStdin: async () => "",
-    env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: "true", ...env },
-    cwd: root,
-  });
-  return { code, stdout, stderr };
-}
 
 const random = (alphabet: string, length: number) => Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
 import { moveSecretsToFiles } from "../src/secret-files.js";
+import { freePort, waitFor } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
@@ -57,28 +57,6 @@ describe("moveSecretsToFiles", () => {
     });
   }
 });
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, seconds = 30): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("secret-file mode with the real tools and servers", { timeout: 120_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), "promplate-secret-files-"));

@@ -10,25 +10,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { waitFor } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
 const password = `p$ss #w"rd`;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, seconds: number): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 describe("compose stack with docker-compose and podman", { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), "promplate-stack-"));
