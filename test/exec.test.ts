@@ -164,19 +164,28 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
     assert.equal(delivery, `node-exporter 127.0.0.1:${ports.node} is up`);
   });
 
-  test("SIGTERM: the server exits cleanly and its code propagates", async () => {
-    const server = childOf(alertmanager.process.pid!)!;
-    alertmanager.process.kill("SIGTERM");
-    assert.equal(await alertmanager.exited, 0, alertmanager.output());
-    await waitFor("alertmanager gone", async () => !alive(server) || undefined, 10);
+  test("SIGTERM: each server exits cleanly and its code propagates", async () => {
+    for (const running of [alertmanager, prometheus]) {
+      const server = childOf(running.process.pid!)!;
+      running.process.kill("SIGTERM");
+      assert.equal(await running.exited, 0, running.output());
+      await waitFor("the server gone", async () => !alive(server) || undefined, 10);
+    }
   });
 
-  test("SIGKILL: the server does not outlive exec", async () => {
-    const server = childOf(prometheus.process.pid!)!;
-    assert.ok(alive(server));
-    prometheus.process.kill("SIGKILL");
-    await prometheus.exited;
-    await waitFor("prometheus gone", async () => !alive(server) || undefined, 10);
+  test("a child's exit code, and 128 + signal for a signalled child, come back from exec", async () => {
+    const run = (script: string) => start(["-C", project, "exec", "--service", "prometheus", "--out", join(work, "codes"), "--", "sh", "-c", script], env);
+    assert.equal(await run("exit 7").exited, 7);
+    assert.equal(await run("kill -TERM $$").exited, 128 + 15);
+  });
+
+  test("SIGKILL: the child does not outlive exec", async () => {
+    const running = start(["-C", project, "exec", "--service", "prometheus", "--out", join(work, "kill"), "--", "sleep", "300"], env);
+    const child = await waitFor("the child", async () => childOf(running.process.pid!), 20);
+    assert.match(commandOf(child), /sleep$/);
+    running.process.kill("SIGKILL");
+    await running.exited;
+    await waitFor("the child gone", async () => !alive(child) || undefined, 10);
   });
 });
 
