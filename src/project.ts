@@ -178,6 +178,16 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     }
     seen.set(output.path, index);
   });
+  // A render must never overwrite its own templates (or promplate.yaml): outputs and templates are kept apart.
+  const normalized = (p: string) => posix.normalize(p).replace(/\/$/, "");
+  const inside = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+  outputs.forEach((output, index) => {
+    const target = normalized(output.path);
+    const clash = [fileName, ...outputs.map((o) => o.template)].map(normalized).find((t) => inside(t, target) || inside(target, t));
+    if (clash !== undefined) {
+      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}].path ${output.path} would overwrite or write inside ${clash}`, hint: "render into another folder, e.g. out/", ...positionOfPath(["outputs", index, "path"]) });
+    }
+  });
   if (problems.length > 0) throw new PromplateError(problems);
   return { dir: resolve(dir), file: fileName, variables, outputs, tests: valid.tests ?? [] };
 }
