@@ -144,3 +144,25 @@ test("check writes nothing in the project (no out/, no manifest)", async () => {
   assert.throws(() => statSync(join(project, "out")));
   assert.throws(() => statSync(join(project, ".promplate")));
 });
+
+describe("render runs the checks before writing", () => {
+  test("a config the checks reject is exit 1 and nothing is written", async () => {
+    const out = mkdtempSync(join(tmpdir(), "promplate-render-"));
+    const result = await run(["-C", broken, "render", "--set", "WEBHOOK=https://hooks.example.com/x", "--out", out]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /scrape_intervall/);
+    assert.match(result.stderr, /nothing was written/);
+    assert.deepEqual(readdirSync(out), []);
+  });
+
+  test("--tool-checks adds promtool and amtool; a missing tool is exit 3", async () => {
+    const out = mkdtempSync(join(tmpdir(), "promplate-render-"));
+    const env = { WEBHOOK: "https://hooks.example.com/x", AWS_ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+    const passed = await run(["-C", example, "render", "--tool-checks", "--out", out], env);
+    assert.equal(passed.code, 0, passed.stderr);
+    assert.ok(statSync(join(out, "out/prometheus.yml")).isFile());
+    const missing = await run(["-C", example, "render", "--tool-checks", "--out", mkdtempSync(join(tmpdir(), "promplate-render-"))], { ...env, PATH: "/nonexistent" });
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /promtool not found/);
+  });
+});
