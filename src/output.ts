@@ -115,17 +115,11 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
   const changes: FileChange[] = [];
   const next: Manifest = { version: 2, files: { ...manifest.files } };
   const plannedReal = new Set<string>();
-  const problems: Problem[] = [];
+  refuseProtectedTargets(root, files, protectedPaths);
   for (const planned of files) {
     const file = { ...planned, path: normalizeRelative(planned.path) };
     const target = join(root, file.path);
-    const real = resolveReal(target);
-    const protector = protectorOf(real);
-    if (protector) {
-      problems.push({ id: "output/protected", severity: "error", message: `output ${file.path} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
-      continue;
-    }
-    plannedReal.add(real);
+    plannedReal.add(resolveReal(target));
     const previous = await readIfExists(target);
     const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
     const mode = outputMode(file);
@@ -136,7 +130,6 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
     next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
   }
-  if (problems.length > 0) throw new PromplateError(problems);
 
   for (const [path, entry] of Object.entries(manifest.files)) {
     if (next.files[path] !== entry) continue; // planned again under this spelling
@@ -170,6 +163,19 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
     else changes.push({ path, change: "delete", previous, previousSecretLines: entry.secretLines, recordedSha256: entry.sha256 });
   }
   return { changes, manifest: next };
+}
+
+/** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
+export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
+  const problems: Problem[] = [];
+  for (const file of files) {
+    const real = resolveReal(join(root, normalizeRelative(file.path)));
+    const protector = protectedPaths.find((p) => isWithin(real, p.path));
+    if (protector) {
+      problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
+    }
+  }
+  if (problems.length > 0) throw new PromplateError(problems);
 }
 
 /**

@@ -53,7 +53,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
   const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest, writeFileAtomic } = await import("../output.js");
+  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
   const { withOutputLock } = await import("../lock.js");
   const { protectedPaths } = await import("../project.js");
   const { io } = context;
@@ -73,6 +73,8 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   }
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
   const planOptions = { services: flags.service, protectedPaths: protectedPaths(result.project) };
+  // Refused before the lock is taken: nothing at all is created beside a template.
+  refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
   const plan = async () => planChanges(root, result.files, await readManifest(root), planOptions);
   let changes: FileChange[];
   if (flags.dryRun) {
