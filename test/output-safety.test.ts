@@ -292,6 +292,18 @@ describe("the output root's lock", () => {
     assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
     assert.ok(!existsSync(join(dir, LOCK_FILE)));
   });
+
+  test("exec takes over a killed holder's lock and holds none while the server runs", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /etc/x/a.txt }\n" });
+    const out = join(dir, "runtime");
+    const holder = await otherProcess();
+    await holder.stop();
+    await writeLock(out, holder.identity);
+    // The child's exit code is exec's: 0 only if the output is there and the lock is not.
+    const script = `test "$(cat ${out}/etc/x/a.txt)" = a && test ! -e ${out}/${LOCK_FILE}`;
+    const result = await runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", "sh", "-c", script], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
