@@ -88,6 +88,7 @@ async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promis
 /** Writes the files whose content or mode differ, all or none, holding the output folder's lock; returns how many changed. */
 async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
   const files = rendered.files.map((file) => ({ path: targetPath(file, rendered.project, out), content: file.content, mode: outputMode(file) }));
+  if (files.length === 0) return 0;
   return withOutputLock(out ?? commonFolder(files.map((f) => dirname(f.path))), () => writeChangedFiles(files));
 }
 

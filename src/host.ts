@@ -48,8 +48,13 @@ function pidExists(pid: number): boolean {
   }
 }
 
+let self: ProcessIdentity | undefined;
+
 export const systemHost: Host = {
-  self: { pid: process.pid, start: processStartTime(process.pid) },
+  // Read on first use, not when the module loads.
+  get self() {
+    return (self ??= { pid: process.pid, start: processStartTime(process.pid) });
+  },
   isRunning({ pid, start }) {
     if (!Number.isInteger(pid) || pid <= 0 || !pidExists(pid)) return false;
     const stat = readProcStat(pid);

@@ -103,7 +103,8 @@ async function tryCreate(path: string, text: string, host: Host): Promise<boolea
 
 /**
  * Removes a stale lock, but only the one judged stale: it is moved aside first and checked, and a lock another
- * process took in the meantime is put back.
+ * process took in the meantime is put back. (Putting it back fails only if a third process took the free name in
+ * that instant, right after a holder died.)
  */
 async function breakStaleLock(path: string, staleText: string, host: Host): Promise<void> {
   // A temporary's name, so that a run killed right here leaves nothing the next one does not clean up.

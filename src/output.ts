@@ -188,7 +188,8 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
   const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
-  await removeStaleTemporaries(new Set([...writes, manifestFile].map((w) => dirname(w.path))), host);
+  const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
+  await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);
   let manifest: StagedFiles;
   try {
