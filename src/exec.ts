@@ -8,10 +8,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync, watch, type FSWatcher } from "node:fs";
-import { access, constants, readFile } from "node:fs/promises";
+import { access, constants } from "node:fs/promises";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { CheckReport } from "./check.js";
-import { writeFileAtomic } from "./output.js";
+import { withOutputLock } from "./lock.js";
+import { outputMode, writeChangedFiles, writeFileAtomic } from "./output.js";
+import { commonFolder } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import type { Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
@@ -83,17 +85,11 @@ async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promis
   return rendered;
 }
 
-/** Writes the files whose content or mode differ; returns how many changed. */
+/** Writes the files whose content or mode differ, all or none, holding the output folder's lock; returns how many changed. */
 async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
-  let changed = 0;
-  for (const file of rendered.files) {
-    const target = targetPath(file, rendered.project, out);
-    const current = await readFile(target, "utf8").catch(() => undefined);
-    if (current === file.content) continue;
-    await writeFileAtomic(target, file.content, file.mode);
-    changed++;
-  }
-  return changed;
+  const files = rendered.files.map((file) => ({ path: targetPath(file, rendered.project, out), content: file.content, mode: outputMode(file) }));
+  if (files.length === 0) return 0;
+  return withOutputLock(out ?? commonFolder(files.map((f) => dirname(f.path))), () => writeChangedFiles(files));
 }
 
 /** Runs the whole entrypoint; resolves with the exit code to return (the child's, or 128 + its signal). */

@@ -1,10 +1,14 @@
 /**
- * Writing outputs: atomic (temporary file in the same folder, fsync, rename), 0600 when a secret is inside, a
- * manifest of what was written so a removed template's stale output is deleted, and redacted diffs.
+ * Writing outputs: atomic (temporary files in the same folder, fsync, then rename), 0600 when a secret is inside, a
+ * manifest of what was written (with each file's sha256) so a removed template's stale output is deleted — and only
+ * an output promplate provably wrote — and redacted diffs.
  */
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { systemHost, type Host } from "./host.js";
+import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
 
 const MANIFEST = ".promplate/manifest.json";
 
@@ -14,17 +18,37 @@ export interface PlannedFile {
   /** The service the output belongs to; a render of some services leaves the others' files alone. */
   service: string;
   content: string;
+  /** 0600 when the content holds a secret; narrowed further by `sourceMode` (see `outputMode`). */
   mode: 0o600 | 0o644;
+  /** Permission bits of the template: an output is never readable by more people than its source. */
+  sourceMode?: number;
   /** Output lines (1-based) holding a secret value, masked in diffs. */
   secretLines: number[];
 }
 
-export interface Manifest {
-  version: 1;
-  files: Record<string, { mode: number; secretLines: number[]; service?: string }>;
+export interface ManifestEntry {
+  mode: number;
+  secretLines: number[];
+  service?: string;
+  /** sha256 (hex) of the content written; manifests of older versions have none. */
+  sha256?: string;
 }
 
-export type ChangeKind = "create" | "update" | "unchanged" | "delete";
+export interface Manifest {
+  version: 2;
+  /** Keyed by the path relative to the output root, normalized (`out/o.yml`, never `./out/o.yml`). */
+  files: Record<string, ManifestEntry>;
+}
+
+/** A file an output must never overwrite nor the manifest delete: a template, promplate.yaml, a rule test. */
+export interface ProtectedPath {
+  /** Absolute, symlinks resolved; a folder protects everything inside it. */
+  path: string;
+  /** As the user knows it, e.g. `the template rules/`. */
+  description: string;
+}
+
+export type ChangeKind = "create" | "update" | "unchanged" | "delete" | "kept";
 
 export interface FileChange {
   path: string;
@@ -34,88 +58,240 @@ export interface FileChange {
   previous?: string;
   previousSecretLines: number[];
   planned?: PlannedFile;
+  /** `delete`: the hash recorded when promplate wrote it, checked again just before deleting. */
+  recordedSha256?: string;
+  /** `kept`: why a stale file was left in place. */
+  reason?: string;
+}
+
+export interface OutputPlan {
+  changes: FileChange[];
+  /** The manifest to record once the changes are applied. */
+  manifest: Manifest;
+}
+
+export interface PlanOptions {
+  /** Only these services' previous outputs can be stale. */
+  services?: readonly string[];
+  protectedPaths?: readonly ProtectedPath[];
+}
+
+export function sha256(content: string): string {
+  return createHash("sha256").update(content, "utf8").digest("hex");
+}
+
+/** The mode a file is written with: group and others keep read access only where its template gave it. */
+export function outputMode(file: Pick<PlannedFile, "mode" | "sourceMode">): number {
+  return file.sourceMode === undefined ? file.mode : file.mode & (0o700 | (file.sourceMode & 0o044));
 }
 
 export async function readManifest(root: string): Promise<Manifest> {
+  const manifest: Manifest = { version: 2, files: {} };
   try {
-    const parsed = JSON.parse(await readFile(join(root, MANIFEST), "utf8")) as Manifest;
-    if (parsed.version === 1 && parsed.files && typeof parsed.files === "object") return parsed;
+    const parsed = JSON.parse(await readFile(join(root, MANIFEST), "utf8")) as { version?: unknown; files?: Record<string, ManifestEntry> };
+    if ((parsed.version === 1 || parsed.version === 2) && parsed.files && typeof parsed.files === "object") {
+      for (const [path, entry] of Object.entries(parsed.files)) {
+        const key = normalizeRelative(path);
+        // Two spellings of one file (written by an older version): the entry with a hash is the one to trust.
+        if (!manifest.files[key]?.sha256) manifest.files[key] = entry;
+      }
+    }
   } catch {
     // No manifest yet (first render) or an unreadable one: nothing is known to be stale.
   }
-  return { version: 1, files: {} };
+  return manifest;
 }
 
 /**
- * Compares the planned files with what is on disk and in the manifest. Reads only. With `services`, only those
- * services' previous outputs can be stale.
+ * Compares the planned files with what is on disk and in the manifest, and says what the manifest will record.
+ * Reads only. A planned file on a protected path is exit 2. A stale file (recorded, no longer planned) is deleted
+ * only when it is a regular file inside the root, not protected, and still holds exactly what promplate wrote;
+ * otherwise it is kept and forgotten.
  */
-export async function planChanges(root: string, files: PlannedFile[], manifest: Manifest, services?: readonly string[]): Promise<FileChange[]> {
+export async function planChanges(root: string, files: PlannedFile[], manifest: Manifest, options: PlanOptions = {}): Promise<OutputPlan> {
+  const protectedPaths = options.protectedPaths ?? [];
+  const protectorOf = (real: string) => protectedPaths.find((p) => isWithin(real, p.path));
+  const rootReal = resolveReal(root);
   const changes: FileChange[] = [];
-  const planned = new Set(files.map((f) => f.path));
-  for (const file of files) {
+  const next: Manifest = { version: 2, files: { ...manifest.files } };
+  const plannedReal = new Set<string>();
+  refuseProtectedTargets(root, files, protectedPaths);
+  for (const planned of files) {
+    const file = { ...planned, path: normalizeRelative(planned.path) };
     const target = join(root, file.path);
+    plannedReal.add(resolveReal(target));
     const previous = await readIfExists(target);
     const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
+    const mode = outputMode(file);
     // Without a manifest entry (a file promplate did not write, or a lost manifest) the old secrets' lines are
     // unknown: mask where the new secrets are too.
     const previousSecretLines = manifest.files[file.path]?.secretLines ?? file.secretLines;
-    const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === file.mode ? "unchanged" : "update";
-    changes.push({ path: file.path, change, mode: file.mode, previous, previousSecretLines, planned: file });
+    const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
+    changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
+    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
   }
+
   for (const [path, entry] of Object.entries(manifest.files)) {
-    if (planned.has(path) || !isInside(root, path)) continue;
-    if (services && !(entry.service && services.includes(entry.service))) continue;
-    const previous = await readIfExists(join(root, path));
-    if (previous !== undefined) changes.push({ path, change: "delete", previous, previousSecretLines: entry.secretLines });
+    if (next.files[path] !== entry) continue; // planned again under this spelling
+    if (options.services && !(entry.service && options.services.includes(entry.service))) continue;
+    const target = join(root, path);
+    const real = resolveReal(target);
+    // Another spelling of a planned file (`./out/o.yml`, a symlinked folder): the new entry replaces it.
+    if (plannedReal.has(real)) {
+      delete next.files[path];
+      continue;
+    }
+    // Never reach outside the root, nor into promplate's own folder.
+    if (real === rootReal || !isWithin(real, rootReal) || isWithin(real, join(rootReal, ".promplate"))) continue;
+    delete next.files[path];
+    const kind = await lstat(target).catch(() => undefined);
+    if (kind === undefined) continue; // already gone
+    const keep = (reason: string, previous?: string) => changes.push({ path, change: "kept", reason, previous, previousSecretLines: entry.secretLines });
+    const protector = protectorOf(real);
+    if (protector) {
+      keep(`it is now ${protector.description}`);
+      continue;
+    }
+    if (!kind.isFile()) {
+      keep("it is no longer a plain file");
+      continue;
+    }
+    const previous = await readIfExists(target);
+    if (previous === undefined) continue;
+    if (entry.sha256 === undefined) keep("its manifest entry, from an older promplate, has no content hash", previous);
+    else if (entry.sha256 !== sha256(previous)) keep("it changed since promplate wrote it", previous);
+    else changes.push({ path, change: "delete", previous, previousSecretLines: entry.secretLines, recordedSha256: entry.sha256 });
   }
-  return changes;
+  return { changes, manifest: next };
 }
 
-/** Applies a plan: writes changed files atomically, deletes stale ones, then records the manifest. */
-export async function applyChanges(root: string, changes: FileChange[], previous: Manifest = { version: 1, files: {} }): Promise<void> {
-  for (const change of changes) {
-    if ((change.change === "create" || change.change === "update") && change.planned) {
-      await writeFileAtomic(join(root, change.path), change.planned.content, change.planned.mode);
-    } else if (change.change === "delete") {
-      await rm(join(root, change.path), { force: true });
+/** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
+export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
+  const problems: Problem[] = [];
+  for (const file of files) {
+    const real = resolveReal(join(root, normalizeRelative(file.path)));
+    const protector = protectedPaths.find((p) => isWithin(real, p.path));
+    if (protector) {
+      problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
-  // Entries this render did not plan or delete (other services' outputs) stay recorded.
-  const manifest: Manifest = { version: 1, files: { ...previous.files } };
-  for (const change of changes) {
-    if (change.planned) {
-      manifest.files[change.path] = { mode: change.planned.mode, secretLines: change.planned.secretLines, service: change.planned.service };
-    } else if (change.change === "delete") {
-      delete manifest.files[change.path];
-    }
+  if (problems.length > 0) throw new PromplateError(problems);
+}
+
+/**
+ * Applies a plan: stages every changed file and the manifest as temporaries (a full disk fails here, and nothing is
+ * replaced), renames them into place, deletes stale files that still hold what promplate wrote, then records the
+ * manifest. Stale temporaries of killed runs are removed from every folder written.
+ */
+export async function applyChanges(root: string, plan: OutputPlan, host: Host = systemHost): Promise<void> {
+  const writes = plan.changes
+    .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
+    .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
+  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
+  const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
+  await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
+  const outputs = await stageFiles(writes, host);
+  let manifest: StagedFiles;
+  try {
+    manifest = await stageFiles([manifestFile], host);
+  } catch (error) {
+    await outputs.discard();
+    throw error;
   }
-  await writeFileAtomic(join(root, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+  await outputs.commit();
+  for (const change of plan.changes) {
+    if (change.change !== "delete") continue;
+    const target = join(root, change.path);
+    // Checked again: the file may have been edited since the plan was made.
+    const current = await readIfExists(target);
+    if (current !== undefined && sha256(current) === change.recordedSha256) await rm(target, { force: true });
+  }
+  await manifest.commit();
+}
+
+export interface FileWrite {
+  /** Absolute. */
+  path: string;
+  content: string;
+  mode: number;
+}
+
+/** Writes the files whose content or mode differ, all or none (see `stageFiles`); returns how many changed. */
+export async function writeChangedFiles(files: FileWrite[], host: Host = systemHost): Promise<number> {
+  await removeStaleTemporaries(new Set(files.map((f) => dirname(f.path))), host);
+  const changed: FileWrite[] = [];
+  for (const file of files) {
+    const current = await readIfExists(file.path);
+    const mode = current === undefined ? undefined : (await stat(file.path)).mode & 0o777;
+    if (current !== file.content || mode !== file.mode) changed.push(file);
+  }
+  await (await stageFiles(changed, host)).commit();
+  return changed.length;
 }
 
 /**
  * Writes `content` to `path` so that a reader sees the old file or the new one, never a part: a temporary file in
  * the same folder (same file system, so rename is atomic), created with its final mode, flushed, then renamed.
  */
-export async function writeFileAtomic(path: string, content: string, mode: number): Promise<void> {
-  const folder = dirname(path);
-  await mkdir(folder, { recursive: true });
-  const temporary = join(folder, `.${randomBytes(6).toString("hex")}.promplate.tmp`);
-  const handle = await open(temporary, "wx", mode);
-  try {
-    await handle.writeFile(content, "utf8");
-    await handle.chmod(mode); // the umask may have narrowed or the file system widened the creation mode
-    await handle.sync();
-  } finally {
-    await handle.close();
+export async function writeFileAtomic(path: string, content: string, mode: number, host: Host = systemHost): Promise<void> {
+  await (await stageFiles([{ path, content, mode }], host)).commit();
+}
+
+interface StagedFiles {
+  /** Renames every temporary onto its file, then flushes the folders. */
+  commit(): Promise<void>;
+  /** Removes the temporaries; no file is replaced. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Writes each file's content to a temporary beside it, created with its final mode and flushed. When one cannot be
+ * written (a full disk, a read-only folder) every temporary is removed and the error is exit 3: until `commit`,
+ * no file has been replaced.
+ */
+async function stageFiles(files: FileWrite[], host: Host): Promise<StagedFiles> {
+  const staged: { temporary: string; path: string }[] = [];
+  const discard = async () => {
+    for (const { temporary } of staged.splice(0)) await rm(temporary, { force: true }).catch(() => undefined);
+  };
+  for (const file of files) {
+    const temporary = temporaryPath(file.path, host);
+    try {
+      await mkdir(dirname(file.path), { recursive: true });
+      const handle = await open(temporary, "wx", file.mode);
+      staged.push({ temporary, path: file.path });
+      try {
+        await handle.writeFile(file.content, "utf8");
+        await handle.chmod(file.mode); // the umask may have narrowed or the file system widened the creation mode
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await discard();
+      throw writeError(file.path, error);
+    }
   }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await chmod(path, mode);
+  return {
+    discard,
+    async commit() {
+      const folders = new Set<string>();
+      for (const [index, { temporary, path }] of staged.entries()) {
+        try {
+          await rename(temporary, path);
+        } catch (error) {
+          for (const rest of staged.slice(index)) await rm(rest.temporary, { force: true }).catch(() => undefined);
+          throw writeError(path, error);
+        }
+        folders.add(dirname(path));
+      }
+      staged.length = 0;
+      for (const folder of folders) await syncFolder(folder);
+    },
+  };
+}
+
+async function syncFolder(folder: string): Promise<void> {
   const directory = await open(folder, "r");
   try {
     await directory.sync();
@@ -126,17 +302,68 @@ export async function writeFileAtomic(path: string, content: string, mode: numbe
   }
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EISDIR: "it is a folder",
+};
+
+function writeError(path: string, error: unknown): PromplateError {
+  const code = (error as NodeJS.ErrnoException).code ?? "error";
+  const reason = WRITE_FAILURES[code] ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  return new PromplateError(
+    [{ id: "output/write", severity: "error", message: `cannot write ${path}: ${reason} (${code}); the previous files are left as they were`, hint: "free space or fix the folder's permissions, then run again" }],
+    ExitCode.environment,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Temporary files
+
+/** `.PID-START-RANDOM.promplate.tmp`: the writer's pid and start time say whether a leftover's writer still runs. */
+const TEMPORARY_NAME = /^\.(\d+)-(\d*)-[0-9a-f]+\.promplate\.tmp$/;
+/** Before the writer was part of the name. */
+const OLD_TEMPORARY_NAME = /^\.[0-9a-f]{12}\.promplate\.tmp$/;
+/** A leftover whose writer may still run is removed only after this long; a write takes milliseconds. */
+const TEMPORARY_MAX_AGE_MS = 60_000;
+
+export function temporaryPath(path: string, host: Host = systemHost): string {
+  return join(dirname(path), `.${host.self.pid}-${host.self.start ?? ""}-${randomBytes(6).toString("hex")}.promplate.tmp`);
+}
+
+/**
+ * Removes promplate's own leftover temporaries (a run killed mid-write) from these folders: only names of its
+ * pattern, whose writer no longer runs or that are older than a minute. Returns how many were removed.
+ */
+export async function removeStaleTemporaries(folders: Iterable<string>, host: Host = systemHost): Promise<number> {
+  let removed = 0;
+  for (const folder of folders) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      const match = TEMPORARY_NAME.exec(name);
+      if (!match && !OLD_TEMPORARY_NAME.test(name)) continue;
+      const path = join(folder, name);
+      const info = await lstat(path).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      const writerGone = match !== null && !host.isRunning({ pid: Number(match[1]), start: match[2] || undefined });
+      if (!writerGone && host.now() - info.mtimeMs < TEMPORARY_MAX_AGE_MS) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch {
     return undefined;
   }
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(resolve(root), resolve(root, path));
-  return rel !== "" && !rel.startsWith("..");
 }
 
 /** Replaces secret-bearing lines and any occurrence of a secret string with `***`. */
@@ -161,7 +388,7 @@ export async function formatDiff(changes: FileChange[], secrets: readonly string
   const { createTwoFilesPatch } = await import("diff");
   let out = "";
   for (const change of changes) {
-    if (change.change === "unchanged") continue;
+    if (change.change === "unchanged" || change.change === "kept") continue;
     const maskedBefore = [...change.previousSecretLines, ...(change.planned?.secretLines ?? [])];
     const before = change.previous === undefined ? "" : redactText(change.previous, maskedBefore, secrets);
     const after = change.planned ? redactText(change.planned.content, change.planned.secretLines, secrets) : "";

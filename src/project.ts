@@ -1,10 +1,12 @@
 /**
  * Loads promplate.yaml and validates it once, at the edge: downstream code trusts the `Project` type.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
-import { join, posix, relative, resolve, sep } from "node:path";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { join, posix, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { validate as validateProjectFile } from "./generated/project-validator.js";
+import type { ProtectedPath } from "./output.js";
+import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import { PromplateError, type Problem } from "./problems.js";
 import type { DeclaredType } from "./template/index.js";
 
@@ -62,9 +64,11 @@ export interface OutputFile {
   templatePath: string;
   /** Template path as shown to the user (relative to the project). */
   templateName: string;
-  /** Output path relative to the output root. */
+  /** Output path relative to the output root, normalized. */
   path: string;
   runtimePath?: string;
+  /** The template's permission bits: an output is never readable by more people than its template. */
+  templateMode?: number;
 }
 
 export async function findProject(dir: string): Promise<string | undefined> {
@@ -160,71 +164,175 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   const outputs = valid.outputs.map((output, index) => {
     const position = positionOfPath(["outputs", index]);
     for (const key of ["template", "path"] as const) {
-      const value = output[key];
-      if (value.startsWith("/") || value.split("/").includes("..")) {
+      if (!staysInside(output[key])) {
         problems.push({ id: "project/path", severity: "error", message: `outputs[${index}].${key} must be a relative path inside the project`, ...position });
       }
     }
     if (output.template.endsWith("/") !== output.path.endsWith("/")) {
-      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}]: a folder template (ending in /) needs a folder path (ending in /), and a file a file`, ...position });
+      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}]: a folder template (ending in /) needs a folder path (ending in /), and a file a file`, ...positionOfPath(["outputs", index]) });
     }
     return { ...output, line: position.line };
   });
-  const seen = new Map<string, number>();
-  outputs.forEach((output, index) => {
-    const previous = seen.get(output.path);
-    if (previous !== undefined) {
-      problems.push({ id: "project/duplicate-path", severity: "error", message: `outputs[${index}] writes ${output.path}, as outputs[${previous}] does`, ...positionOfPath(["outputs", index]) });
-    }
-    seen.set(output.path, index);
-  });
-  // A render must never overwrite its own templates (or promplate.yaml): outputs and templates are kept apart.
-  const normalized = (p: string) => posix.normalize(p).replace(/\/$/, "");
-  const inside = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
-  outputs.forEach((output, index) => {
-    const target = normalized(output.path);
-    const clash = [fileName, ...outputs.map((o) => o.template)].map(normalized).find((t) => inside(t, target) || inside(target, t));
-    if (clash !== undefined) {
-      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}].path ${output.path} would overwrite or write inside ${clash}`, hint: "render into another folder, e.g. out/", ...positionOfPath(["outputs", index, "path"]) });
-    }
-  });
+  const tests = valid.tests ?? [];
+  if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
   if (problems.length > 0) throw new PromplateError(problems);
-  return { dir: resolve(dir), file: fileName, variables, outputs, tests: valid.tests ?? [] };
+  return { dir: resolve(dir), file: fileName, variables, outputs, tests };
 }
 
-/** Expands folder outputs into one file each (sorted, hidden files skipped). */
+/**
+ * Paths are compared as files, not as spellings (`./out/o.yml`, `out//o.yml`, `x/../out/o.yml` and `link/o.yml`
+ * with link → out are one file): two outputs may not write one file or one inside the other, and no output may
+ * overwrite or write inside a template, promplate.yaml or a rule test file (or contain one).
+ */
+function findPathClashes(
+  dir: string,
+  fileName: string,
+  outputs: OutputDeclaration[],
+  tests: string[],
+  positionOf: (index: number) => { file: string; line: number; column: number },
+): Problem[] {
+  const problems: Problem[] = [];
+  const real = (path: string) => resolveReal(join(dir, normalizeRelative(path)));
+  const targets = outputs.map((output) => real(output.path));
+  const sources = [
+    { name: fileName, path: real(fileName) },
+    ...outputs.map((output) => ({ name: normalizeRelative(output.template), path: real(output.template) })),
+    ...tests.map((test) => ({ name: normalizeRelative(test), path: real(test) })),
+  ];
+  targets.forEach((target, index) => {
+    const path = outputs[index]!.path;
+    const earlier = targets.findIndex((other, j) => j < index && (isWithin(target, other) || isWithin(other, target)));
+    if (earlier !== -1) {
+      const message = targets[earlier] === target
+        ? `outputs[${index}] writes ${path}, as outputs[${earlier}] does`
+        : `outputs[${index}].path ${path} and outputs[${earlier}].path ${outputs[earlier]!.path} overlap: one would write inside the other`;
+      problems.push({ id: "project/duplicate-path", severity: "error", message, hint: "give each output a path of its own", ...positionOf(index) });
+    }
+    const clash = sources.find((source) => isWithin(source.path, target) || isWithin(target, source.path));
+    if (clash !== undefined) {
+      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}].path ${path} would overwrite or write inside ${clash.name}`, hint: "render into another folder, e.g. out/", ...positionOf(index) });
+    }
+  });
+  return problems;
+}
+
+/** What an output may never overwrite and the manifest never delete: templates, promplate.yaml, rule tests. */
+export function protectedPaths(project: Project): ProtectedPath[] {
+  const at = (path: string) => resolveReal(join(project.dir, normalizeRelative(path)));
+  return [
+    { path: at(project.file), description: `the project file ${project.file}` },
+    ...project.outputs.map((output) => ({ path: at(output.template), description: `the template ${output.template}` })),
+    ...project.tests.map((test) => ({ path: at(test), description: `the rule test file ${test}` })),
+  ];
+}
+
+/**
+ * Expands folder outputs into one file each (sorted). A template, or a template folder's entry, that is a symlink
+ * leading outside the project is exit 2: a render must not copy a file the project does not own (say a root-only
+ * key) into an output.
+ */
 export async function listOutputFiles(project: Project, services?: readonly string[]): Promise<OutputFile[]> {
   const files: OutputFile[] = [];
   const problems: Problem[] = [];
+  const projectReal = resolveReal(project.dir);
   for (const output of project.outputs) {
     if (services && !services.includes(output.service)) continue;
     const templatePath = join(project.dir, output.template);
+    const where = { file: project.file, line: output.line, column: 1 };
+    const outsideProblem = (name: string, real: string): Problem => ({
+      id: "template/outside-project",
+      severity: "error",
+      message: `template ${name} is a symlink to ${real}, outside the project folder`,
+      hint: "copy the file into the project, or link to a file inside it",
+      ...where,
+    });
+    const path = normalizeRelative(output.path);
     if (!output.template.endsWith("/")) {
-      files.push({ output, templatePath, templateName: output.template, path: output.path, runtimePath: output.runtimePath });
+      const entry = await inspectTemplate(templatePath, projectReal);
+      if (entry.kind === "outside") problems.push(outsideProblem(output.template, entry.real));
+      else if (entry.kind === "other") problems.push({ id: "template/not-a-file", severity: "error", message: `template ${output.template} is not a regular file`, ...where });
+      // A missing template is reported when it is read.
+      else files.push({ output, templatePath, templateName: output.template, path, runtimePath: output.runtimePath, templateMode: entry.mode });
       continue;
     }
-    let names: string[];
-    try {
-      names = (await readdir(templatePath, { recursive: true, withFileTypes: true }))
-        .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
-        .map((entry) => relative(templatePath, join(entry.parentPath, entry.name)).split(sep).join("/"))
-        .sort();
-    } catch {
-      problems.push({ id: "project/template-missing", severity: "error", message: `template folder ${output.template} not found`, file: project.file, line: output.line, column: 1 });
+    const folder = await inspectTemplate(templatePath, projectReal);
+    if (folder.kind === "outside") {
+      problems.push(outsideProblem(output.template, folder.real));
       continue;
     }
-    for (const name of names) {
+    if (folder.kind !== "folder") {
+      problems.push({ id: "project/template-missing", severity: "error", message: `template folder ${output.template} not found`, ...where });
+      continue;
+    }
+    for (const entry of await listTemplateFolder(templatePath, projectReal)) {
+      const templateName = posix.join(output.template, entry.name);
+      if (entry.kind === "outside") {
+        problems.push(outsideProblem(templateName, entry.real));
+        continue;
+      }
+      if (entry.kind !== "file") {
+        problems.push({ id: "template/not-a-file", severity: "error", message: `template ${templateName} is not a regular file`, ...where });
+        continue;
+      }
       files.push({
         output,
-        templatePath: join(templatePath, name),
-        templateName: posix.join(output.template, name),
-        path: posix.join(output.path, name),
-        runtimePath: output.runtimePath ? posix.join(output.runtimePath, name) : undefined,
+        templatePath: join(templatePath, entry.name),
+        templateName,
+        path: posix.join(path, entry.name),
+        runtimePath: output.runtimePath ? posix.join(output.runtimePath, entry.name) : undefined,
+        templateMode: entry.mode,
       });
     }
   }
   if (problems.length > 0) throw new PromplateError(problems);
   return files;
+}
+
+interface TemplateEntry {
+  kind: "file" | "folder" | "outside" | "missing" | "other";
+  /** Symlinks resolved. */
+  real: string;
+  /** Permission bits, for files. */
+  mode?: number;
+}
+
+/** What a template path is once its symlinks are followed, and whether that stays inside the project. */
+async function inspectTemplate(path: string, projectReal: string): Promise<TemplateEntry> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return { kind: "missing", real: path };
+  }
+  if (!isWithin(real, projectReal)) return { kind: "outside", real };
+  const info = await stat(real).catch(() => undefined);
+  if (info?.isFile()) return { kind: "file", real, mode: info.mode & 0o777 };
+  if (info?.isDirectory()) return { kind: "folder", real };
+  return { kind: info ? "other" : "missing", real };
+}
+
+/**
+ * A template folder's files by their visible names, sorted. Hidden entries are skipped — among them Kubernetes'
+ * `..data` and `..2026_11_29_…` behind a mounted ConfigMap, whose visible entries are symlinks through `..data` and
+ * are read under their own names. Symlinks are followed inside the project; each real folder is read once.
+ */
+async function listTemplateFolder(folder: string, projectReal: string): Promise<(TemplateEntry & { name: string })[]> {
+  const entries: (TemplateEntry & { name: string })[] = [];
+  const visited = new Set<string>();
+  const walk = async (absolute: string, prefix: string) => {
+    const real = await realpath(absolute);
+    if (visited.has(real)) return;
+    visited.add(real);
+    for (const entry of await readdir(absolute, { withFileTypes: true })) {
+      if (entry.name.startsWith(".")) continue;
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const inspected = await inspectTemplate(join(absolute, entry.name), projectReal);
+      if (inspected.kind === "folder") await walk(join(absolute, entry.name), name);
+      else if (inspected.kind !== "missing") entries.push({ ...inspected, name });
+    }
+  };
+  await walk(folder, "");
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The insertion rules an output kind uses. */

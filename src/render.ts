@@ -2,6 +2,7 @@
  * The render job: project → templates → variables → outputs in memory. Nothing is written here; every problem is
  * collected and thrown together, so a bad input never leaves half-written files.
  */
+import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import { parseEnv } from "node:util";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
@@ -89,18 +90,72 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
   const declared = new Set(project.variables.keys());
   const scanned = new Map<OutputFile, ScannedTemplate>();
   for (const file of files) {
-    let source: string;
+    let bytes: Buffer;
     try {
-      source = await readFile(file.templatePath, "utf8");
+      bytes = await readFile(file.templatePath);
     } catch {
       problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, file: project.file, line: file.output.line, column: 1 });
       continue;
     }
+    const encoding = utf8Problem(bytes, file.templateName);
+    if (encoding) {
+      problems.push(encoding);
+      continue;
+    }
+    const source = bytes.toString("utf8");
     const template = scanTemplate(file.templateName, source, { declared });
     problems.push(...template.problems);
     scanned.set(file, template);
   }
   return scanned;
+}
+
+/**
+ * A template must be UTF-8: decoding would silently turn a stray byte into U+FFFD, changing the output. Exit 2
+ * with the offset of the first byte that is not, for every output kind.
+ */
+export function utf8Problem(bytes: Uint8Array, name: string): Problem | undefined {
+  if (isUtf8(bytes)) return undefined;
+  const offset = firstInvalidUtf8(bytes);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return {
+    id: "template/encoding",
+    severity: "error",
+    message: `${name} is not valid UTF-8: byte ${offset} (0x${bytes[offset]!.toString(16).padStart(2, "0")}) starts no UTF-8 character`,
+    hint: "save the template as UTF-8",
+    file: name,
+    line,
+    column: offset - lineStart + 1,
+  };
+}
+
+/** Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
 }
 
 /** Which variables the templates read, and which of them must have a value. */
@@ -178,6 +233,7 @@ export async function renderScanned(
       path: file.path,
       content: result.text,
       mode: result.holdsSecret ? 0o600 : 0o644,
+      sourceMode: file.templateMode,
       secretLines: result.secretLines,
       lineMap: result.lineMap,
     });

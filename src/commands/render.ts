@@ -1,7 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
 import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import type { FileChange } from "../output.js";
 import { ExitCode, PromplateError } from "../problems.js";
 
 interface RenderFlags extends SourceFlags {
@@ -52,7 +53,9 @@ export function registerRender(program: Command, context: CommandContext, setExi
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
   const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest, writeFileAtomic } = await import("../output.js");
+  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
+  const { withOutputLock } = await import("../lock.js");
+  const { protectedPaths } = await import("../project.js");
   const { io } = context;
   const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
   const secretFiles = flags.writeSecretFiles ? await moveSecrets(result, flags.writeSecretFiles, io) : undefined;
@@ -69,30 +72,55 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
     }
   }
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const manifest = await readManifest(root);
-  const changes = await planChanges(root, result.files, manifest, flags.service);
-  if (flags.diff || flags.dryRun) io.stdout.write(await formatDiff(changes, result.secrets));
-  if (!flags.dryRun) {
-    if (secretFiles) for (const file of secretFiles.files) await writeFileAtomic(file.path, file.content, 0o600);
-    await applyChanges(root, changes, manifest);
+  const planOptions = { services: flags.service, protectedPaths: protectedPaths(result.project) };
+  // Refused before the lock is taken: nothing at all is created beside a template.
+  refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
+  const plan = async () => planChanges(root, result.files, await readManifest(root), planOptions);
+  let changes: FileChange[];
+  if (flags.dryRun) {
+    changes = (await plan()).changes;
+    io.stdout.write(await formatDiff(changes, result.secrets));
+  } else {
+    // One writer at a time: planned and applied under the lock, so the manifest read is the one replaced.
+    changes = await withOutputLock(root, async () => {
+      const planned = await plan();
+      if (flags.diff) io.stdout.write(await formatDiff(planned.changes, result.secrets));
+      if (secretFiles) for (const file of secretFiles.files) await writeFileAtomic(file.path, file.content, 0o600);
+      await applyChanges(root, planned);
+      return planned.changes;
+    }, { onWait: (holder, waitMs) => io.stderr.write(`promplate: ${root} is being written by pid ${holder.pid}; waiting up to ${waitMs / 1000} s\n`) });
+  }
+  for (const kept of changes.filter((c) => c.change === "kept")) {
+    io.stderr.write(`promplate: kept ${kept.path}, no longer an output, not deleted: ${kept.reason}\n`);
   }
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
+  const stale = [count("delete") ? `, ${count("delete")} stale deleted` : "", count("kept") ? `, ${count("kept")} stale kept` : ""].join("");
   io.stderr.write(
-    `promplate: ${verb} ${count("create") + count("update")} of ${result.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${count("delete") ? `, ${count("delete")} stale deleted` : ""})\n`,
+    `promplate: ${verb} ${count("create") + count("update")} of ${result.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})\n`,
   );
   return ExitCode.ok;
 }
 
 async function renderOne(file: string, flags: RenderFlags, context: CommandContext, project: import("../project.js").Project | undefined): Promise<number> {
-  const { renderFile } = await import("../render.js");
+  const { renderFile, utf8Problem } = await import("../render.js");
   const { io } = context;
   const fromStdin = file === "-";
   const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
   let source: string;
+  let sourceMode: number | undefined;
   try {
-    source = fromStdin ? await io.readStdin() : await readFile(path, "utf8");
+    if (fromStdin) {
+      source = await io.readStdin();
+    } else {
+      const bytes = await readFile(path);
+      const encoding = utf8Problem(bytes, file);
+      if (encoding) throw new PromplateError([encoding]);
+      source = bytes.toString("utf8");
+      sourceMode = (await stat(path)).mode & 0o777;
+    }
   } catch (error) {
+    if (error instanceof PromplateError) throw error;
     throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
@@ -100,10 +128,11 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
   const result = await renderFile(options);
   if (flags.out) {
-    const { writeFileAtomic } = await import("../output.js");
+    const { outputMode, writeFileAtomic } = await import("../output.js");
     const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);
-    await writeFileAtomic(target, result.text, result.holdsSecret ? 0o600 : 0o644);
-    io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : ""}\n`);
+    const mode = outputMode({ mode: result.holdsSecret ? 0o600 : 0o644, sourceMode });
+    await writeFileAtomic(target, result.text, mode);
+    io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : mode !== 0o644 ? ` (mode 0${mode.toString(8)}, as readable as ${file})` : ""}\n`);
     return ExitCode.ok;
   }
   if (result.holdsSecret) {
