@@ -17,7 +17,7 @@ import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import type { OutputKind, Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions } from "./render.js";
-import { redactText } from "./output.js";
+import { createRedactor, type Redactor } from "./redact.js";
 
 export interface ToolOptions {
   /** Run promtool/amtool when found. */
@@ -65,11 +65,12 @@ export async function checkRendered(rendered: ProjectRender, options: ToolOption
   const subjects = rendered.files.map((file) => subjectOf(file));
   await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
   const report: CheckReport = { problems: [], tools: [], notes: [] };
+  const redact = createRedactor(rendered.secrets);
   if (options.tools) {
-    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files });
+    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files, redact });
   }
   report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, rendered.secrets);
+  scrub(report, redact);
   return report;
 }
 
@@ -117,6 +118,8 @@ interface ToolContext {
   files?: RenderedFile[];
   syntaxOnly?: boolean;
   agent?: boolean;
+  /** Applied to the tools' output before it becomes findings. */
+  redact?: Redactor;
 }
 
 async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
@@ -182,7 +185,7 @@ async function runTools(subjects: Subject[], options: ToolOptions, report: Check
       if (!tool) continue;
       const cwd = dirname(invocation.files[0] ?? root);
       const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
-      const findings = parseToolOutput(invocation, tool, result);
+      const findings = parseToolOutput(invocation, tool, result, context.redact);
       for (const finding of mergeTestFailures(invocation, findings)) {
         const subject = byCheckedPath.get(finding.file) ?? byCheckedPath.get(invocation.files[0] ?? "");
         const message = finding.message.split(root).join("");
@@ -367,9 +370,12 @@ async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, 
   }
 }
 
-/** Secrets never reach a report, whatever a tool printed. */
-function scrub(report: CheckReport, secrets: readonly string[]): void {
-  if (secrets.length === 0) return;
-  for (const problem of report.problems) problem.message = redactText(problem.message, [], secrets);
-  report.notes = report.notes.map((note) => redactText(note, [], secrets));
+/** Secrets never reach a report, in any encoding, whatever a tool or parser printed (src/redact.ts). */
+function scrub(report: CheckReport, redact: Redactor): void {
+  for (const problem of report.problems) {
+    problem.message = redact(problem.message);
+    if (problem.hint !== undefined) problem.hint = redact(problem.hint);
+    if (problem.file !== undefined) problem.file = redact(problem.file);
+  }
+  report.notes = report.notes.map(redact);
 }

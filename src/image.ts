@@ -11,6 +11,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode, PromplateError } from "./problems.js";
 import { loadProject } from "./project.js";
+import { redactSecrets } from "./redact.js";
 import { buildSources, type SourceOptions } from "./render.js";
 import { resolveVariables } from "./variables.js";
 import {
@@ -471,11 +472,9 @@ export interface ImageBuildResult {
   findings: Array<SecretFinding & { image: string }>;
 }
 
-/** Replaces every known secret value in a line of engine output with `***`. */
+/** Replaces every known secret value in a line of engine output with `***`, in any encoding (src/redact.ts). */
 function scrub(line: string, secrets: readonly KnownSecret[]): string {
-  let out = line;
-  for (const secret of secrets) out = out.split(secret.value).join("***");
-  return out;
+  return redactSecrets(line, secrets.map((secret) => secret.value));
 }
 
 async function runStep(command: CommandLine, options: BuildImagesOptions, what: string, echo: boolean): Promise<{ output: string }> {
