@@ -1,13 +1,13 @@
 /**
  * `promplate compose`: a local docker-compose setup from the same project. The compose file holds no secret; each
  * service gets its own env file (0600, only its variables, git-ignored — checked with `git check-ignore`, not by
- * looking for a line). AWS credentials are never written: the compose file mounts ~/.aws read-only and names the
+ * looking for a line — and not tracked: `git ls-files`). AWS credentials are never written: the compose file mounts ~/.aws read-only and names the
  * profile, after promplate has checked that the profile resolves.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "./output.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
@@ -183,16 +183,34 @@ function escapeDollars<T>(value: T): T {
   return value;
 }
 
+export interface IgnoreResult {
+  /** Lines added to `.gitignore`. */
+  added: string[];
+  /** git confirmed the env files are ignored and untracked; false outside a git work tree (or without git). */
+  checked: boolean;
+}
+
 /**
- * Env files must be ignored by git. Checked with `git check-ignore` (a `.gitignore` line such as
- * `./docker-compose.yaml` looks right and ignores nothing); entries are added when needed, then checked again.
+ * Env files must be ignored by git and not tracked: a tracked (or staged) file is committed whatever `.gitignore`
+ * says, so it is refused (exit 2) before anything is written. Ignoring is checked with `git check-ignore` (a
+ * `.gitignore` line such as `./docker-compose.yaml` looks right and ignores nothing); entries are added when
+ * needed, then checked again.
  */
-export async function ensureIgnored(dir: string, paths: string[]): Promise<string[]> {
+export async function ensureIgnored(dir: string, paths: string[]): Promise<IgnoreResult> {
   const git = (args: string[]) => execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "ignore"] }).toString();
   try {
-    if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return [];
+    if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return { added: [], checked: false };
   } catch {
-    return []; // not a git work tree (or no git): nothing can be committed by accident here
+    return { added: [], checked: false }; // not a git work tree (or no git): nothing can be committed by accident here
+  }
+  const tracked = trackedPaths(git, paths);
+  if (tracked.length > 0) {
+    throw new PromplateError([{
+      id: "compose/tracked",
+      severity: "error",
+      message: `git tracks ${tracked.join(", ")}: the secrets written there would go into the next commit, whatever .gitignore says; nothing was written`,
+      hint: `untrack it, keeping the file on disk: git rm --cached -- ${tracked.join(" ")} (in ${dir}), commit, then run again`,
+    }]);
   }
   const notIgnored = (path: string) => {
     try {
@@ -203,7 +221,7 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<strin
     }
   };
   const missing = paths.filter(notIgnored);
-  if (missing.length === 0) return [];
+  if (missing.length === 0) return { added: [], checked: true };
   const gitignore = join(dir, ".gitignore");
   const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
   const lines = missing.map((p) => `/${p}`);
@@ -212,7 +230,13 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<strin
   if (still.length > 0) {
     throw new PromplateError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
   }
-  return lines;
+  return { added: lines, checked: true };
+}
+
+/** The paths git tracks or has staged (they are in the index). */
+function trackedPaths(git: (args: string[]) => string, paths: string[]): string[] {
+  const listed = new Set(git(["--literal-pathspecs", "ls-files", "-z", "--", ...paths]).split("\0").filter(Boolean).map((p) => posix.normalize(p)));
+  return paths.filter((p) => listed.has(posix.normalize(p)));
 }
 
 export async function writeCompose(dir: string, plan: ComposePlan): Promise<void> {
