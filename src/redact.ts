@@ -165,6 +165,7 @@ const CHAINS: readonly Decoder[][] = [
 
 function viewsOf(text: string): View[] {
   const identity = identityView(text);
+  if (!/[\\%+']/.test(text)) return [identity]; // nothing any decoder would change
   const views: View[] = [];
   const seen = new Set<string>();
   for (const chain of CHAINS) {
@@ -178,6 +179,19 @@ function viewsOf(text: string): View[] {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Whole values
+
+/**
+ * Which of `secrets` (by index) occur in `text` in any encoding the redactor masks — whole values only, no
+ * fragments. `scan` runs it line by line to find a secret value copied in an escaped or encoded form.
+ */
+export function createSecretFinder(secrets: readonly string[]): (text: string) => number[] {
+  const needles = secrets.flatMap((secret, index) => (secret.length >= MIN_MASKED_LENGTH ? [secret, ...base64Needles(secret)].map((needle) => ({ needle, index })) : []));
+  return (text) => {
+    const found = new Set<number>();
+    for (const view of viewsOf(text)) for (const { needle, index } of needles) if (!found.has(index) && view.text.includes(needle)) found.add(index);
+    return [...found].sort((a, b) => a - b);
+  };
+}
 
 function maskNeedles(text: string, needles: readonly string[]): string {
   if (needles.length === 0) return text;

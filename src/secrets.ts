@@ -5,6 +5,7 @@
  * matched text is not kept, and descriptions of places (history entries) are redacted before they are returned.
  */
 import { positionOf } from "./problems.js";
+import { createSecretFinder } from "./redact.js";
 
 export interface SecretFinding {
   /** A pattern id (`aws-access-key-id`, `slack-webhook`, …), `secret-value`, `secret-env` or `build-arg-in-history`. */
@@ -167,9 +168,19 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
     seen.add(key);
     findings.push({ kind, file: options.file, line, where: options.where, ...(variable ? { variable } : {}) });
   };
-  for (const secret of options.secrets ?? []) {
+  const secrets = options.secrets ?? [];
+  for (const secret of secrets) {
     for (const form of formsOf(secret.value)) {
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) add("secret-value", at, secret.name);
+    }
+  }
+  if (secrets.length > 0) {
+    // Escaped or encoded copies (Go/JSON/YAML quoting, an env file's "…", URL encoding, base64), line by line.
+    const find = createSecretFinder(secrets.map((secret) => secret.value));
+    let offset = 0;
+    for (const line of text.split("\n")) {
+      for (const index of find(line)) add("secret-value", offset, secrets[index]!.name);
+      offset += line.length + 1;
     }
   }
   if (options.patterns !== false) {

@@ -76,6 +76,29 @@ describe("scan", () => {
     assert.ok(!(result.stdout + result.stderr).includes(webhook));
   });
 
+  test("a secret value copied escaped, quoted or encoded is found too, never printed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    cpSync(join(root, "templates"), dir, { recursive: true });
+    const webhook = `https://alerts.internal.corp/hook/${random(ALNUM, 12)}?a="b"&c=\\d e`;
+    const copies = [
+      `env-file: WEBHOOK="${webhook.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`,
+      `go-quoted: parse ${JSON.stringify(webhook)}: bad`,
+      `json-twice: ${JSON.stringify(JSON.stringify({ url: webhook }))}`,
+      `yaml-single: '${webhook.replace(/'/g, "''")}'`,
+      `url-encoded: https://proxy/?u=${encodeURIComponent(webhook)}`,
+      `form-encoded: ${new URLSearchParams({ u: webhook })}`,
+      `base64: ${Buffer.from(webhook).toString("base64")}`,
+      `basic-auth: ${Buffer.from(`user:${webhook}`).toString("base64")}`,
+      "clean line",
+    ];
+    writeFileSync(join(dir, "notes.txt"), `${copies.join("\n")}\n`);
+    const result = await scan(["-C", dir, "scan", join(dir, "notes.txt")], { WEBHOOK: webhook });
+    assert.equal(result.code, 1);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith("notes.txt:")).map((l) => l.replace(/^notes\.txt:(\d+): secret-value \(WEBHOOK\)$/, "$1"));
+    assert.deepEqual(lines, copies.slice(0, -1).map((_, i) => String(i + 1)));
+    assert.ok(!(result.stdout + result.stderr).includes(webhook.slice(0, 30)));
+  });
+
   test("the embedded example reports nothing; documented examples are not findings", async () => {
     const clean = await scan(["-C", join(root, "templates"), "scan"]);
     assert.equal(clean.code, 0, clean.stdout);
