@@ -180,16 +180,39 @@ function viewsOf(text: string): View[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Whole values
 
+/** Where a secret (by its index in the list) was found: the offset of the match, or of the line holding it. */
+export interface SecretOccurrence {
+  index: number;
+  offset: number;
+}
+
 /**
- * Which of `secrets` (by index) occur in `text` in any encoding the redactor masks — whole values only, no
- * fragments. `scan` runs it line by line to find a secret value copied in an escaped or encoded form.
+ * Finds `secrets` in `text` in any encoding the redactor masks — whole values only, no fragments: as they are and
+ * in base64 anywhere, and escaped or URL-encoded within a line. `scan` uses it to find a secret value copied in an
+ * escaped or encoded form.
  */
-export function createSecretFinder(secrets: readonly string[]): (text: string) => number[] {
-  const needles = secrets.flatMap((secret, index) => (secret.length >= MIN_MASKED_LENGTH ? [secret, ...base64Needles(secret)].map((needle) => ({ needle, index })) : []));
+export function createSecretFinder(secrets: readonly string[]): (text: string) => SecretOccurrence[] {
+  const searched = secrets.flatMap((secret, index) => {
+    if (secret.length < MIN_MASKED_LENGTH) return [];
+    // Encoders leave letters and digits alone: a line without the value's longest such run cannot hold it escaped
+    // or URL-encoded, which spares decoding almost every line.
+    const anchor = (secret.match(/[A-Za-z0-9]{3,}/g) ?? []).sort((a, b) => b.length - a.length)[0];
+    return [{ index, secret, anchor, plain: [secret, ...base64Needles(secret)] }];
+  });
   return (text) => {
-    const found = new Set<number>();
-    for (const view of viewsOf(text)) for (const { needle, index } of needles) if (!found.has(index) && view.text.includes(needle)) found.add(index);
-    return [...found].sort((a, b) => a - b);
+    const found: SecretOccurrence[] = [];
+    for (const { index, plain } of searched) {
+      for (const needle of plain) for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) found.push({ index, offset: at });
+    }
+    let offset = 0;
+    for (const line of text.split("\n")) {
+      const candidates = /[\\%+']/.test(line) ? searched.filter(({ anchor }) => anchor === undefined || line.includes(anchor)) : [];
+      if (candidates.length > 0) {
+        for (const view of viewsOf(line).slice(1)) for (const { index, secret } of candidates) if (view.text.includes(secret)) found.push({ index, offset });
+      }
+      offset += line.length + 1;
+    }
+    return found;
   };
 }
 

@@ -169,19 +169,10 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
     findings.push({ kind, file: options.file, line, where: options.where, ...(variable ? { variable } : {}) });
   };
   const secrets = options.secrets ?? [];
-  for (const secret of secrets) {
-    for (const form of formsOf(secret.value)) {
-      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) add("secret-value", at, secret.name);
-    }
-  }
   if (secrets.length > 0) {
-    // Escaped or encoded copies (Go/JSON/YAML quoting, an env file's "…", URL encoding, base64), line by line.
+    // As they are (across lines too), JSON- or Go-escaped, quoted, URL-encoded, base64 (src/redact.ts).
     const find = createSecretFinder(secrets.map((secret) => secret.value));
-    let offset = 0;
-    for (const line of text.split("\n")) {
-      for (const index of find(line)) add("secret-value", offset, secrets[index]!.name);
-      offset += line.length + 1;
-    }
+    for (const { index, offset } of find(text)) add("secret-value", offset, secrets[index]!.name);
   }
   if (options.patterns !== false) {
     const fileName = options.fileName ?? options.file;
