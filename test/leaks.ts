@@ -36,6 +36,11 @@ export function encodedForms(secret: string): { name: string; text: string }[] {
     { name: "form-encoded", text: new URLSearchParams({ v: secret }).toString().slice(2) },
     { name: "base64", text: base64.replace(/=+$/, "") },
     { name: "base64url", text: base64.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_") },
+    // Inside a longer base64 text (`user:password`), at each byte alignment: the characters only the value decides.
+    ...[1, 2].map((shift) => {
+      const encoded = Buffer.concat([Buffer.alloc(shift), Buffer.from(secret)]).toString("base64");
+      return { name: `base64 at offset ${shift}`, text: encoded.slice(Math.ceil((shift * 8) / 6), Math.floor(((shift + Buffer.byteLength(secret)) * 8) / 6)) };
+    }),
   ].filter((form) => form.text.length >= 4);
 }
 
