@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, quotedSpans } from "../src/redact.js";
+import { formatGithub, formatJson, formatProblems, summarize } from "../src/report.js";
 import { encodedForms, findLeak, goQuoteInner } from "./leaks.js";
 
 const HOSTILE = 'ab"c\\d\te\nf}{(==';
@@ -85,5 +86,27 @@ describe("redaction", () => {
   test("quoted parts: escapes honoured, apostrophes in words skipped, an unclosed quote runs to the end", () => {
     const text = 'a "b\\"c" d\'s `e\\` f "g\nh "i"';
     assert.deepEqual(quotedSpans(text).map((s) => text.slice(s.start, s.end)), ['b\\"c', "e\\", 'g\nh "i"']);
+  });
+});
+
+describe("reporters", () => {
+  const secret = 'Tk"9\\q\tLongEnoughValue';
+  const redact = createRedactor([secret]);
+  const problems = [{ id: "promtool/config", severity: "error" as const, message: `parse "${goQuoteInner(secret)}": bad`, file: "out/p.yml", line: 2, column: 8, hint: `value ${JSON.stringify(secret)}` }];
+  const source = `a: 1\nurl: "${goQuoteInner(secret)}"\nok: "fine"\n`;
+
+  test("text, JSON and GitHub formats mask what they print, the source line included", () => {
+    const text = formatProblems(problems, { sourceOf: () => source, redact });
+    const json = formatJson(problems, summarize(problems), { redact });
+    const github = formatGithub(problems, summarize(problems), { redact });
+    for (const [name, out] of [["text", text], ["json", json], ["github", github]] as const) assert.equal(findLeak(out, [secret]), undefined, `${name}: ${out}`);
+    assert.match(text, /^ {2}url: "\*\*\*"\n/m);
+    assert.doesNotMatch(text, /\^/, "a masked line has no caret: its column points nowhere");
+    assert.match(JSON.parse(json).findings[0].message, /^parse "\*\*\*": bad \(value "\*\*\*"\)$/);
+  });
+
+  test("without a redactor, a line with nothing to mask keeps its caret", () => {
+    const text = formatProblems([{ ...problems[0]!, message: "m", hint: undefined, line: 3, column: 5 }], { sourceOf: () => source });
+    assert.match(text, /^ {2}ok: "fine"\n {2} {4}\^$/m);
   });
 });
