@@ -15,7 +15,7 @@ import { parseDocumentData } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import type { OutputKind, Project } from "./project.js";
+import { findProject, type OutputKind, type Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
@@ -315,6 +315,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
  */
 export async function projectSecretValues(options: SourceOptions & { dir: string }): Promise<string[]> {
   try {
+    if ((await findProject(options.dir)) === undefined) return [];
     const { resolveScanSecrets } = await import("./image.js");
     return (await resolveScanSecrets(options)).secrets.map((secret) => secret.value);
   } catch {

@@ -36,11 +36,6 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
   };
 }
 
-/** One-off redaction (builds a redactor each call). */
-export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  return createRedactor(secrets)(text);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Decoded views: a decoded text and, for each of its UTF-16 units, the range of the original text it came from.
 
