@@ -15,9 +15,9 @@ import { parseDocumentData } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import type { OutputKind, Project } from "./project.js";
-import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions } from "./render.js";
-import { redactText } from "./output.js";
+import { findProject, type OutputKind, type Project } from "./project.js";
+import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
+import { createRedactor, type Redactor } from "./redact.js";
 
 export interface ToolOptions {
   /** Run promtool/amtool when found. */
@@ -37,6 +37,8 @@ export interface CheckReport {
   tools: Tool[];
   /** One-line remarks (a tool skipped, a verdict that differs between promplate and an older tool). */
   notes: string[];
+  /** Masks the secrets in use (src/redact.ts) in what a reporter adds, e.g. the source line of a checked file. */
+  redact?: Redactor;
 }
 
 /** A file under check: what it is, where it is checked, and how its lines map to the template. */
@@ -65,11 +67,13 @@ export async function checkRendered(rendered: ProjectRender, options: ToolOption
   const subjects = rendered.files.map((file) => subjectOf(file));
   await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
   const report: CheckReport = { problems: [], tools: [], notes: [] };
+  const redact = createRedactor(rendered.secrets);
   if (options.tools) {
-    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files });
+    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files, redact });
   }
   report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, rendered.secrets);
+  scrub(report, redact);
+  report.redact = redact;
   return report;
 }
 
@@ -117,6 +121,8 @@ interface ToolContext {
   files?: RenderedFile[];
   syntaxOnly?: boolean;
   agent?: boolean;
+  /** Applied to the tools' output before it becomes findings. */
+  redact?: Redactor;
 }
 
 async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
@@ -182,7 +188,7 @@ async function runTools(subjects: Subject[], options: ToolOptions, report: Check
       if (!tool) continue;
       const cwd = dirname(invocation.files[0] ?? root);
       const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
-      const findings = parseToolOutput(invocation, tool, result);
+      const findings = parseToolOutput(invocation, tool, result, context.redact);
       for (const finding of mergeTestFailures(invocation, findings)) {
         const subject = byCheckedPath.get(finding.file) ?? byCheckedPath.get(invocation.files[0] ?? "");
         const message = finding.message.split(root).join("");
@@ -262,6 +268,8 @@ export interface CheckFilesOptions extends ToolOptions {
   agent?: boolean;
   /** As promtool's --syntax-only: do not check that referenced files exist. */
   syntaxOnly?: boolean;
+  /** Secret values to mask in the report (in a project, its secret variables' values: the files may hold them). */
+  secrets?: readonly string[];
 }
 
 /** `check FILE…`: plain files, no project, checked where they are. */
@@ -292,9 +300,27 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     }
     subjects.push(subject);
   }
-  if (options.tools) await runToolsInPlace(subjects, options, report);
+  const redact = createRedactor(options.secrets ?? []);
+  if (options.tools) await runToolsInPlace(subjects, options, report, redact);
   report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
+  scrub(report, redact);
+  report.redact = redact;
   return report;
+}
+
+/**
+ * `check FILE` in a project: the values its secret variables have here (local sources only, as `scan` looks for
+ * them), so that a rendered output's secrets are masked in the report. Outside a project, or when the project
+ * cannot be read, there is nothing known to mask.
+ */
+export async function projectSecretValues(options: SourceOptions & { dir: string }): Promise<string[]> {
+  try {
+    if ((await findProject(options.dir)) === undefined) return [];
+    const { resolveScanSecrets } = await import("./image.js");
+    return (await resolveScanSecrets(options)).secrets.map((secret) => secret.value);
+  } catch {
+    return [];
+  }
 }
 
 /** Reads the files a plain config includes with `scrape_config_files`, as Prometheus would at load. */
@@ -350,7 +376,7 @@ async function missingReferencedFiles(data: unknown, base: string) {
 }
 
 /** Plain files are checked where they are (their references resolve as the tools would resolve them). */
-async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport): Promise<void> {
+async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport, redact: Redactor): Promise<void> {
   const laidOut = subjects.filter((s) => s.kind !== "rule-test").map((subject) => ({ subject, checkedPath: subject.runtimePath }));
   const tests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
   const plan = planToolInvocations(laidOut, tests, { syntaxOnly: options.syntaxOnly, agent: options.agent });
@@ -360,16 +386,19 @@ async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, 
     const tool = tools.get(invocation.tool);
     if (!tool) continue;
     const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? options.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result))) {
+    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, redact))) {
       const subject = byPath.get(finding.file) ?? byPath.get(invocation.files[0] ?? "");
       report.problems.push({ id: finding.id, severity: finding.severity, message: finding.message, file: subject?.name ?? finding.file, line: finding.line, column: finding.column });
     }
   }
 }
 
-/** Secrets never reach a report, whatever a tool printed. */
-function scrub(report: CheckReport, secrets: readonly string[]): void {
-  if (secrets.length === 0) return;
-  for (const problem of report.problems) problem.message = redactText(problem.message, [], secrets);
-  report.notes = report.notes.map((note) => redactText(note, [], secrets));
+/** Secrets never reach a report, in any encoding, whatever a tool or parser printed (src/redact.ts). */
+function scrub(report: CheckReport, redact: Redactor): void {
+  for (const problem of report.problems) {
+    problem.message = redact(problem.message);
+    if (problem.hint !== undefined) problem.hint = redact(problem.hint);
+    if (problem.file !== undefined) problem.file = redact(problem.file);
+  }
+  report.notes = report.notes.map(redact);
 }

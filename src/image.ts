@@ -11,6 +11,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode, PromplateError } from "./problems.js";
 import { loadProject } from "./project.js";
+import { createRedactor } from "./redact.js";
 import { buildSources, type SourceOptions } from "./render.js";
 import { resolveVariables } from "./variables.js";
 import {
@@ -471,15 +472,10 @@ export interface ImageBuildResult {
   findings: Array<SecretFinding & { image: string }>;
 }
 
-/** Replaces every known secret value in a line of engine output with `***`. */
-function scrub(line: string, secrets: readonly KnownSecret[]): string {
-  let out = line;
-  for (const secret of secrets) out = out.split(secret.value).join("***");
-  return out;
-}
-
 async function runStep(command: CommandLine, options: BuildImagesOptions, what: string, echo: boolean): Promise<{ output: string }> {
-  const onLine = echo ? (line: string) => options.log(`  ${scrub(line, options.secrets.secrets)}`) : undefined;
+  // Known secret values are masked in the engine's output, in any encoding (src/redact.ts).
+  const scrub = createRedactor(options.secrets.secrets.map((secret) => secret.value));
+  const onLine = echo ? (line: string) => options.log(`  ${scrub(line)}`) : undefined;
   let result;
   try {
     result = await options.run(command.command, command.args, { env: options.env, onLine });
@@ -491,7 +487,7 @@ async function runStep(command: CommandLine, options: BuildImagesOptions, what: 
     );
   }
   if (result.exitCode !== 0) {
-    const tail = result.output.trim().split("\n").slice(-5).map((l) => scrub(l, options.secrets.secrets)).join("\n  ");
+    const tail = result.output.trim().split("\n").slice(-5).map((l) => scrub(l)).join("\n  ");
     throw new PromplateError(
       [{ id: "build/engine", severity: "error", message: `${what} failed: ${command.command} exited with ${result.exitCode}${tail ? `\n  ${tail}` : ""}` }],
       ExitCode.environment,

@@ -1,13 +1,32 @@
 /**
  * Turns problems into text for the terminal: `path:line:col: severity id: message`, the source line with a caret,
- * a hint, and a one-line summary last. Problems never hold secret values, so this cannot leak one.
+ * a hint, and a one-line summary last; or JSON, or GitHub annotations. Problems are redacted when they are made
+ * (src/check.ts), so they hold no secret. What a reporter adds itself, the source line of a checked file (which may
+ * be a rendered output holding secrets), goes through `redact` too, and so does every printed string: no reporter
+ * can leak a secret it was told about.
  */
 import type { Problem } from "./problems.js";
+import type { Redactor } from "./redact.js";
 
 export interface ReportOptions {
   /** Source text of a file named in a problem, to show the line; undefined when unavailable. */
   sourceOf?: (file: string) => string | undefined;
   color?: boolean;
+  /** Masks secrets (src/redact.ts) in everything printed. */
+  redact?: Redactor;
+}
+
+const asIs: Redactor = (text) => text;
+
+/** The problem with its printed fields redacted. */
+function redacted(problem: Problem, redact: Redactor): Problem {
+  if (redact === asIs) return problem;
+  return {
+    ...problem,
+    message: redact(problem.message),
+    ...(problem.file !== undefined ? { file: redact(problem.file) } : {}),
+    ...(problem.hint !== undefined ? { hint: redact(problem.hint) } : {}),
+  };
 }
 
 export function formatProblems(problems: readonly Problem[], options: ReportOptions = {}): string {
@@ -16,16 +35,20 @@ export function formatProblems(problems: readonly Problem[], options: ReportOpti
     const codes = { red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] }[style];
     return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
   };
+  const redact = options.redact ?? asIs;
   let out = "";
-  for (const problem of problems) {
+  for (const original of problems) {
+    const problem = redacted(original, redact);
     const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ""}` : ""}: ` : "";
     const severity = problem.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
     out += `${paint("bold", where)}${severity} ${paint("dim", problem.id)}: ${problem.message}\n`;
-    const source = problem.file && problem.line ? options.sourceOf?.(problem.file) : undefined;
-    const line = source?.split("\n")[problem.line! - 1];
+    const source = original.file && original.line ? options.sourceOf?.(original.file) : undefined;
+    const line = source?.split("\n")[original.line! - 1];
     if (line !== undefined && line.length <= 400) {
-      out += `  ${line}\n`;
-      if (problem.column) out += `  ${line.slice(0, problem.column - 1).replace(/[^\t]/g, " ")}${paint("red", "^")}\n`;
+      const shown = redact(line);
+      out += `  ${shown}\n`;
+      // A masked line is shorter than the source: the column no longer points anywhere.
+      if (problem.column && shown === line) out += `  ${line.slice(0, problem.column - 1).replace(/[^\t]/g, " ")}${paint("red", "^")}\n`;
     }
     if (problem.hint) out += `  ${paint("dim", `hint: ${problem.hint}`)}\n`;
   }
@@ -50,8 +73,8 @@ export function summarize(problems: readonly Problem[], tools: string[] = []): R
 }
 
 /** `--format json`: one document with every finding and a summary. */
-export function formatJson(problems: readonly Problem[], summary: ReportSummary): string {
-  const findings = problems.map((p) => ({
+export function formatJson(problems: readonly Problem[], summary: ReportSummary, options: Pick<ReportOptions, "redact"> = {}): string {
+  const findings = problems.map((original) => redacted(original, options.redact ?? asIs)).map((p) => ({
     id: p.id,
     severity: p.severity,
     file: p.file ?? null,
@@ -63,12 +86,13 @@ export function formatJson(problems: readonly Problem[], summary: ReportSummary)
 }
 
 /** `--format github`: workflow commands that annotate the pull request's files. */
-export function formatGithub(problems: readonly Problem[], summary: ReportSummary): string {
+export function formatGithub(problems: readonly Problem[], summary: ReportSummary, options: Pick<ReportOptions, "redact"> = {}): string {
   // Workflow command values escape %, CR and LF; properties also escape : and ,.
   const escapeData = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
   const escapeProperty = (text: string) => escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
   let out = "";
-  for (const problem of problems) {
+  for (const original of problems) {
+    const problem = redacted(original, options.redact ?? asIs);
     const properties = [
       problem.file ? `file=${escapeProperty(problem.file)}` : undefined,
       problem.line ? `line=${problem.line}` : undefined,

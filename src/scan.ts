@@ -4,9 +4,8 @@
  * `file:line: kind`, never the secret. Values under a variable's `examples:` are documentation, not findings.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
-import { isAbsolute, join, relative } from "node:path";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
 import { findSecretsInText, findSecretValuesInBuffer, looksBinary, type KnownSecret, type SecretFinding } from "./secrets.js";
@@ -33,7 +32,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
   const hasProject = (await findProject(options.dir)) !== undefined;
   let secrets: KnownSecret[] = [];
   let examples: string[] = [];
-  const files = new Set<string>();
+  const tree = await createTree(options.dir);
 
   if (hasProject) {
     const project = await loadProject(options.dir);
@@ -44,26 +43,30 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     examples = [...project.variables.values()].flatMap((d) => d.examples).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).filter((v) => v.length >= 6);
     if (!options.paths) {
       for (const file of await listOutputFiles(project)) {
-        files.add(file.templatePath);
-        const rendered = join(project.dir, file.path);
-        if (existsSync(rendered)) files.add(rendered);
+        await tree.admit(file.templatePath);
+        await tree.admit(join(project.dir, file.path));
       }
     }
   }
   if (options.paths) {
-    for (const path of options.paths) await collect(isAbsolute(path) ? path : join(options.dir, path), files);
+    for (const path of options.paths) await tree.addNamed(isAbsolute(path) ? path : join(options.dir, path));
   } else {
     const tracked = gitTrackedFiles(options.dir);
-    if (tracked) tracked.forEach((f) => files.add(f));
-    else await collect(options.dir, files);
+    if (tracked) for (const file of tracked) await tree.admit(file);
+    else await tree.walk(options.dir, tree.realRoot);
+  }
+  await tree.settle();
+  if (tree.leaving.length > 0) {
+    const shown = tree.leaving.slice(0, 5).map((p) => relative(options.dir, p) || p);
+    notes.push(`not followed: ${tree.leaving.length} symlink${tree.leaving.length === 1 ? "" : "s"} leading out of the scanned folder (${shown.join(", ")}${tree.leaving.length > 5 ? ", …" : ""})`);
   }
 
   const findings: SecretFinding[] = [];
-  for (const file of [...files].sort()) {
+  for (const file of [...tree.files.keys()].sort()) {
     const shown = relative(options.dir, file) || file;
     let buffer: Buffer;
     try {
-      if ((await stat(file)).size > MAX_TEXT_SIZE) {
+      if (tree.files.get(file)!.size > MAX_TEXT_SIZE) {
         notes.push(`${shown}: larger than ${MAX_TEXT_SIZE / 1024 / 1024} MiB, searched for secret values only`);
       }
       buffer = await readFile(file);
@@ -80,30 +83,126 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     for (const example of examples) text = text.split(example).join("EXAMPLE".padEnd(example.length, "X"));
     findings.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
   }
-  return { findings, files: files.size, notes };
+  return { findings, files: tree.files.size, notes };
 }
 
 function gitTrackedFiles(dir: string): string[] | undefined {
   try {
-    const top = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
     const listed = execFileSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 }).toString();
-    void top;
     return listed.split("\0").filter(Boolean).map((f) => join(dir, f));
   } catch {
     return undefined;
   }
 }
 
-async function collect(path: string, files: Set<string>): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return;
-  if (info.isFile()) {
-    files.add(path);
-    return;
+/**
+ * The files to scan, each once (by device and inode, so a symlink or hard link to a file already listed adds
+ * nothing). A symlink is followed only while its target stays inside the scanned folder: a link to `/` or `..`
+ * is not walked, a link to `.` adds nothing; each folder is walked once. Only regular files are read (a FIFO would
+ * block). A path named on the command line is scanned even when it is itself a symlink: the user chose it.
+ */
+interface ScanTree {
+  /** The scanned folder's real path. */
+  realRoot: string;
+  /** Scanned file → its size. */
+  files: Map<string, { size: number }>;
+  /** Symlinks not followed because they lead out of the scanned folder. */
+  leaving: string[];
+  /** Adds a listed file (tracked, a template, an output) unless a symlink takes it out of the folder. */
+  admit(path: string): Promise<void>;
+  /** Adds the admitted paths that go through a symlink (after the others, which name the same files better). */
+  settle(): Promise<void>;
+  /** Adds a file or folder named on the command line. */
+  addNamed(path: string): Promise<void>;
+  walk(folder: string, realRoot: string): Promise<void>;
+}
+
+async function createTree(dir: string): Promise<ScanTree> {
+  const realRoot = await realpath(dir).catch(() => resolve(dir));
+  const seenFiles = new Set<string>();
+  const seenFolders = new Set<string>();
+  const files = new Map<string, { size: number }>();
+  const leaving: string[] = [];
+  const linked: { path: string; real: string }[] = [];
+
+  const addFile = async (path: string, real: string) => {
+    const info = await stat(real).catch(() => undefined);
+    if (!info?.isFile()) return;
+    const key = `${info.dev}:${info.ino}`;
+    if (seenFiles.has(key)) return;
+    seenFiles.add(key);
+    files.set(path, { size: info.size });
+  };
+
+  const tree: ScanTree = {
+    realRoot,
+    files,
+    leaving,
+    async admit(path) {
+      const real = await realpath(path).catch(() => undefined);
+      if (real === undefined) return; // deleted since listed, or a dangling link
+      // Where the file would be if no symlink were involved: a project output in ../out is fine, a link out is not.
+      const unlinked = join(realRoot, relative(resolve(dir), resolve(path)));
+      if (real === unlinked) await addFile(path, real);
+      else if (isInside(realRoot, real)) linked.push({ path, real });
+      else leaving.push(path);
+    },
+    async settle() {
+      // Linked paths last, so a file is shown by its own path when it is listed too.
+      for (const { path, real } of linked.splice(0)) await addFile(path, real);
+    },
+    async addNamed(path) {
+      const real = await realpath(path).catch(() => undefined);
+      if (real === undefined) return;
+      const info = await stat(real).catch(() => undefined);
+      if (info?.isDirectory()) await tree.walk(path, real);
+      else await addFile(path, real);
+    },
+    async walk(folder, walkRoot) {
+      // Real folders and files first, then the symlinks (sorted), so a file is shown by its own path, not a link's.
+      const links: { path: string; walkRoot: string }[] = [];
+      await walkFolder(folder, walkRoot, links);
+      while (links.length > 0) {
+        links.sort((a, b) => (a.path < b.path ? -1 : 1));
+        const link = links.shift()!;
+        const target = await realpath(link.path).catch(() => undefined);
+        if (target === undefined) continue; // dangling
+        if (!isInside(link.walkRoot, target)) {
+          leaving.push(link.path);
+          continue;
+        }
+        if (relative(link.walkRoot, target).split(sep).some((part) => SKIPPED_FOLDERS.has(part))) continue;
+        const info = await stat(target).catch(() => undefined);
+        if (info?.isDirectory()) await walkFolder(link.path, link.walkRoot, links);
+        else await addFile(link.path, target);
+      }
+    },
+  };
+
+  async function walkFolder(folder: string, walkRoot: string, links: { path: string; walkRoot: string }[]): Promise<void> {
+    const real = await realpath(folder).catch(() => undefined);
+    const info = real === undefined ? undefined : await stat(real).catch(() => undefined);
+    if (!info?.isDirectory()) return;
+    const key = `${info.dev}:${info.ino}`;
+    if (seenFolders.has(key)) return;
+    seenFolders.add(key);
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) await walkFolder(path, walkRoot, links);
+      } else if (entry.isFile()) {
+        await addFile(path, path);
+      } else if (entry.isSymbolicLink()) {
+        links.push({ path, walkRoot });
+      }
+    }
   }
-  if (!info.isDirectory()) return;
-  for (const entry of await readdir(path, { withFileTypes: true })) {
-    if (entry.isDirectory() && SKIPPED_FOLDERS.has(entry.name)) continue;
-    await collect(join(path, entry.name), files);
-  }
+  return tree;
+}
+
+/** `path` is `folder` or inside it (both real paths). */
+function isInside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }

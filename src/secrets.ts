@@ -5,6 +5,7 @@
  * matched text is not kept, and descriptions of places (history entries) are redacted before they are returned.
  */
 import { positionOf } from "./problems.js";
+import { createSecretFinder } from "./redact.js";
 
 export interface SecretFinding {
   /** A pattern id (`aws-access-key-id`, `slack-webhook`, …), `secret-value`, `secret-env` or `build-arg-in-history`. */
@@ -27,12 +28,13 @@ export interface KnownSecret {
 
 export interface SecretPattern {
   kind: string;
-  /** Global, so every match is seen; group 1, when present, is the credential itself (for the allow check). */
+  /** Global, so every match is seen; the last group that matched, when there is one, is the credential itself (for
+   * the allow check; a pattern whose credential is not its last group reads it from the match). */
   regex: RegExp;
   /** Only files whose name matches (the field patterns apply to configuration files, not to code). */
   files?: RegExp;
   /** A match that is a documented placeholder, e.g. AWS's `AKIAIOSFODNN7EXAMPLE`. */
-  allow?: (credential: string) => boolean;
+  allow?: (credential: string, match: RegExpMatchArray) => boolean;
 }
 
 /** Values that stand for a credential without being one: references, placeholders, documentation examples. */
@@ -58,6 +60,8 @@ const CREDENTIAL_FIELDS = [
   // Not `routing_key`: VictorOps' is a route name; PagerDuty's (a 32-character key) has its own pattern.
   "client_secret", "secret_key", "secret_access_key", "private_key", "service_key", "integration_key",
   "token", "secret",
+  // Alertmanager's other secret fields: Telegram, Pushover, the SMTP login.
+  "bot_token", "user_key", "auth_password", "auth_secret",
 ];
 
 /** Names that say a value is a credential (env entries, build arguments). */
@@ -65,21 +69,55 @@ export function isSecretLikeName(name: string): boolean {
   return /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH|CREDENTIAL|WEBHOOK|ROUTING_?KEY|SERVICE_?KEY)/i.test(name);
 }
 
+/** A slash in a URL, or JSON's escaped `\/`. */
+const SLASH = String.raw`\\?/`;
+/** An optional port after a host (`:443`). */
+const PORT = String.raw`(?::\d{1,5})?`;
+
+/** `https://user:password@host`: the password (group 1), and the host (group 2, for the documentation check). */
+const URL_USERINFO = String.raw`\b[a-z][a-z0-9+.-]*:${SLASH}${SLASH}[^\s:/?#@"'<>\\]+:([^\s/?#@"'<>\\]+)@([\w.-]+|\[[^\]\s]*\])`;
+/** Placeholders (`${VAR}`, `<secret>`, `***`, `password`), values too short to be a password (`a:b`, `abc:xyz` in
+ * documentation), and hosts reserved for documentation (example.com, *.test, *.invalid, *.example). */
+function isDocumentedUserinfo(_password: string, match: RegExpMatchArray): boolean {
+  const password = match[1] ?? "";
+  const host = (match[2] ?? "").toLowerCase();
+  return (
+    isPlaceholder(password) ||
+    password.length < 4 ||
+    /^(pass(word)?|passwd|pwd|secret|token)$/i.test(password) ||
+    /^[${*]/.test(password) ||
+    /(^|\.)example\.(com|org|net)$|\.(example|test|invalid)$/.test(host)
+  );
+}
+
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { kind: "aws-access-key-id", regex: /\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g, allow: isExample },
   {
-    // A 40-character secret key is only recognisable next to a name that says so.
+    // A 40-character secret key is only recognisable next to a name that says so: `aws…secret…` or, alone (the
+    // JSON that `aws sts` and credential_process print), `SecretAccessKey`. JSON may escape its slashes.
     kind: "aws-secret-access-key",
-    regex: /aws[\w.-]{0,20}?(?:secret|sk)[\w.-]{0,20}["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+    regex: new RegExp(String.raw`(?:aws[\w.-]{0,20}?(?:secret|sk)|secret[_.-]?access[_.-]?key)[\w.-]{0,20}["']?\s*[:=]\s*["']?((?:[A-Za-z0-9+]|${SLASH}){40})(?![A-Za-z0-9/+=])`, "gi"),
     allow: isExample,
   },
-  { kind: "slack-webhook", regex: /(https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_+-]{20,})/g, allow: isExample },
+  // Hosts are case-insensitive, a port may be written, and JSON may escape the slashes.
+  {
+    kind: "slack-webhook",
+    regex: new RegExp(String.raw`(https?:${SLASH}${SLASH}hooks\.slack\.com${PORT}${SLASH}(?:services|workflows|triggers)${SLASH}(?:[A-Za-z0-9_+-]|${SLASH}){20,})`, "gi"),
+    allow: isExample,
+  },
   {
     kind: "teams-webhook",
-    regex: /(https:\/\/(?:[\w-]+\.webhook\.office\.com\/webhookb2\/|outlook\.office(?:365)?\.com\/webhook\/|[\w.-]+\.logic\.azure\.com(?::\d+)?\/workflows\/[^\s"']*sig=)[\w@/.%&=?-]{10,})/g,
+    regex: new RegExp(
+      String.raw`(https:${SLASH}${SLASH}(?:[\w-]+\.webhook\.office\.com${PORT}${SLASH}webhookb2${SLASH}|outlook\.office(?:365)?\.com${PORT}${SLASH}webhook${SLASH}|[\w.-]+\.logic\.azure\.com${PORT}${SLASH}workflows${SLASH}[^\s"']*sig=)(?:[\w@.%&=?-]|${SLASH}){10,})`,
+      "gi",
+    ),
     allow: isExample,
   },
-  { kind: "discord-webhook", regex: /(https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[\w-]{20,})/g, allow: isExample },
+  {
+    kind: "discord-webhook",
+    regex: new RegExp(String.raw`(https:${SLASH}${SLASH}(?:ptb\.|canary\.)?discord(?:app)?\.com${PORT}${SLASH}api${SLASH}webhooks${SLASH}\d+${SLASH}[\w-]{20,})`, "gi"),
+    allow: isExample,
+  },
   { kind: "pagerduty-key", regex: /(?:routing_key|service_key|integration_key)["']?\s*[:=]\s*["']?([a-z0-9]{32})\b/gi, allow: isExample },
   {
     kind: "opsgenie-key",
@@ -89,8 +127,12 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   // A header alone is not a key (code and docs mention it); a key block has its base64 body after it.
   { kind: "private-key", regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*(?:[A-Za-z-]+:[^\n]*\n\s*)*([A-Za-z0-9+/=]{40,})/g },
   {
+    // `password: value`, or a YAML block scalar (`password: >-` / `|`) whose value is on the next, indented line.
     kind: "credential-field",
-    regex: new RegExp(`^[ \\t-]*["']?(?:${CREDENTIAL_FIELDS.join("|")})["']?[ \\t]*[:=][ \\t]*([^\\n#,}]*)`, "gim"),
+    regex: new RegExp(
+      String.raw`^([ \t]*)(?:-[ \t]+)?["']?(?:${CREDENTIAL_FIELDS.join("|")})["']?[ \t]*[:=][ \t]*(?:[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?\n(?:[ \t]*\n)*\1[ \t]+([^\n]*)|([^\n#,}]*))`,
+      "gim",
+    ),
     files: CONFIG_FILES,
     allow: isPlaceholder,
   },
@@ -100,6 +142,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     files: ENV_FILES,
     allow: isPlaceholder,
   },
+  { kind: "url-password", regex: new RegExp(URL_USERINFO, "gi"), allow: isDocumentedUserinfo },
 ];
 
 export interface TextScanOptions {
@@ -125,18 +168,19 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
     seen.add(key);
     findings.push({ kind, file: options.file, line, where: options.where, ...(variable ? { variable } : {}) });
   };
-  for (const secret of options.secrets ?? []) {
-    for (const form of formsOf(secret.value)) {
-      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) add("secret-value", at, secret.name);
-    }
+  const secrets = options.secrets ?? [];
+  if (secrets.length > 0) {
+    // As they are (across lines too), JSON- or Go-escaped, quoted, URL-encoded, base64 (src/redact.ts).
+    const find = createSecretFinder(secrets.map((secret) => secret.value));
+    for (const { index, offset } of find(text)) add("secret-value", offset, secrets[index]!.name);
   }
   if (options.patterns !== false) {
     const fileName = options.fileName ?? options.file;
     for (const pattern of SECRET_PATTERNS) {
       if (pattern.files && !pattern.files.test(fileName)) continue;
       for (const match of text.matchAll(pattern.regex)) {
-        const credential = match[1] ?? match[0];
-        if (pattern.allow?.(credential)) continue;
+        const credential = match.slice(1).reverse().find((group) => group !== undefined) ?? match[0];
+        if (pattern.allow?.(credential, match)) continue;
         add(pattern.kind, match.index ?? 0);
       }
     }

@@ -149,3 +149,52 @@ test("env-file quoting", () => {
   assert.equal(quoteEnvValue("a\nb"), `"a\\nb"`);
   assert.equal(quoteEnvValue("it's $HOME"), undefined, "both ' and $ cannot be held");
 });
+
+describe("compose never writes secrets into a file git tracks", () => {
+  const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
+  const secret = "S3cr3t-tracked-9f2e";
+
+  /** An init'ed project whose .gitignore lists `.env.*` and whose `.env.prometheus` is tracked anyway. */
+  async function projectWithTrackedEnv(how: "committed" | "staged") {
+    const dir = gitRepository();
+    assert.equal((await run(["init", dir])).code, 0);
+    writeFileSync(join(dir, ".env.prometheus"), "# an old env file\n");
+    git(dir, "add", "-f", ".env.prometheus");
+    if (how === "committed") git(dir, "commit", "-q", "-m", "env");
+    return dir;
+  }
+
+  for (const how of ["committed", "staged"] as const) {
+    test(`a ${how} env file is exit 2 before anything is written, with how to untrack it`, async () => {
+      const dir = await projectWithTrackedEnv(how);
+      const gitignoreBefore = readFileSync(join(dir, ".gitignore"), "utf8");
+      const result = await run(["-C", dir, "compose", "--examples", "--set", `AWS_SECRET_KEY=${secret}`]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /git tracks \.env\.prometheus/);
+      assert.match(result.stderr, /git rm --cached -- \.env\.prometheus/);
+      assert.doesNotMatch(result.stdout, /wrote|git-ignored/);
+      assert.equal(readFileSync(join(dir, ".env.prometheus"), "utf8"), "# an old env file\n", "the tracked file is untouched");
+      assert.throws(() => statSync(join(dir, "docker-compose.yml")), "no compose file written");
+      assert.throws(() => statSync(join(dir, ".env.alertmanager")), "no other env file written");
+      assert.equal(readFileSync(join(dir, ".gitignore"), "utf8"), gitignoreBefore, ".gitignore untouched");
+      assert.ok(!(result.stdout + result.stderr).includes(secret));
+
+      // Untracked as the hint says, compose writes and git ignores the file.
+      git(dir, "rm", "-q", "--cached", "--", ".env.prometheus");
+      const again = await run(["-C", dir, "compose", "--examples", "--set", `AWS_SECRET_KEY=${secret}`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /^wrote \.env\.prometheus \(0600, git-ignored\)$/m);
+      assert.ok(ignored(dir, ".env.prometheus"));
+      assert.equal(git(dir, "ls-files", "--", ".env.prometheus"), "");
+    });
+  }
+
+  test("outside a git work tree it does not claim the env files are git-ignored", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-compose-nogit-"));
+    assert.equal((await run(["init", dir])).code, 0);
+    const result = await run(["-C", dir, "compose", "--examples"], { GIT_CEILING_DIRECTORIES: tmpdir() });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /git-ignored/);
+    assert.match(result.stdout, /^wrote \.env\.prometheus \(0600; not in a git work tree, so not checked against git\)$/m);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -76,6 +76,29 @@ describe("scan", () => {
     assert.ok(!(result.stdout + result.stderr).includes(webhook));
   });
 
+  test("a secret value copied escaped, quoted or encoded is found too, never printed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    cpSync(join(root, "templates"), dir, { recursive: true });
+    const webhook = `https://alerts.internal.corp/hook/${random(ALNUM, 12)}?a="b"&c=\\d e`;
+    const copies = [
+      `env-file: WEBHOOK="${webhook.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`,
+      `go-quoted: parse ${JSON.stringify(webhook)}: bad`,
+      `json-twice: ${JSON.stringify(JSON.stringify({ url: webhook }))}`,
+      `yaml-single: '${webhook.replace(/'/g, "''")}'`,
+      `url-encoded: https://proxy/?u=${encodeURIComponent(webhook)}`,
+      `form-encoded: ${new URLSearchParams({ u: webhook })}`,
+      `base64: ${Buffer.from(webhook).toString("base64")}`,
+      `basic-auth: ${Buffer.from(`user:${webhook}`).toString("base64")}`,
+      "clean line",
+    ];
+    writeFileSync(join(dir, "notes.txt"), `${copies.join("\n")}\n`);
+    const result = await scan(["-C", dir, "scan", join(dir, "notes.txt")], { WEBHOOK: webhook });
+    assert.equal(result.code, 1);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith("notes.txt:")).map((l) => l.replace(/^notes\.txt:(\d+): secret-value \(WEBHOOK\)$/, "$1"));
+    assert.deepEqual(lines, copies.slice(0, -1).map((_, i) => String(i + 1)));
+    assert.ok(!(result.stdout + result.stderr).includes(webhook.slice(0, 30)));
+  });
+
   test("the embedded example reports nothing; documented examples are not findings", async () => {
     const clean = await scan(["-C", join(root, "templates"), "scan"]);
     assert.equal(clean.code, 0, clean.stdout);
@@ -95,5 +118,49 @@ describe("scan", () => {
     const expected = readFileSync(join(root, "test/fixtures/corpus-scan.expected"), "utf8").split("\n").filter(Boolean).sort();
     assert.deepEqual(found, expected);
     assert.equal(result.code, 1);
+  });
+
+  describe("symlinks", () => {
+    /** parent/outside.yml (a credential outside the scanned folder) and parent/tree/ with links of every kind. */
+    function treeWithLinks() {
+      const parent = mkdtempSync(join(tmpdir(), "promplate-scan-links-"));
+      const dir = join(parent, "tree");
+      mkdirSync(join(dir, "sub"), { recursive: true });
+      writeFileSync(join(parent, "outside.yml"), `password: outside-${random(ALNUM, 12)}\n`);
+      writeFileSync(join(dir, "a.yml"), `password: inside-${random(ALNUM, 12)}\n`);
+      writeFileSync(join(dir, "sub/b.yml"), `password: nested-${random(ALNUM, 12)}\n`);
+      symlinkSync("/", join(dir, "to-root"));
+      symlinkSync(".", join(dir, "to-self"));
+      symlinkSync("..", join(dir, "to-parent"));
+      symlinkSync("../outside.yml", join(dir, "outside-link.yml"));
+      symlinkSync("a.yml", join(dir, "a-link.yml"));
+      symlinkSync("sub", join(dir, "sub-link"));
+      symlinkSync("nowhere.yml", join(dir, "dangling.yml"));
+      linkSync(join(dir, "a.yml"), join(dir, "z-hardlink.yml"));
+      execFileSync("mkfifo", [join(dir, "pipe.yml")]);
+      symlinkSync("pipe.yml", join(dir, "pipe-link.yml"));
+      return { parent, dir };
+    }
+
+    for (const how of ["named folder", "project folder without git"] as const) {
+      test(`a ${how}: links out are not followed, each file is scanned once`, async () => {
+        const { dir } = treeWithLinks();
+        const result = how === "named folder" ? await scan(["scan", dir], {}, dir) : await scan(["-C", dir, "scan"]);
+        assert.equal(result.code, 1, result.stderr);
+        assert.deepEqual(result.stdout.split("\n").filter(Boolean).sort(), ["a.yml:1: credential-field", "sub/b.yml:1: credential-field"]);
+        assert.match(result.stderr, /2 findings in 2 files/);
+        assert.match(result.stderr, /not followed: 3 symlinks leading out of the scanned folder \(outside-link\.yml, to-parent, to-root\)/);
+      });
+    }
+
+    test("tracked symlinks: those leaving the folder are not read, one inside adds nothing", async () => {
+      const { dir } = treeWithLinks();
+      execFileSync("git", ["init", "-q"], { cwd: dir });
+      execFileSync("git", ["add", "a.yml", "a-link.yml", "outside-link.yml", "to-parent", "sub/b.yml"], { cwd: dir });
+      const result = await scan(["-C", dir, "scan"]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(result.stdout.split("\n").filter(Boolean).sort(), ["a.yml:1: credential-field", "sub/b.yml:1: credential-field"]);
+      assert.match(result.stderr, /not followed: 2 symlinks leading out of the scanned folder \(outside-link\.yml, to-parent\)/);
+    });
   });
 });

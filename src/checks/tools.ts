@@ -64,8 +64,12 @@ export async function toolVersion(path: string, run: ProcessRunner, env: Record<
   return /version (\S+)/.exec(result.output)?.[1] ?? "unknown";
 }
 
-/** Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file. */
-export function parseToolOutput(invocation: ToolInvocation, tool: Tool, result: ProcessResult): ToolFinding[] {
+/**
+ * Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file.
+ * `redact` (src/redact.ts) runs on the whole output first, so no finding is ever made from a secret.
+ */
+export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): ToolFinding[] {
+  const result = { ...processResult, output: redact(processResult.output) };
   if (result.exitCode === 0) {
     return warningsOf(invocation, tool, result.output);
   }

@@ -37,8 +37,9 @@ export function registerCheck(program: Command, context: CommandContext, setExit
     const toolOptions = { tools: flags.tools, requireTools: flags.requireTools, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env };
     let report;
     if (files.length > 0) {
-      const { checkFiles } = await import("../check.js");
-      report = await checkFiles(files, { ...toolOptions, cwd: io.cwd, kind: flags.kind, agent: flags.agent, syntaxOnly: flags.syntaxOnly });
+      const { checkFiles, projectSecretValues } = await import("../check.js");
+      const secrets = await projectSecretValues({ dir: context.dir, ...sourceOptions(context, flags) });
+      report = await checkFiles(files, { ...toolOptions, cwd: io.cwd, kind: flags.kind, agent: flags.agent, syntaxOnly: flags.syntaxOnly, secrets });
     } else {
       const { findProject } = await import("../project.js");
       if (!(await findProject(context.dir))) {
@@ -58,8 +59,9 @@ export async function printReport(report: import("../check.js").CheckReport, for
   const tools = report.tools.map((t) => `${t.name} ${t.version}`);
   const summary = summarize(report.problems, tools);
   for (const note of report.notes) io.stderr.write(`promplate: ${note}\n`);
-  if (format === "json") io.stdout.write(formatJson(report.problems, summary));
-  else if (format === "github") io.stdout.write(formatGithub(report.problems, summary));
+  const redact = report.redact;
+  if (format === "json") io.stdout.write(formatJson(report.problems, summary, { redact }));
+  else if (format === "github") io.stdout.write(formatGithub(report.problems, summary, { redact }));
   else {
     const { readFileSync } = await import("node:fs");
     const { isAbsolute, join } = await import("node:path");
@@ -70,7 +72,7 @@ export async function printReport(report: import("../check.js").CheckReport, for
         return undefined;
       }
     };
-    const text = report.problems.length > 0 ? formatProblems(report.problems, { sourceOf, color: io.color }) : "0 errors\n";
+    const text = report.problems.length > 0 ? formatProblems(report.problems, { sourceOf, color: io.color, redact }) : "0 errors\n";
     io.stdout.write(text.replace(/\n$/, tools.length ? ` (checked with promplate's built-in checks, ${tools.join(", ")})\n` : " (built-in checks only)\n"));
   }
   return summary.errors > 0 ? ExitCode.checkFailed : ExitCode.ok;

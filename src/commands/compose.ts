@@ -31,11 +31,12 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       uid: process.getuid?.(),
       ...sourceOptions(context, flags),
     });
-    // Ignored before anything secret is written.
-    const added = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path));
+    // Ignored and untracked before anything secret is written.
+    const git = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path));
     await writeCompose(context.dir, plan);
-    for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? "0600, git-ignored" : "0644, no secrets"})\n`);
-    if (added.length > 0) io.stdout.write(`.gitignore: added ${added.join(" ")}\n`);
+    const secretNote = git.checked ? "0600, git-ignored" : "0600; not in a git work tree, so not checked against git";
+    for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? secretNote : "0644, no secrets"})\n`);
+    if (git.added.length > 0) io.stdout.write(`.gitignore: added ${git.added.join(" ")}\n`);
     for (const note of plan.notes) io.stderr.write(`promplate: ${note}\n`);
     setExit(ExitCode.ok);
   });
