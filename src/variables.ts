@@ -298,9 +298,9 @@ let ajvInstance: Promise<import("ajv/dist/2020.js").default> | undefined;
 
 export async function createAjv() {
   ajvInstance ??= (async () => {
-    const [ajvModule, { FORMATS }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js")]);
+    const [ajvModule, { FORMATS }, { re2Engine }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js"), import("./patterns.js")]);
     const Ajv2020 = ajvModule.default.default; // CommonJS: module.exports.default is the class
-    const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
+    const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false, code: { regExp: re2Engine } });
     for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check);
     ajv.addKeyword({ keyword: "x-optional", metaSchema: { type: "boolean" } });
     ajv.addKeyword({ keyword: "x-aws", metaSchema: { enum: ["accessKeyId", "secretAccessKey", "sessionToken", "region"] } });
@@ -323,11 +323,14 @@ async function compileValidators(declarations: readonly VariableDeclaration[], p
       const validate = ajv.compile(declaration.schema);
       validators.set(declaration.name, (value) => (validate(value) ? [] : ((validate.errors ?? []) as ValueError[])));
     } catch (error) {
+      const pattern = (error as Error).name === "PatternError";
       problems.push({
-        id: "project/variable-schema",
+        id: pattern ? "project/variable-pattern" : "project/variable-schema",
         severity: "error",
         message: `variables.${declaration.name}: ${(error as Error).message.split("\n")[0]}`,
-        hint: "use JSON Schema 2020-12 keywords, promplate's x-optional, x-aws, x-source, and the documented formats",
+        hint: pattern
+          ? "write the pattern in RE2 syntax: match what is wanted instead of looking around it, and repeat a group instead of referring back to it"
+          : "use JSON Schema 2020-12 keywords, promplate's x-optional, x-aws, x-source, and the documented formats",
         file: "promplate.yaml",
         line: declaration.line,
         column: declaration.column,

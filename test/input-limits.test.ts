@@ -102,3 +102,44 @@ describe("YAML alias expansion and document size", () => {
     assert.match(documentAliasingProblem(parseDocument(bomb))?.message ?? "", /excessive aliasing/);
   });
 });
+
+describe("variable patterns run as RE2, in linear time", () => {
+  const textProject = (variable: string) =>
+    project({ "promplate.yaml": `variables:\n  X:\n${variable}outputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n`, "t.txt": "${X}\n" });
+
+  test("^(a+)+$ against 38 a's and a ! returns: exit 2, the value does not match", LIMIT, async () => {
+    const dir = await textProject('    type: string\n    pattern: "^(a+)+$"\n');
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `X=${"a".repeat(38)}!`], {}, dir);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /promplate\.yaml:2:3: error variable\/invalid: X .* must match the pattern \^\(a\+\)\+\$/);
+  });
+
+  test("a pattern in a schema only ajv handles (propertyNames) also runs as RE2", LIMIT, async () => {
+    const dir = await textProject('    type: object\n    propertyNames: { pattern: "^(a+)+$" }\n');
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `X={"${"a".repeat(38)}!": 1}`], {}, dir);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /error variable\/invalid: X .*schema rule: pattern/);
+  });
+
+  for (const [what, pattern] of [["a lookahead", "^(?=a)b"], ["a lookbehind", "(?<!a)b"], ["a backreference", "^(a)\\\\1$"]]) {
+    test(`${what} is exit 2 at promplate.yaml:line naming the variable`, LIMIT, async () => {
+      const dir = await textProject(`    type: string\n    pattern: "${pattern}"\n`);
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "X=b"], {}, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /promplate\.yaml:2:3: error project\/variable-pattern: variables\.X: the pattern .* is not a valid RE2 regular expression/);
+    });
+  }
+
+  test("RE2 syntax that JavaScript lacks works: (?i) and \\z", LIMIT, async () => {
+    const dir = await textProject('    type: string\n    pattern: "(?i)^prod-[a-z]+\\\\z"\n');
+    assert.equal((await runPromplate(["-C", dir, "render", "--set", "X=PROD-eu"], {}, dir)).code, 0);
+    assert.equal((await runPromplate(["-C", dir, "render", "--set", "X=PROD-eu\n"], {}, dir)).code, 2);
+  });
+
+  test("the built-in schemas' patterns run as RE2 too: a web-config interval that backtracked for minutes", LIMIT, async () => {
+    const dir = await project({ "web.yml": `rate_limit:\n  interval: "1${"ms".repeat(40)}!"\n` });
+    const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "web-config", "web.yml"], {}, dir);
+    assert.equal(code, 1, stderr);
+    assert.match(stdout + stderr, /web\.yml:2:\d+: error schema\/pattern: must match/);
+  });
+});
