@@ -5,14 +5,19 @@
  * beyond 2^53. Each test has a timeout, so a regression fails instead of hanging the suite.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseDocument } from "yaml";
 import { parseDocumentData } from "../src/checks/document.js";
+import { parseEnvFile } from "../src/env-file.js";
+import { DEFAULT_MAX_FILE_SIZE } from "../src/value-files.js";
 import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../src/yaml-limits.js";
-import { runPromplate } from "./helpers.js";
+import { ROOT, runPromplate } from "./helpers.js";
+
+const BIN = join(ROOT, "dist", "promplate.js");
 
 const LIMIT = { timeout: 30_000 };
 
@@ -141,5 +146,195 @@ describe("variable patterns run as RE2, in linear time", () => {
     const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "web-config", "web.yml"], {}, dir);
     assert.equal(code, 1, stderr);
     assert.match(stdout + stderr, /web\.yml:2:\d+: error schema\/pattern: must match/);
+  });
+});
+
+/** A project with a secret X and a plain Y (default "y"), rendered into a text output. */
+const valueProject = () =>
+  project({
+    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n",
+    "t.txt": "${X} ${Y}\n",
+  });
+
+describe("value files: regular files only, up to a size limit", () => {
+  test("NAME_FILE at a FIFO, /dev/urandom, /dev/null or a folder is exit 2 naming the variable and the reason", LIMIT, async () => {
+    const dir = await valueProject();
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    await mkdir(join(dir, "folder"));
+    for (const [path, reason] of [["fifo", "a FIFO"], ["/dev/urandom", "a device"], ["/dev/null", "a device"], ["folder", "a folder"]]) {
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: path }, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, new RegExp(`error variable/file-refused: X cannot be read from X_FILE=${path}: it is ${reason}`));
+      assert.doesNotMatch(stderr, /required but not set/);
+    }
+  });
+
+  test("the secrets folder and --env-file are held to the same rules", LIMIT, async () => {
+    const dir = await valueProject();
+    await mkdir(join(dir, "secrets"));
+    execFileSync("mkfifo", [join(dir, "secrets", "Y"), join(dir, "fifo.env")]);
+    const fromFolder = await runPromplate(["-C", dir, "render", "--dry-run", "--secrets-dir", join(dir, "secrets")], { X: "x" }, dir);
+    assert.equal(fromFolder.code, 2, fromFolder.stderr);
+    assert.match(fromFolder.stderr, /Y cannot be read from the secrets folder's file .*secrets\/Y: it is a FIFO/);
+    for (const [file, reason] of [["fifo.env", "it is a FIFO"], ["secrets", "it is a folder"], ["nope.env", "there is no such file"]] as const) {
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--dry-run", "--env-file", join(dir, file)], { X: "x" }, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, new RegExp(`error input/env-file: cannot read --env-file .*${file}: ${reason}`));
+    }
+  });
+
+  test("a file over the limit is exit 2; PROMPLATE_MAX_FILE_SIZE raises the limit; a bad setting is exit 2", LIMIT, async () => {
+    const dir = await valueProject();
+    await writeFile(join(dir, "exact"), "a".repeat(DEFAULT_MAX_FILE_SIZE));
+    await writeFile(join(dir, "over"), "a".repeat(DEFAULT_MAX_FILE_SIZE + 1));
+    assert.equal((await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "exact" }, dir)).code, 0);
+    const over = await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "over" }, dir);
+    assert.equal(over.code, 2, over.stderr);
+    assert.match(over.stderr, /X cannot be read from X_FILE=over: it is larger than 1 MiB/);
+    assert.match(over.stderr, /hint: .*PROMPLATE_MAX_FILE_SIZE/);
+    assert.equal((await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "over", PROMPLATE_MAX_FILE_SIZE: "2MiB" }, dir)).code, 0);
+    const small = await runPromplate(["-C", dir, "render", "--dry-run"], { X: "x", Y_FILE: "exact", PROMPLATE_MAX_FILE_SIZE: "1000" }, dir);
+    assert.equal(small.code, 2, small.stderr);
+    assert.match(small.stderr, /Y cannot be read from Y_FILE=exact: it is larger than 1000 bytes/);
+    const bad = await runPromplate(["-C", dir, "render", "--dry-run"], { X: "x", PROMPLATE_MAX_FILE_SIZE: "lots" }, dir);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /PROMPLATE_MAX_FILE_SIZE must be a size/);
+  });
+
+  test("Kubernetes secret mounts (symlinks into ..data) are read, and a swapped ..data is read anew", LIMIT, async () => {
+    const dir = await valueProject();
+    const mount = join(dir, "mount");
+    await mkdir(join(mount, "..2026_11_29_10_00_00.1"), { recursive: true });
+    await writeFile(join(mount, "..2026_11_29_10_00_00.1", "X"), "first\n");
+    await symlink("..2026_11_29_10_00_00.1", join(mount, "..data"));
+    await symlink("..data/X", join(mount, "X"));
+    const first = await runPromplate(["-C", dir, "render", "--secrets-dir", mount], {}, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "first y\n");
+    // The kubelet's update: a new timestamped folder, then ..data re-pointed by an atomic rename.
+    await mkdir(join(mount, "..2026_11_29_11_00_00.2"));
+    await writeFile(join(mount, "..2026_11_29_11_00_00.2", "X"), "second\n");
+    await symlink("..2026_11_29_11_00_00.2", join(mount, "..data_tmp"));
+    await rename(join(mount, "..data_tmp"), join(mount, "..data"));
+    const second = await runPromplate(["-C", dir, "render"], { X_FILE: join(mount, "X") }, dir);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "second y\n");
+  });
+
+  test("a secret file promplate may not read is exit 3 (the environment), not 2", LIMIT, async () => {
+    // Tests run as root, who may read anything: run the built binary as nobody (uid 65534) instead.
+    const dir = await valueProject();
+    await writeFile(join(dir, "secret"), "s3cr3t-value\n", { mode: 0o600 });
+    await writeFile(join(dir, "vars.env"), "X=s3cr3t-value\n", { mode: 0o600 });
+    await chmod(dir, 0o755);
+    const asNobody = (argv: string[], env: Record<string, string>) =>
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", BIN, "-C", dir, ...argv], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env },
+        encoding: "utf8",
+      });
+    const fromFile = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret") });
+    assert.equal(fromFile.status, 3, fromFile.stderr);
+    assert.match(fromFile.stderr, /error variable\/file-permission: X cannot be read from X_FILE=.*secret: promplate is not allowed to read it \(EACCES\)/);
+    const fromEnvFile = asNobody(["render", "--dry-run", "--env-file", join(dir, "vars.env")], {});
+    assert.equal(fromEnvFile.status, 3, fromEnvFile.stderr);
+    assert.match(fromEnvFile.stderr, /cannot read --env-file .*vars\.env: promplate is not allowed to read it \(EACCES\)/);
+    // With another problem too, bad input (2) is what the user must fix first.
+    const both = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret"), Y_FILE: join(dir, "nope") });
+    assert.equal(both.status, 2, both.stderr);
+  });
+});
+
+describe("--env-file lines and --set names", () => {
+  test("the env-file syntax, table-driven", () => {
+    const cases: [string, Record<string, string>][] = [
+      ["A=1\n\n# comment\n  # indented comment\nB = two words  \n", { A: "1", B: "two words" }],
+      ["export C=3\n", { C: "3" }],
+      ["D=a#b\nE=a #comment\nF=#all comment\n", { D: "a#b", E: "a", F: "" }],
+      ["G='single $HOME #kept'\nH=`back tick`\n", { G: "single $HOME #kept", H: "back tick" }],
+      ['I="line\\nnext \\"quoted\\" back\\\\slash \\d"\n', { I: 'line\nnext "quoted" back\\slash \\d' }],
+      ["J='multi\nline'\nK=after\n", { J: "multi\nline", K: "after" }],
+      ["L='x' # comment\nM=\nN=  \n", { L: "x", M: "", N: "" }],
+      ["\uFEFFO=bom\r\nP=crlf\r\n", { O: "bom", P: "crlf" }],
+    ];
+    for (const [text, values] of cases) assert.deepEqual(parseEnvFile(text), { values }, JSON.stringify(text));
+  });
+
+  test("each malformed env-file line is exit 2 at file:line, without showing the line", LIMIT, async () => {
+    const dir = await valueProject();
+    const lines = ["X=ok", "PASSWORD hunter2-secret", "1BAD=hunter2-secret", "Q='hunter2-secret' trailing", "Y=fine", 'Z="hunter2-secret'];
+    await writeFile(join(dir, "bad.env"), `${lines.join("\n")}\n`);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--dry-run", "--env-file", join(dir, "bad.env")], {}, dir);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /bad\.env:2: the line has no `=`/);
+    assert.match(stderr, /bad\.env:3: the name before `=` is not a variable name/);
+    assert.match(stderr, /bad\.env:4: text follows the value's closing '/);
+    assert.match(stderr, /bad\.env:6: the value's opening " is never closed/);
+    assert.match(stderr, /4 errors/);
+    assert.doesNotMatch(stderr, /hunter2/);
+  });
+
+  test("--set of an undeclared name is exit 2 with a suggestion; without a project any name is fine", LIMIT, async () => {
+    const dir = await valueProject();
+    for (const command of [["render", "--dry-run"], ["vars"], ["check", "--no-tools"], ["render", "t.txt"]]) {
+      const { code, stderr } = await runPromplate(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
+      assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
+      assert.match(stderr, /error input\/undeclared-set: --set YY: promplate\.yaml declares no variable YY; did you mean Y\?/);
+    }
+    const far = await runPromplate(["-C", dir, "render", "--dry-run", "--set", "X=x", "--set", "SOMETHING_ELSE=1"], {}, dir);
+    assert.match(far.stderr, /declares no variable SOMETHING_ELSE\n/);
+    const plain = await project({ "t.txt": "${A}\n" });
+    const { code, stdout } = await runPromplate(["render", "t.txt", "--set", "A=1", "--set", "UNUSED=2"], {}, plain);
+    assert.equal(code, 0);
+    assert.equal(stdout, "1\n");
+  });
+
+  test("the installed executable leaves --env-file to promplate: a missing file is exit 2, not Node's exit 9", LIMIT, async () => {
+    // Run as the installed `promplate` is (its shebang), not as `node dist/promplate.js`.
+    const dir = await valueProject();
+    const result = spawnSync(BIN, ["-C", dir, "render", "--dry-run", "--env-file", "nope.env"], { cwd: dir, env: { PATH: process.env.PATH, X: "x" }, encoding: "utf8" });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /cannot read --env-file \/.*\/nope\.env: there is no such file/);
+  });
+});
+
+describe("integers beyond 2^53 keep their digits", () => {
+  test("…993 and 10^20 reach YAML, JSON and text outputs digit for digit", LIMIT, async () => {
+    const dir = await project({
+      "promplate.yaml": [
+        "variables:",
+        "  N: { type: integer, minimum: 0 }",
+        "  F: { type: number }",
+        "outputs:",
+        "  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }",
+        "  - { service: s, kind: json, template: t.json, path: out/t.json }",
+        "  - { service: s, kind: text, template: t.txt, path: out/t.txt }",
+        "",
+      ].join("\n"),
+      "t.yml": 'n: ${N}\nq: "${N}"\nf: ${F}\n',
+      "t.json": '{"n": ${N}, "f": ${F}}\n',
+      "t.txt": "${N} ${F}\n",
+    });
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "N=9007199254740993", "--set", "F=+00100000000000000000000"], {}, dir);
+    assert.equal(code, 0, stderr);
+    assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), 'n: 9007199254740993\nq: "9007199254740993"\nf: 100000000000000000000\n');
+    assert.equal(await readFile(join(dir, "out/t.json"), "utf8"), '{"n": 9007199254740993, "f": 100000000000000000000}\n');
+    assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "9007199254740993 100000000000000000000\n");
+    // Still validated: minimum 0.
+    const negative = await runPromplate(["-C", dir, "render", "--set", "N=-9007199254740993", "--set", "F=1"], {}, dir);
+    assert.equal(negative.code, 2, negative.stderr);
+    assert.match(negative.stderr, /N \(from --set\) = "-9007199254740993" must be >= 0/);
+  });
+
+  test("where the digits cannot be kept (inside a list or JSON), it is exit 2, not a rounded value", LIMIT, async () => {
+    const dir = await project({
+      "promplate.yaml": "variables:\n  L: { type: array, items: { type: integer } }\n  O: { type: object }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
+      "t.yml": "l: ${L}\no: ${O}\n",
+    });
+    for (const [list, object] of [["1,9007199254740993", "{}"], ["[9007199254740993]", "{}"], ["1", '{"a": 100000000000000000000}']]) {
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `L=${list}`, "--set", `O=${object}`], {}, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /beyond 2\^53/);
+    }
   });
 });
