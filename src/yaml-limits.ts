@@ -40,38 +40,36 @@ export function yamlSizeProblem(text: string): string | undefined {
   return `the document is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB, the most promplate reads as YAML`;
 }
 
-interface AliasWalkResult<N> {
-  message: string;
-  /** The nodes from the root to where the budget ran out. */
-  path: N[];
+/** Go's decoder's counters: every decoded node, and those decoded inside an alias. */
+class AliasBudget {
+  private decodes = 0;
+  private aliasDecodes = 0;
+
+  /** Counts `nodes` decoded nodes; true when the document now exceeds the budget. */
+  exceededBy(nodes: number, insideAlias: boolean): boolean {
+    this.decodes += nodes;
+    if (!insideAlias) return false;
+    this.aliasDecodes += nodes;
+    return this.aliasDecodes > 100 && this.decodes > 1000 && this.aliasDecodes / this.decodes > allowedAliasRatio(this.decodes);
+  }
 }
 
 /**
- * Walks the document as if its aliases were expanded (children() of an alias gives its target), counting as Go's
- * decoder does: every node visited again (so reached through an alias) counts as an alias decode. Stops as soon as
- * the budget is exceeded, so a bomb costs at most a few million steps. Iterative: deep documents cannot overflow.
+ * Walks a parsed document as if its aliases were expanded (an alias's child is its target), in document order: the
+ * first visit of a node is its definition, every later one comes through an alias and counts as an alias decode.
+ * Stops as soon as the budget is exceeded, so a bomb costs at most a few million steps; iterative, so deep
+ * documents cannot overflow the stack. Returns the problem and the path of nodes to where it was found.
  */
-function walkExpanded<N>(root: N, children: (node: N) => readonly N[] | undefined, implicitAliases: boolean): AliasWalkResult<N> | undefined {
-  let decodes = 0;
-  let aliasDecodes = 0;
-  const seen = new Set<unknown>();
-  const onPath = new Set<unknown>();
+function walkExpanded<N>(root: N, children: (node: N) => readonly N[] | undefined): { message: string; path: N[] } | undefined {
+  const budget = new AliasBudget();
+  const seen = new Set<N>();
+  const onPath = new Set<N>();
   const stack: { node: N; children: readonly N[]; next: number; shared: boolean }[] = [];
-  const enter = (node: N, insideShared: boolean): AliasWalkResult<N> | undefined => {
-    const path = () => [...stack.map((frame) => frame.node), node];
-    if (onPath.has(node)) return { message: RECURSIVE_ALIAS, path: path() };
-    const tracked = typeof node === "object" && node !== null;
-    const revisited = tracked && seen.has(node);
-    // Plain data has no alias nodes: count the one that led here, as Go counts it (outside the alias it starts).
-    if (implicitAliases && revisited) {
-      decodes++;
-      if (insideShared) aliasDecodes++;
-    }
-    const shared = insideShared || revisited;
-    decodes++;
-    if (shared) aliasDecodes++;
-    if (aliasDecodes > 100 && decodes > 1000 && aliasDecodes / decodes > allowedAliasRatio(decodes)) return { message: EXCESSIVE_ALIASING, path: path() };
-    if (tracked) seen.add(node);
+  const enter = (node: N, insideShared: boolean): string | undefined => {
+    if (onPath.has(node)) return RECURSIVE_ALIAS;
+    const shared = insideShared || seen.has(node);
+    if (budget.exceededBy(1, shared)) return EXCESSIVE_ALIASING;
+    seen.add(node);
     const kids = children(node);
     if (kids && kids.length > 0) {
       onPath.add(node);
@@ -79,8 +77,9 @@ function walkExpanded<N>(root: N, children: (node: N) => readonly N[] | undefine
     }
     return undefined;
   };
+  const failed = (message: string, node: N) => ({ message, path: [...stack.map((frame) => frame.node), node] });
   const first = enter(root, false);
-  if (first) return first;
+  if (first) return failed(first, root);
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next === frame.children.length) {
@@ -88,20 +87,51 @@ function walkExpanded<N>(root: N, children: (node: N) => readonly N[] | undefine
       stack.pop();
       continue;
     }
-    const problem = enter(frame.children[frame.next++]!, frame.shared);
-    if (problem) return problem;
+    const node = frame.children[frame.next++]!;
+    const problem = enter(node, frame.shared);
+    if (problem) return failed(problem, node);
   }
   return undefined;
 }
 
-/** An aliasing problem in plain data (as js-yaml builds it: an alias is the same object again), or undefined. */
+/**
+ * An aliasing problem in plain data as js-yaml builds it (an alias is the same object once more), or undefined.
+ * The same count as walkExpanded, kept lean: this runs on every checked document. A self-containing alias loops
+ * until the budget runs out; documentAliasingProblem() then tells it apart.
+ */
 export function dataAliasingProblem(data: unknown): string | undefined {
-  const children = (node: unknown): unknown[] | undefined => {
-    if (Array.isArray(node)) return node;
-    if (typeof node === "object" && node !== null) return Object.entries(node).flat();
-    return undefined;
+  const budget = new AliasBudget();
+  const seen = new Set<object>();
+  const nodes: object[] = [];
+  const shared: boolean[] = [];
+  const push = (node: unknown, insideShared: boolean): boolean => {
+    if (typeof node !== "object" || node === null) return budget.exceededBy(1, insideShared);
+    nodes.push(node);
+    shared.push(insideShared);
+    return false;
   };
-  return walkExpanded(data, children, true)?.message;
+  if (push(data, false)) return EXCESSIVE_ALIASING;
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    let inside = shared.pop()!;
+    if (seen.has(node)) {
+      // Data has no alias nodes: count the one that led here, as Go does, then its target as alias decodes.
+      if (budget.exceededBy(1, inside)) return EXCESSIVE_ALIASING;
+      inside = true;
+    } else {
+      seen.add(node);
+    }
+    // Children are pushed last first, so that they are taken in document order.
+    if (Array.isArray(node)) {
+      if (budget.exceededBy(1, inside)) return EXCESSIVE_ALIASING;
+      for (let i = node.length - 1; i >= 0; i--) if (push(node[i], inside)) return EXCESSIVE_ALIASING;
+    } else {
+      const keys = Object.keys(node);
+      if (budget.exceededBy(1 + keys.length, inside)) return EXCESSIVE_ALIASING;
+      for (let i = keys.length - 1; i >= 0; i--) if (push((node as Record<string, unknown>)[keys[i]!], inside)) return EXCESSIVE_ALIASING;
+    }
+  }
+  return undefined;
 }
 
 /** An aliasing problem in a parsed document, with the source offset of the alias where it starts, or undefined. */
@@ -130,7 +160,7 @@ export function documentAliasingProblem(document: Document.Parsed | Document): {
     if (isSeq(node)) return node.items as (Node | null)[];
     return undefined;
   };
-  const problem = walkExpanded<Node | null>(document.contents as Node, children, false);
+  const problem = walkExpanded<Node | null>(document.contents as Node, children);
   if (!problem) return undefined;
   // Point at the alias being expanded: the outermost one for excessive aliasing, the innermost for recursion.
   const aliases = problem.path.filter((node) => isAlias(node));
@@ -138,9 +168,9 @@ export function documentAliasingProblem(document: Document.Parsed | Document): {
   return { message: problem.message, offset: at?.range?.[0] ?? 0 };
 }
 
-/** Where a document's aliasing problem is, for a document parsed without positions (js-yaml). */
-export function locateAliasingProblem(text: string): number {
-  return documentAliasingProblem(parseDocument(text, { uniqueKeys: false, strict: false, logLevel: "silent" }))?.offset ?? 0;
+/** What and where a document's aliasing problem is, for a document parsed without positions (js-yaml). */
+export function locateAliasingProblem(text: string): { message: string; offset: number } {
+  return documentAliasingProblem(parseDocument(text, { uniqueKeys: false, strict: false, logLevel: "silent" })) ?? { message: EXCESSIVE_ALIASING, offset: 0 };
 }
 
 /**

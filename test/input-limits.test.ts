@@ -105,6 +105,11 @@ describe("YAML alias expansion and document size", () => {
     assert.ok("error" in parsed && parsed.error.id === "yaml/aliases");
     assert.equal(parsed.error.line, 4);
     assert.match(documentAliasingProblem(parseDocument(bomb))?.message ?? "", /excessive aliasing/);
+    // js-yaml builds a cycle for a self-containing alias: the walk ends, and the problem is named and placed.
+    const cycle = parseDocumentData("b: 1\na: &a { k: [*a] }\n");
+    assert.ok("error" in cycle && cycle.error.id === "yaml/aliases");
+    assert.match(cycle.error.message, /an alias refers to a node that contains it/);
+    assert.equal(cycle.error.line, 2);
   });
 });
 

@@ -22,8 +22,10 @@ export function parseDocumentData(text: string): ParsedDocument {
   try {
     const data: unknown = load(text, { schema: GO_YAML_SCHEMA }) ?? {};
     // js-yaml shares an anchored node between its aliases, so loading is cheap; walking the data is not.
-    const aliasing = dataAliasingProblem(data);
-    if (aliasing) return { error: { id: "yaml/aliases", message: `${aliasing} (${ALIAS_HINT})`, ...positionOf(text, locateAliasingProblem(text)) } };
+    if (dataAliasingProblem(data)) {
+      const { message, offset } = locateAliasingProblem(text);
+      return { error: { id: "yaml/aliases", message: `${message} (${ALIAS_HINT})`, ...positionOf(text, offset) } };
+    }
     return { data };
   } catch (error) {
     const yamlError = error as { reason?: string; message: string; mark?: { line: number; column: number } };
