@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -227,13 +227,18 @@ describe("value files: regular files only, up to a size limit", () => {
   });
 
   test("a secret file promplate may not read is exit 3 (the environment), not 2", LIMIT, async () => {
-    // Tests run as root, who may read anything: run the built binary as nobody (uid 65534) instead.
+    // Tests run as root, who may read anything: run the built binary as nobody (uid 65534) instead, from a copy
+    // nobody can read wherever the checkout is (a text output needs nothing from node_modules).
     const dir = await valueProject();
     await writeFile(join(dir, "secret"), "s3cr3t-value\n", { mode: 0o600 });
     await writeFile(join(dir, "vars.env"), "X=s3cr3t-value\n", { mode: 0o600 });
     await chmod(dir, 0o755);
+    const bin = await mkdtemp(join(tmpdir(), "promplate-bin-"));
+    await cp(join(ROOT, "dist"), join(bin, "dist"), { recursive: true });
+    await chmod(bin, 0o755);
+    await chmod(join(bin, "dist", "promplate.js"), 0o755);
     const asNobody = (argv: string[], env: Record<string, string>) =>
-      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", BIN, "-C", dir, ...argv], {
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, "dist", "promplate.js"), "-C", dir, ...argv], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env },
         encoding: "utf8",
