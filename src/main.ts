@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `--` ends Node's own options: Node 20 and 24 otherwise take promplate's `--env-file FILE` as theirs, even after
+// the script's name, and exit 9 before promplate starts.
 // The `promplate` executable: binds the CLI to this process.
 import { text } from "node:stream/consumers";
 import { runCli } from "./cli.js";

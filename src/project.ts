@@ -3,12 +3,13 @@
  */
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
 import { validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import { PromplateError, type Problem } from "./problems.js";
 import type { DeclaredType } from "./template/index.js";
+import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
 export const PROJECT_FILE = "promplate.yaml";
 
@@ -94,7 +95,7 @@ export async function loadProject(dir: string): Promise<Project> {
 
 export function parseProject(dir: string, fileName: string, text: string): Project {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocumentWithinLimits(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { file: fileName, line, column: col };
@@ -104,7 +105,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       document.errors.map((e): Problem => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
-  const data = document.toJS() as unknown;
+  const data = document.toJS({ maxAliasCount: -1 }) as unknown; // aliases are within the budget already
   const nodeAt = (path: (string | number)[]): Node | undefined => {
     let node: unknown = document.contents;
     for (const key of path) {

@@ -4,11 +4,12 @@
  */
 import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
-import { parseEnv } from "node:util";
+import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
-import { resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
+import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
+import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
 
 export interface SourceOptions {
@@ -56,15 +57,10 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     // The AWS SDK is loaded only when a variable needs it.
     cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
   };
-  if (options.envFile) {
-    let text: string;
-    try {
-      text = await readFile(options.envFile, "utf8");
-    } catch (error) {
-      throw new PromplateError([{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${options.envFile} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
-    }
-    sources.envFile = { path: options.envFile, values: parseEnv(text) as Record<string, string> };
-  }
+  const maxBytes = maxFileSize(options.env);
+  if (typeof maxBytes === "object") throw new PromplateError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
+  sources.maxFileSize = maxBytes;
+  if (options.envFile) sources.envFile = { path: options.envFile, values: await readEnvFile(options.envFile, maxBytes) };
   if (options.secretsDir) {
     if (!(await isDirectory(options.secretsDir))) {
       throw new PromplateError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
@@ -75,6 +71,35 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     if (await isDirectory(fallback)) sources.secretsDir = fallback;
   }
   return sources;
+}
+
+/** `--env-file`: a regular file within the size limit, every line well-formed (exit 2 naming the line if not). */
+async function readEnvFile(path: string, maxBytes: number): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readRegularFile(path, maxBytes);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const permission = code === "EACCES" || code === "EPERM";
+    const reason =
+      error instanceof ValueFileError ? error.reason
+      : code === "ENOENT" ? "there is no such file"
+      : permission ? `promplate is not allowed to read it (${code})`
+      : `it cannot be read (${code ?? "error"})`;
+    throw new PromplateError(
+      [{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${path}: ${reason}`, hint: permission ? "give the user promplate runs as read access" : error instanceof ValueFileError ? error.hint : "pass the path of a dotenv file (NAME=VALUE lines)" }],
+      permission ? ExitCode.environment : ExitCode.badInput,
+    );
+  }
+  const parsed = parseEnvFile(text);
+  if ("errors" in parsed) {
+    // The file and line go in the message, not in the problem's position: the reporter would show the line, and an
+    // env file's line may hold a secret.
+    throw new PromplateError(
+      parsed.errors.map((e) => ({ id: "input/env-file", severity: "error" as const, message: `--env-file ${path}:${e.line}: ${e.message} (the line is not shown: it may hold a secret)` })),
+    );
+  }
+  return parsed.values;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -173,6 +198,7 @@ export function referencedVariables(templates: Iterable<ScannedTemplate>): { all
 
 export async function renderProject(options: RenderProjectOptions): Promise<ProjectRender> {
   const project = await loadProject(options.dir);
+  refuseUndeclaredSet(options.set ?? {}, project.variables);
   const files = await listOutputFiles(project, options.services);
   if (options.services) {
     const known = new Set(project.outputs.map((o) => o.service));
@@ -261,6 +287,7 @@ export interface FileRender {
 
 /** `render FILE`: one template; without a project each UPPER_SNAKE `${NAME}` is a required, untyped value. */
 export async function renderFile(options: RenderFileOptions): Promise<FileRender> {
+  if (options.project) refuseUndeclaredSet(options.set ?? {}, options.project.variables);
   const declared = options.project ? new Set(options.project.variables.keys()) : undefined;
   const template = scanTemplate(options.name, options.source, { declared });
   const problems: Problem[] = [...template.problems];

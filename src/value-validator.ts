@@ -1,10 +1,11 @@
 /**
  * A fast validator for the JSON Schema keywords variables commonly use. Compiling with ajv at every container
  * start costs more than the whole render; schemas using any other keyword (or a malformed one) go to ajv, which
- * runs strict. test/value-validator.test.ts checks both give the same verdicts.
+ * runs strict. test/value-validator.test.ts checks both give the same verdicts. Patterns are RE2 (src/patterns.ts).
  */
 import { isDeepStrictEqual } from "node:util";
 import { FORMATS, checkFormat } from "./formats.js";
+import { compilePattern, type Pattern } from "./patterns.js";
 
 export interface ValueError {
   keyword: string;
@@ -26,6 +27,7 @@ const isCount = (value: unknown) => Number.isInteger(value) && (value as number)
 export function compileSimpleValidator(schema: unknown): ValueValidator | undefined {
   if (!schema || typeof schema !== "object" || Array.isArray(schema)) return undefined;
   const s = schema as Record<string, unknown>;
+  let pattern: Pattern | undefined;
   for (const [keyword, value] of Object.entries(s)) {
     if (ANNOTATIONS.has(keyword)) continue;
     switch (keyword) {
@@ -38,9 +40,10 @@ export function compileSimpleValidator(schema: unknown): ValueValidator | undefi
       case "const":
         break;
       case "pattern":
+        // A pattern RE2 cannot compile goes to ajv, which reports it as RE2 words it.
         if (typeof value !== "string") return undefined;
         try {
-          new RegExp(value, "u");
+          pattern = compilePattern(value);
         } catch {
           return undefined;
         }
@@ -66,7 +69,6 @@ export function compileSimpleValidator(schema: unknown): ValueValidator | undefi
   }
   // ajv's strictTypes would reject e.g. `pattern` next to `type: integer`; let ajv judge anything unusual.
   const items = s.items === undefined ? undefined : compileSimpleValidator(s.items)!;
-  const pattern = typeof s.pattern === "string" ? new RegExp(s.pattern, "u") : undefined;
   return (value) => validate(s, value, "", pattern, items);
 }
 
@@ -87,7 +89,7 @@ function typeMatches(type: string, value: unknown): boolean {
   }
 }
 
-function validate(s: Record<string, unknown>, value: unknown, path: string, pattern: RegExp | undefined, items: ValueValidator | undefined): ValueError[] {
+function validate(s: Record<string, unknown>, value: unknown, path: string, pattern: Pattern | undefined, items: ValueValidator | undefined): ValueError[] {
   const errors: ValueError[] = [];
   const fail = (keyword: string, message: string, params: Record<string, unknown> = {}) => errors.push({ keyword, instancePath: path, message, params });
   // As ajv with allErrors: a type mismatch is reported and the type-independent keywords still apply.

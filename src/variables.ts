@@ -2,12 +2,12 @@
  * Variables: where each value comes from, coercion from text to the declared type, schema validation, redaction.
  * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, then the default.
  */
-import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import { PromplateError, type Problem } from "./problems.js";
+import { ExitCode, PromplateError, suggestName, type Problem } from "./problems.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
+import { DEFAULT_MAX_FILE_SIZE, readRegularFile, ValueFileError } from "./value-files.js";
 
 export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "aws" | "ssm" | "secretsmanager" | "default" | "example" | "synthesized";
 
@@ -44,12 +44,15 @@ export interface VariableSources {
   secretsDir?: string;
   /** Working folder for relative NAME_FILE paths. */
   cwd: string;
+  /** The largest file a value is read from, in bytes. @default DEFAULT_MAX_FILE_SIZE (1 MiB) */
+  maxFileSize?: number;
   /** For `x-aws` / `x-source` variables; without it they fall through to their default. */
   cloud?: CloudResolver;
 }
 
 export interface ResolvedVariable {
   declaration: VariableDeclaration;
+  /** The typed value; for an integer beyond 2^53, its digits as a string, so that none is lost. */
   value: unknown;
   source?: SourceName;
   /** Where the value was read from (a file path), when it was a file. */
@@ -71,9 +74,41 @@ export interface ResolveResult {
 }
 
 /** Reads a value from a file the way the Docker/Kubernetes convention expects: one trailing newline dropped. */
-async function readValueFile(path: string): Promise<string> {
-  const text = await readFile(path, "utf8");
+async function readValueFile(path: string, sources: VariableSources): Promise<string> {
+  const text = await readRegularFile(path, sources.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   return text.replace(/\r?\n$/, "");
+}
+
+/** Where a value file could not be read from, as a problem; permission problems are the environment's (exit 3). */
+function valueFileProblem(name: string, what: string, error: unknown): { problem: Problem; environment: boolean } {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (reason: string) => `${name} cannot be read from ${what}: ${reason}`;
+  if (error instanceof ValueFileError) {
+    return { problem: { id: "variable/file-refused", severity: "error", message: message(error.reason), hint: error.hint }, environment: false };
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return {
+      problem: { id: "variable/file-permission", severity: "error", message: message(`promplate is not allowed to read it (${code})`), hint: "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)" },
+      environment: true,
+    };
+  }
+  return { problem: { id: "variable/file-unreadable", severity: "error", message: message(`it cannot be read (${code ?? "error"})`), hint: "mount the file, or point to another one" }, environment: false };
+}
+
+/** `--set` of a name the project does not declare is a mistake (a typo, or a variable that was renamed): exit 2. */
+export function refuseUndeclaredSet(set: Readonly<Record<string, string>>, declared: ReadonlyMap<string, unknown>): void {
+  const problems = Object.keys(set)
+    .filter((name) => !declared.has(name))
+    .map((name): Problem => {
+      const suggestion = suggestName(name, declared.keys());
+      return {
+        id: "input/undeclared-set",
+        severity: "error",
+        message: `--set ${name}: promplate.yaml declares no variable ${name}${suggestion ? `; did you mean ${suggestion}?` : ""}`,
+        hint: suggestion ? `--set ${suggestion}=…` : "declare it under variables: in promplate.yaml, or drop the --set",
+      };
+    });
+  if (problems.length > 0) throw new PromplateError(problems);
 }
 
 interface RawValue {
@@ -83,7 +118,8 @@ interface RawValue {
   expires?: Date;
 }
 
-async function findRawValue(declaration: VariableDeclaration, sources: VariableSources, problems: Problem[]): Promise<RawValue | undefined> {
+/** Where each variable's value is, and the problems with the files that were to hold one. */
+async function findRawValue(declaration: VariableDeclaration, sources: VariableSources, report: (what: string, error: unknown) => void): Promise<RawValue | undefined> {
   const name = declaration.name;
   if (name in sources.set) return { text: sources.set[name]!, source: "--set" };
   const fromEnv = sources.env[name];
@@ -92,23 +128,22 @@ async function findRawValue(declaration: VariableDeclaration, sources: VariableS
   if (filePath !== undefined) {
     const path = isAbsolute(filePath) ? filePath : join(sources.cwd, filePath);
     try {
-      return { text: await readValueFile(path), source: "NAME_FILE", origin: filePath };
+      return { text: await readValueFile(path, sources), source: "NAME_FILE", origin: filePath };
     } catch (error) {
-      problems.push({
-        id: "variable/file-unreadable",
-        severity: "error",
-        message: `${name}_FILE points to ${filePath}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-        hint: `mount the file, or unset ${name}_FILE`,
-      });
+      report(`${name}_FILE=${filePath}`, error);
       return undefined;
     }
   }
   if (sources.secretsDir) {
     const path = join(sources.secretsDir, name);
     try {
-      return { text: await readValueFile(path), source: "secrets folder", origin: path };
-    } catch {
-      // No file for this variable in the secrets folder: fall through to the next source.
+      return { text: await readValueFile(path, sources), source: "secrets folder", origin: path };
+    } catch (error) {
+      // No file for this variable in the secrets folder: fall through to the next source. Anything else is a problem.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        report(`the secrets folder's file ${path}`, error);
+        return undefined;
+      }
     }
   }
   if (sources.envFile && name in sources.envFile.values) {
@@ -117,13 +152,40 @@ async function findRawValue(declaration: VariableDeclaration, sources: VariableS
   return undefined;
 }
 
-/** Text → the declared type. Returns an error message (free of the value) when the text does not fit. */
-export function coerce(text: string, schema: Record<string, unknown>): { value: unknown } | { error: string } {
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * An integer written beyond 2^53 is not held exactly by a JavaScript number (…993 becomes …992): its digits, as
+ * given (sign and leading zeros normalised), go into the output instead. The number still serves validation.
+ */
+function exactInteger(text: string): { value: number; exact?: string } {
+  const value = Number(text);
+  if (Number.isSafeInteger(value)) return { value };
+  const trimmed = text.trim();
+  const negative = trimmed.startsWith("-");
+  const digits = trimmed.replace(/^[+-]/, "").replace(/^0+(?=\d)/, "");
+  return { value, exact: `${negative ? "-" : ""}${digits}` };
+}
+
+/** JSON numbers beyond 2^53 lose digits in JSON.parse: an error rather than a silently different value. */
+function unsafeNumberIn(value: unknown): boolean {
+  if (typeof value === "number") return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (value && typeof value === "object") return Object.values(value).some(unsafeNumberIn);
+  return false;
+}
+const UNSAFE_JSON_NUMBER = "holds an integer beyond 2^53, which JSON numbers cannot hold exactly: write it as a string";
+
+/**
+ * Text → the declared type. Returns an error message (free of the value) when the text does not fit; `exact` is
+ * the text to insert when the value (an integer beyond 2^53) cannot be written from the number.
+ */
+export function coerce(text: string, schema: Record<string, unknown>): { value: unknown; exact?: string } | { error: string } {
   const type = schema.type;
   switch (type) {
     case "integer":
-      return /^\s*[+-]?\d+\s*$/.test(text) ? { value: Number(text) } : { error: "must be an integer" };
+      return INTEGER_TEXT.test(text) ? exactInteger(text) : { error: "must be an integer" };
     case "number": {
+      if (INTEGER_TEXT.test(text)) return exactInteger(text);
       const number = Number(text);
       return text.trim() !== "" && Number.isFinite(number) ? { value: number } : { error: "must be a number" };
     }
@@ -137,6 +199,7 @@ export function coerce(text: string, schema: Record<string, unknown>): { value: 
       if (text.trim().startsWith("[")) {
         try {
           const parsed = JSON.parse(text) as unknown;
+          if (unsafeNumberIn(parsed)) return { error: UNSAFE_JSON_NUMBER };
           return Array.isArray(parsed) ? { value: parsed } : { error: "must be a JSON array or a comma-separated list" };
         } catch {
           return { error: "is not valid JSON (a list is written as JSON or comma-separated)" };
@@ -148,6 +211,7 @@ export function coerce(text: string, schema: Record<string, unknown>): { value: 
       for (const item of items) {
         const coerced = coerce(item, itemSchema);
         if ("error" in coerced) return { error: `item ${values.length + 1} ${coerced.error}` };
+        if (coerced.exact !== undefined) return { error: `item ${values.length + 1} is an integer beyond 2^53, which a list cannot hold exactly` };
         values.push(coerced.value);
       }
       return { value: values };
@@ -155,6 +219,7 @@ export function coerce(text: string, schema: Record<string, unknown>): { value: 
     case "object":
       try {
         const parsed = JSON.parse(text) as unknown;
+        if (unsafeNumberIn(parsed)) return { error: UNSAFE_JSON_NUMBER };
         return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { value: parsed } : { error: "must be a JSON object" };
       } catch {
         return { error: "is not valid JSON" };
@@ -180,11 +245,21 @@ export async function resolveVariables(
   let cloudFailed: number | undefined;
   const cloudProblems: Problem[] = [];
   const cloudAsked = new Set<string>();
+  const environmentProblems: Problem[] = [];
+  /** Why a variable's file could not be read, by variable (the problem is reported once, as is). */
+  const fileFailed = new Map<string, string>();
   if (!("examples" in sources)) {
-    for (const declaration of declarations) raws.set(declaration.name, await findRawValue(declaration, sources, problems));
+    for (const declaration of declarations) {
+      const report = (what: string, error: unknown) => {
+        const { problem, environment } = valueFileProblem(declaration.name, what, error);
+        (environment ? environmentProblems : problems).push(problem);
+        fileFailed.set(declaration.name, problem.message.slice(declaration.name.length + 1));
+      };
+      raws.set(declaration.name, await findRawValue(declaration, sources, report));
+    }
     // Cloud sources come after every local one and before the default: only what is still unset is fetched.
     // A NAME_FILE that is set but unreadable is a problem already reported, not a reason to ask the cloud.
-    const fromCloud = declarations.filter((d) => !raws.get(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source));
+    const fromCloud = declarations.filter((d) => !raws.get(d.name) && !fileFailed.has(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source));
     if (fromCloud.length > 0 && sources.cloud) {
       try {
         for (const [name, cloud] of await sources.cloud(fromCloud)) {
@@ -206,6 +281,7 @@ export async function resolveVariables(
     }
     const raw = "examples" in sources ? { text: sources.set[declaration.name]!, source: "--set" as const } : raws.get(declaration.name);
     const resolved: ResolvedVariable = { declaration, value: undefined, status: "ok", errors: [] };
+    let exact: string | undefined;
     variables.set(declaration.name, resolved);
     if (raw) {
       resolved.source = raw.source;
@@ -218,6 +294,7 @@ export async function resolveVariables(
         resolved.errors.push(coerced.error);
       } else {
         resolved.value = coerced.value;
+        exact = coerced.exact;
       }
     } else if (declaration.default !== undefined) {
       resolved.value = declaration.default;
@@ -230,15 +307,23 @@ export async function resolveVariables(
     if (resolved.status === "ok" && resolved.value !== undefined) {
       resolved.errors.push(...validateValue(validators.get(declaration.name), resolved.value));
       if (resolved.errors.length > 0) resolved.status = "invalid";
+      // Validated as a number, inserted as the digits given: written bare, an integer in YAML and JSON alike.
+      else if (exact !== undefined) resolved.value = exact;
     }
+    // A file that should hold the value and cannot be read is not passed over for a lower source or the default.
+    const fileProblem = fileFailed.get(declaration.name);
+    if (fileProblem !== undefined) Object.assign(resolved, { value: undefined, source: undefined, status: "invalid", errors: [fileProblem] });
   }
   for (const resolved of variables.values()) {
     // A variable the cloud could not fill is explained by the cloud's problem, not again as "not set".
+    // Nor one whose file could not be read: that problem says it.
+    if (fileFailed.has(resolved.declaration.name)) continue;
     if (resolved.status === "missing" && cloudAsked.has(resolved.declaration.name)) continue;
     problems.push(...problemsOf(resolved, sources));
   }
-  const exitCode = cloudFailed !== undefined && problems.length === 0 ? cloudFailed : 2;
-  problems.push(...cloudProblems);
+  // Exit 3 when the environment is all that is wrong: a cloud source unreachable, or a file promplate may not read.
+  const exitCode = problems.length > 0 ? ExitCode.badInput : environmentProblems.length > 0 ? ExitCode.environment : (cloudFailed ?? ExitCode.badInput);
+  problems.push(...environmentProblems, ...cloudProblems);
   return { variables, problems, exitCode };
 }
 
@@ -298,9 +383,9 @@ let ajvInstance: Promise<import("ajv/dist/2020.js").default> | undefined;
 
 export async function createAjv() {
   ajvInstance ??= (async () => {
-    const [ajvModule, { FORMATS }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js")]);
+    const [ajvModule, { FORMATS }, { re2Engine }] = await Promise.all([import("ajv/dist/2020.js"), import("./formats.js"), import("./patterns.js")]);
     const Ajv2020 = ajvModule.default.default; // CommonJS: module.exports.default is the class
-    const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
+    const ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false, code: { regExp: re2Engine } });
     for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check);
     ajv.addKeyword({ keyword: "x-optional", metaSchema: { type: "boolean" } });
     ajv.addKeyword({ keyword: "x-aws", metaSchema: { enum: ["accessKeyId", "secretAccessKey", "sessionToken", "region"] } });
@@ -323,11 +408,14 @@ async function compileValidators(declarations: readonly VariableDeclaration[], p
       const validate = ajv.compile(declaration.schema);
       validators.set(declaration.name, (value) => (validate(value) ? [] : ((validate.errors ?? []) as ValueError[])));
     } catch (error) {
+      const pattern = (error as Error).name === "PatternError";
       problems.push({
-        id: "project/variable-schema",
+        id: pattern ? "project/variable-pattern" : "project/variable-schema",
         severity: "error",
         message: `variables.${declaration.name}: ${(error as Error).message.split("\n")[0]}`,
-        hint: "use JSON Schema 2020-12 keywords, promplate's x-optional, x-aws, x-source, and the documented formats",
+        hint: pattern
+          ? "write the pattern in RE2 syntax: match what is wanted instead of looking around it, and repeat a group instead of referring back to it"
+          : "use JSON Schema 2020-12 keywords, promplate's x-optional, x-aws, x-source, and the documented formats",
         file: "promplate.yaml",
         line: declaration.line,
         column: declaration.column,

@@ -6,7 +6,7 @@
 import { listOutputFiles, loadProject } from "./project.js";
 import type { Problem } from "./problems.js";
 import { buildSources, scanOutputs, type SourceOptions } from "./render.js";
-import { displayValue, resolveVariables } from "./variables.js";
+import { displayValue, refuseUndeclaredSet, resolveVariables } from "./variables.js";
 
 export interface VariableRow {
   name: string;
@@ -35,6 +35,7 @@ export interface ListVariablesOptions extends SourceOptions {
 
 export async function listVariables(options: ListVariablesOptions): Promise<VariableRow[]> {
   const project = await loadProject(options.dir);
+  refuseUndeclaredSet(options.set ?? {}, project.variables);
   const files = await listOutputFiles(project, options.services);
   const scanProblems: Problem[] = [];
   const scanned = await scanOutputs(project, files, scanProblems);

@@ -51,7 +51,7 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
   }
   const parsed = parseDocumentData(text);
   if ("error" in parsed) {
-    return { findings: [{ id: "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
+    return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
   return { data: parsed.data, findings: await locate(text, findings) };

@@ -9,6 +9,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { CST, Parser, parseAllDocuments, parse as parseYaml } from "yaml";
+import { ALIAS_HINT, documentAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
 import type { Piece, ValuePiece } from "./expand.js";
 
 export type InsertionKind = "yaml" | "json" | "text";
@@ -499,10 +500,15 @@ function blameEdits(placeholderText: string, documents: unknown[], edits: Edit[]
 
 /** All documents parsed with every scalar as a string; the first error's offset when the text is not YAML. */
 function parseFailsafe(text: string): { documents: unknown[]; error?: { offset: number; message: string } } {
+  const sizeProblem = yamlSizeProblem(text);
+  if (sizeProblem) return { documents: [], error: { offset: 0, message: sizeProblem } };
   const documents = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" });
   for (const document of documents) {
     const error = document.errors[0];
     if (error) return { documents: [], error: { offset: error.pos[0], message: error.message.split("\n")[0]! } };
+    // Comparing the documents walks every alias expanded: a "billion laughs" must stop here.
+    const aliasing = documentAliasingProblem(document);
+    if (aliasing) return { documents: [], error: { offset: aliasing.offset, message: `${aliasing.message}; ${ALIAS_HINT}` } };
   }
   return { documents: documents.map((d) => d.toJS({ maxAliasCount: -1 })) };
 }

@@ -1,0 +1,62 @@
+/**
+ * JSON Schema `pattern`s (a variable's, and the built-in schemas') run with RE2 semantics, as Go's regexp and so
+ * Prometheus run regular expressions: in time linear in the text. JavaScript's backtracking engine can take
+ * exponential time (`^(a+)+$` against 38 `a`s and a `!` never returns), and a pattern is matched against values
+ * from the environment and files. RE2 has no lookaround and no backreferences: such a pattern is refused.
+ *
+ * re2js (a pure JavaScript port of RE2) is loaded on the first pattern compiled, not at start-up.
+ */
+import { createRequire } from "node:module";
+
+type Re2Module = typeof import("re2js");
+
+let re2: Re2Module | undefined;
+
+function loadRe2(): Re2Module {
+  // A synchronous load: ajv compiles and tests patterns synchronously. esbuild bundles `require("re2js")` as a
+  // module initialised at this call; under tsx (tests) there is no `require`, so one is made.
+  re2 ??= (typeof require === "function" ? require("re2js") : createRequire(import.meta.url)("re2js")) as Re2Module;
+  return re2;
+}
+
+export interface Pattern {
+  /** True when the pattern matches somewhere in `text` (JSON Schema patterns are not anchored). */
+  test(text: string): boolean;
+  /** The pattern's source: ajv tells patterns apart by it. */
+  toString(): string;
+}
+
+/** Why RE2 cannot compile a pattern, in RE2's words (e.g. "invalid or unsupported Perl syntax: `(?=`"). */
+export class PatternError extends Error {
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(`the pattern ${JSON.stringify(pattern)} is not a valid RE2 regular expression (${reason}); patterns use RE2 syntax, as in Prometheus: no lookaround, no backreferences`);
+    this.name = "PatternError";
+  }
+}
+
+/** Compiles a pattern now; throws PatternError when RE2 cannot compile it. */
+export function compilePattern(source: string): Pattern {
+  const { RE2JS } = loadRe2();
+  let compiled: InstanceType<Re2Module["RE2JS"]>;
+  try {
+    compiled = RE2JS.compile(source);
+  } catch (error) {
+    throw new PatternError(source, (error as Error).message.replace(/^error parsing regexp: /, ""));
+  }
+  return { test: (text) => compiled.test(text), toString: () => source };
+}
+
+/**
+ * Compiles on the first test. For the generated validators: their patterns come from promplate's own schemas and
+ * are compiled with RE2 when the validators are generated, and loading re2js stays off the start-up path.
+ */
+export function lazyPattern(source: string): Pattern {
+  let compiled: Pattern | undefined;
+  return { test: (text) => (compiled ??= compilePattern(source)).test(text), toString: () => source };
+}
+
+/** ajv's `code.regExp` option: patterns compiled (and checked) with RE2 when a schema is compiled. */
+export const re2Engine = Object.assign((source: string) => compilePattern(source), { code: 'require("../patterns.js").lazyPattern' });
