@@ -76,6 +76,32 @@ describe("the real tool agrees with each case's recorded verdict", () => {
   }
 });
 
+describe("templates go-yaml accepts", () => {
+  test("render as written, values inserted inside a lax quoted scalar and a lax flow sequence", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "promplate-lax-"));
+    const template = [
+      "global:",
+      "  external_labels:",
+      '    note: "first ${REGION}',
+      '    second"',
+      "scrape_configs:",
+      "  - job_name: node",
+      "    static_configs:",
+      "      - targets: [",
+      '          "${HOST}:9100",',
+      '          "b:9100"',
+      "        ]# two nodes",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "prometheus.yml"), template);
+    const result = await runPromplate(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, template.replace('"first ${REGION}\n    second"', "'first eu second'").replace("${HOST}", 'a\\"1'));
+  });
+});
+
 describe("in a project", () => {
   test("a templates: glob that matches no output is a warning: check passes and render writes", async () => {
     const { cpSync, mkdtempSync, statSync, writeFileSync } = await import("node:fs");

@@ -29,8 +29,8 @@ export interface GoYamlError {
 export interface GoYamlReading {
   /** The source rewritten where go-yaml is laxer than YAML 1.2; every line keeps its number. */
   text: string;
-  /** The spaces added, as offsets into the source, in order. */
-  insertions: readonly { offset: number; length: number }[];
+  /** The spaces added, in order: where in the source, how many, and where they start in `text`. */
+  insertions: readonly { offset: number; length: number; at: number }[];
   /** Spaces added at the start of a line (0-based line index → count), to map columns back. */
   padding: ReadonlyMap<number, number>;
   /** The first thing go-yaml rejects that the JS parsers accept. */
@@ -56,14 +56,22 @@ export function sourceColumn(reading: GoYamlReading, line: number, column: numbe
 
 /** The source offset of an offset in the rewritten text (an offset inside added spaces maps to where they were added). */
 export function sourceOffset(reading: GoYamlReading, offset: number): number {
-  let added = 0;
-  for (const insertion of reading.insertions) {
-    const start = insertion.offset + added;
-    if (offset < start) break;
-    if (offset < start + insertion.length) return insertion.offset;
-    added += insertion.length;
+  const { insertions } = reading;
+  // The last insertion that starts at or before `offset`.
+  let low = 0;
+  let high = insertions.length - 1;
+  let last = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (insertions[mid]!.at <= offset) {
+      last = mid;
+      low = mid + 1;
+    } else high = mid - 1;
   }
-  return offset - added;
+  if (last < 0) return offset;
+  const insertion = insertions[last]!;
+  if (offset < insertion.at + insertion.length) return insertion.offset;
+  return offset - (insertion.at - insertion.offset) - insertion.length;
 }
 
 /** Characters go-yaml's reader refuses: it allows tab, line breaks, printable ASCII, NEL and everything from U+00A0 but surrogates, U+FFFE and U+FFFF. */
@@ -105,17 +113,20 @@ interface SimpleKey {
 }
 
 export function readAsGoYaml(source: string, options: GoYamlOptions = {}): GoYamlReading {
-  const control = CONTROL.exec(source);
   const scanner = new Scanner(source, options.allDocuments ?? false);
-  let error: GoYamlError | undefined;
+  let failure: ScanError | undefined;
   try {
-    if (control) throw new ScanError(control.index, "control characters are not allowed");
-    scanner.scanFirstDocument();
+    scanner.scan();
   } catch (caught) {
-    if (caught instanceof ScanError) error = { message: caught.message, ...scanner.position(caught.at), offset: caught.at };
+    if (caught instanceof ScanError) failure = caught;
     else if (!(caught instanceof StopScan)) throw caught;
   }
-  return { ...scanner.rewrite(), error, ignoredFrom: scanner.ignoredFrom };
+  const reading = scanner.rewrite();
+  // go-yaml's reader decodes ahead of its scanner: a control character in the text it reads comes first.
+  const control = CONTROL.exec(source.slice(0, scanner.readEnd));
+  if (control) failure = new ScanError(control.index, "control characters are not allowed");
+  const error = failure && { message: failure.message, ...scanner.position(failure.at), offset: failure.at };
+  return { ...reading, error, ignoredFrom: scanner.ignoredFrom };
 }
 
 /** go-yaml's scanner state, kept to tell tokens apart the way it does; no tokens are built. */
@@ -137,6 +148,9 @@ class Scanner {
   private documentStarted = false;
   /** Where the first document ends (the source is cut there). */
   private end: number;
+  get readEnd(): number {
+    return this.end;
+  }
   ignoredFrom?: number;
   /** Line index → the indentation that line must have at least (inside flow collections and quoted scalars). */
   private readonly minimumIndent = new Map<number, number>();
@@ -167,7 +181,7 @@ class Scanner {
 
   rewrite(): Pick<GoYamlReading, "text" | "insertions" | "padding"> {
     const padding = new Map<number, number>();
-    const edits: { offset: number; length: number }[] = this.commentGaps.map((offset) => ({ offset, length: 1 }));
+    const edits: { offset: number; length: number; at: number }[] = this.commentGaps.map((offset) => ({ offset, length: 1, at: 0 }));
     for (const [line, minimum] of this.minimumIndent) {
       const start = this.lineStarts[line];
       if (start === undefined || start >= this.end) continue;
@@ -176,14 +190,16 @@ class Scanner {
       // Lines holding only spaces are empty lines: any indentation will do.
       if (spaces >= minimum || start + spaces >= this.end || isBreakCode(this.code(start + spaces))) continue;
       padding.set(line, minimum - spaces);
-      edits.push({ offset: start, length: minimum - spaces });
+      edits.push({ offset: start, length: minimum - spaces, at: 0 });
     }
     if (edits.length === 0) return { text: this.text.slice(0, this.end), insertions: edits, padding };
     edits.sort((a, b) => a.offset - b.offset);
     let text = "";
     let from = 0;
     for (const edit of edits) {
-      text += this.text.slice(from, edit.offset) + " ".repeat(edit.length);
+      text += this.text.slice(from, edit.offset);
+      edit.at = text.length;
+      text += " ".repeat(edit.length);
       from = edit.offset;
     }
     return { text: text + this.text.slice(from, this.end), insertions: edits, padding };
@@ -229,8 +245,8 @@ class Scanner {
   // -------------------------------------------------------------------------------------------------------------
   // Tokens, told apart as go-yaml's fetch_next_token does
 
-  scanFirstDocument(): void {
-    if (this.code() === 0xfeff) this.pos++;
+  scan(): void {
+    if (this.code() === 0xfeff) this.lineStart = ++this.pos;
     for (;;) {
       this.scanToNextToken();
       this.unrollIndent(this.column);
