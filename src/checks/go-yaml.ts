@@ -256,10 +256,9 @@ class Scanner {
         continue;
       }
       if (this.isDocumentIndicator()) {
-        const start = this.code() === DASH;
-        if (this.documentStarted && !this.allDocuments) return this.endFirstDocument(start);
+        if (this.documentStarted && !this.allDocuments) return this.endFirstDocument();
         // `---` opens a document; a `...` before any document is skipped, or ends one.
-        this.documentStarted = start;
+        this.documentStarted = this.code() === DASH;
         this.unrollIndent(-1);
         this.removeSimpleKey();
         this.simpleKeyAllowed = false;
@@ -272,11 +271,9 @@ class Scanner {
   }
 
   /** go-yaml decodes the first document only; what follows is never parsed. */
-  private endFirstDocument(start: boolean): void {
-    const rest = this.text.slice(this.pos + 3);
+  private endFirstDocument(): void {
     this.end = this.pos;
-    // `--- x` holds content on its own line; `... x` is an error go-yaml never sees.
-    if (/^[ \t]*[^\s#]/m.test(start ? rest : rest.replace(/^[^\r\n]*/, ""))) this.ignoredFrom = this.line + 1;
+    if (/^[ \t]*[^\s#]/m.test(this.text.slice(this.pos + 3))) this.ignoredFrom = this.line + 1;
   }
 
   private fetchToken(c: number): void {
