@@ -25,9 +25,12 @@ export function parseDocumentData(text: string, options: { allDocuments?: boolea
   const read = reading.text;
   // An empty file (or one holding only comments) is an empty config, as for Prometheus.
   if (read.replace(/^\s*#.*$/gm, "").trim() === "") return { data: {}, reading };
+  // js-yaml's default budget of 10,000 merged keys rejects rule sets go-yaml loads (3,000 rules merging 4 keys
+  // each); a budget of one key per character still bounds the work to the input's size.
+  const limits = { schema: GO_YAML_SCHEMA, maxTotalMergeKeys: Math.max(10_000, read.length) };
   try {
-    if (options.allDocuments) return { data: loadAll(read, { schema: GO_YAML_SCHEMA }), reading };
-    return { data: load(read, { schema: GO_YAML_SCHEMA }) ?? {}, reading };
+    if (options.allDocuments) return { data: loadAll(read, limits), reading };
+    return { data: load(read, limits) ?? {}, reading };
   } catch (error) {
     const yamlError = error as { reason?: string; message: string; mark?: { line: number; column: number } };
     const line = (yamlError.mark?.line ?? 0) + 1;
