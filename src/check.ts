@@ -3,14 +3,15 @@
  * cross-file checks, and promtool/amtool on a temporary container-like layout. Findings point at the template line
  * the problem comes from. Nothing is written in the project.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
 import { isScalar, isSeq, parseDocument } from "yaml";
 import { checkDocument, inferKind, isConfigKind, locate, type LocatedFinding } from "./checks/index.js";
 import { crossFileFindings } from "./checks/cross-file.js";
-import { fileReferences, globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
+import { globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
+import { referencedFileFindings, type ReferencedFiles } from "./checks/referenced-files.js";
 import { parseDocumentData } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
@@ -286,16 +287,23 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     }
     const parsed = parseDocumentData(content);
     const kind = options.kind ?? ("data" in parsed ? inferKind(parsed.data) : undefined) ?? kindFromName(path);
+    if (!kind && "error" in parsed) {
+      // What a file is cannot be told when it does not parse: its YAML error is the finding.
+      const { message, line, column } = parsed.error;
+      subjects.push({ kind: "yaml", name: path, content, runtimePath: absolute, findings: [{ id: "yaml/syntax", severity: "error", message, line, column }] });
+      continue;
+    }
     if (!kind) {
       throw new PromplateError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
     if (kind !== "rule-test" && isConfigKind(kind)) {
-      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(dirname(absolute)) });
+      const base = dirname(absolute);
+      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) });
       subject.data = result.data;
       subject.findings.push(...result.findings);
       if (!options.syntaxOnly && result.data !== undefined) {
-        subject.findings.push(...(await locate(content, await missingReferencedFiles(result.data, dirname(absolute)))));
+        subject.findings.push(...(await locate(content, referencedFileFindings(kind, result.data, filesFrom(base)))));
       }
     }
     subjects.push(subject);
@@ -325,26 +333,33 @@ export async function projectSecretValues(options: SourceOptions & { dir: string
 
 /** Reads the files a plain config includes with `scrape_config_files`, as Prometheus would at load. */
 function includedScrapeConfigs(base: string) {
-  return (glob: string) => {
-    const pattern = isAbsolute(glob) ? glob : join(base, glob);
-    const matcher = globToRegExp(pattern);
-    let names: string[] = [];
-    try {
-      names = readdirSync(dirname(pattern));
-    } catch {
-      return [];
-    }
-    return names
-      .map((name) => join(dirname(pattern), name))
-      .filter((file) => matcher.test(file))
-      .map((file) => {
-        try {
-          const parsed = parseDocumentData(readFileSync(file, "utf8"));
-          return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
-        } catch (error) {
-          return { file, error: (error as Error).message };
-        }
-      });
+  return (glob: string) =>
+    filesFrom(base).glob(glob).map((file) => {
+      try {
+        const parsed = parseDocumentData(readFileSync(file, "utf8"));
+        return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
+      } catch (error) {
+        return { file, error: (error as Error).message };
+      }
+    });
+}
+
+/** The file system as a server whose config sits in `base` sees it (Go's filepath.Glob: patterns in the last element). */
+function filesFrom(base: string): ReferencedFiles {
+  const resolve = (name: string) => (isAbsolute(name) ? name : join(base, name));
+  return {
+    exists: (file) => existsSync(resolve(file)),
+    glob: (glob) => {
+      const pattern = resolve(glob);
+      const matcher = globToRegExp(pattern);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dirname(pattern));
+      } catch {
+        return [];
+      }
+      return names.map((name) => join(dirname(pattern), name)).filter((file) => matcher.test(file));
+    },
   };
 }
 
@@ -354,25 +369,6 @@ function kindFromName(path: string): ConfigKind | undefined {
   if (name.includes("prometheus")) return "prometheus-config";
   if (name.includes("rule")) return "prometheus-rules";
   return undefined;
-}
-
-/** Without --syntax-only, referenced credential/TLS files must exist, as promtool checks. */
-async function missingReferencedFiles(data: unknown, base: string) {
-  const { access } = await import("node:fs/promises");
-  const findings: Finding[] = [];
-  const visit = async (node: unknown, path: (string | number)[]) => {
-    if (Array.isArray(node)) for (const [i, item] of node.entries()) await visit(item, [...path, i]);
-    else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) await visit(v, [...path, k]);
-    else if (typeof node === "string" && fileReferences({ [String(path[path.length - 1])]: node }).runtimeFiles.length > 0) {
-      try {
-        await access(isAbsolute(node) ? node : join(base, node));
-      } catch {
-        findings.push({ id: "config/missing-file", severity: "error" as const, message: `referenced file ${node} does not exist`, path });
-      }
-    }
-  };
-  await visit(data, []);
-  return findings;
 }
 
 /** Plain files are checked where they are (their references resolve as the tools would resolve them). */

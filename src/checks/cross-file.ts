@@ -1,6 +1,6 @@
 /**
  * Checks that span files: Prometheus' `rule_files` globs must match rendered rule outputs, and Alertmanager's
- * `templates:` globs must match files the project provides — resolved against where the files live at run time.
+ * `templates:` globs should match files the project provides — resolved against where the files live at run time.
  */
 import { posix } from "node:path";
 import { globToRegExp } from "./layout.js";
@@ -42,10 +42,11 @@ export function crossFileFindings(inputs: readonly CrossFileInput[]): Map<number
         if (typeof glob !== "string") return;
         const pattern = globToRegExp(posix.isAbsolute(glob) ? glob : posix.join(base, glob));
         if (!allFiles.some((file) => pattern.test(file))) {
+          // Alertmanager allows a glob that matches nothing, on purpose: a warning, which does not stop render or exec.
           add(index, {
             id: "cross-file/templates",
-            severity: "error",
-            message: `templates entry "${glob}" matches no file of the project; add the template as an output (kind: text)`,
+            severity: "warning",
+            message: `templates entry "${glob}" matches no file of the project: Alertmanager allows that, and loads no template from it; add the template as an output (kind: text) if one is meant`,
             path: ["templates", position],
           });
         }

@@ -49,12 +49,23 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
       return { findings: [{ id: "json/syntax", severity: "error", message: (error as Error).message, line: 1, column: 1 }] };
     }
   }
-  const parsed = parseDocumentData(text);
+  const parsed = parseDocumentData(text, { allDocuments: !isConfigKind(kind) });
   if ("error" in parsed) {
     return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
-  return { data: parsed.data, findings: await locate(text, findings) };
+  const located = await locate(text, findings);
+  const ignoredFrom = parsed.reading?.ignoredFrom;
+  if (ignoredFrom !== undefined) {
+    located.push({
+      id: "yaml/ignored-documents",
+      severity: "warning",
+      message: "a second YAML document starts here: Prometheus and Alertmanager read only the first one, and ignore the rest of the file",
+      line: ignoredFrom,
+      column: 1,
+    });
+  }
+  return { data: parsed.data, findings: located };
 }
 
 /** Positions only for the findings there are: the located parse is the slow part. */

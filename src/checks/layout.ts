@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, posix } from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import type { OutputKind } from "../project.js";
+import { readAsGoYaml, sourceOffset } from "./go-yaml.js";
 
 export interface LayoutInput {
   kind: OutputKind;
@@ -74,7 +75,9 @@ export function fileReferences(data: unknown): { runtimeFiles: string[] } {
 
 /** Prefixes every absolute path under a file-naming key with `root`, editing only those scalars' text. */
 function rebaseAbsolutePaths(text: string, root: string): string {
-  const document = parseDocument(text, { keepSourceTokens: true, uniqueKeys: false, logLevel: "silent" });
+  // Parsed as go-yaml reads it (see go-yaml.ts); the offsets found are mapped back to the text the tools get.
+  const reading = readAsGoYaml(text);
+  const document = parseDocument(reading.text, { keepSourceTokens: true, uniqueKeys: false, logLevel: "silent" });
   const insertions: number[] = [];
   const visit = (node: unknown, key: string | undefined) => {
     if (isMap(node)) {
@@ -85,7 +88,7 @@ function rebaseAbsolutePaths(text: string, root: string): string {
       const range = (node as Node).range;
       if (!range) return;
       const quoted = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE";
-      insertions.push(range[0] + (quoted ? 1 : 0));
+      insertions.push(sourceOffset(reading, range[0] + (quoted ? 1 : 0)));
     }
   };
   visit(document.contents, undefined);

@@ -1,8 +1,9 @@
 /**
  * Finds the line and column of a path in a YAML text, for the findings that get reported. Uses `yaml`'s document
- * API with source ranges, parsed once per file and only when that file has findings.
+ * API with source ranges, parsed once per file and only when that file has findings, on the text as go-yaml reads it.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { readAsGoYaml, sourceColumn } from "./go-yaml.js";
 import type { Finding } from "./types.js";
 
 export interface Located {
@@ -10,12 +11,14 @@ export interface Located {
   column: number;
 }
 
-export function createLocator(text: string): (finding: Pick<Finding, "path" | "atKey" | "offsetInValue">) => Located {
+export function createLocator(source: string): (finding: Pick<Finding, "path" | "atKey" | "offsetInValue">) => Located {
+  const reading = readAsGoYaml(source);
+  const text = reading.text;
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: false, strict: false, logLevel: "silent" });
   const at = (offset: number): Located => {
     const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
+    return { line, column: sourceColumn(reading, line, col) };
   };
   return ({ path, atKey, offsetInValue }) => {
     let node: unknown = document.contents;

@@ -10,6 +10,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { CST, Parser, parseAllDocuments, parse as parseYaml } from "yaml";
 import { ALIAS_HINT, documentAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
+import { readAsGoYaml, sourceOffset } from "../checks/go-yaml.js";
 import type { Piece, ValuePiece } from "./expand.js";
 
 export type InsertionKind = "yaml" | "json" | "text";
@@ -409,8 +410,17 @@ export function escapeDoubleQuoted(text: string): string {
 function collectSites(source: string): Site[] {
   const list: Site[] = [];
   const lineStart = (offset: number) => source.lastIndexOf("\n", offset - 1) + 1;
+  // Tokens come from the text as go-yaml reads it (go-yaml.ts), mapped back onto the template's own text.
+  const reading = readAsGoYaml(source, { allDocuments: true });
+  const inSource = (token: LeafToken): LeafToken => {
+    if (reading.insertions.length === 0) return token;
+    const from = sourceOffset(reading, token.offset);
+    const to = sourceOffset(reading, token.offset + token.source.length);
+    return { ...token, offset: from, source: source.slice(from, to), props: token.props?.map(inSource) };
+  };
 
-  const leaf = (token: LeafToken, isKey: boolean, inFlow: boolean) => {
+  const leaf = (read: LeafToken, isKey: boolean, inFlow: boolean) => {
+    const token = inSource(read);
     const kind =
       token.type === "scalar" ? "plain"
       : token.type === "single-quoted-scalar" ? "single"
@@ -418,7 +428,7 @@ function collectSites(source: string): Site[] {
       : token.type === "block-scalar" ? "block"
       : token.type === "comment" ? "comment"
       : "other";
-    if (kind === "block") token.props?.forEach((p) => leaf(p, false, inFlow));
+    if (kind === "block") read.props?.forEach((p) => leaf(p, false, inFlow));
     list.push({ token, kind, isKey, inFlow, column: token.offset - lineStart(token.offset) });
   };
   const visit = (node: unknown, isKey: boolean, inFlow: boolean): void => {
@@ -453,7 +463,7 @@ function collectSites(source: string): Site[] {
         if ("end" in token) visit(token.end, false, inFlow);
     }
   };
-  for (const token of new Parser().parse(source)) visit(token, false, false);
+  for (const token of new Parser().parse(reading.text)) visit(token, false, false);
   return list;
 }
 
@@ -498,17 +508,22 @@ function blameEdits(placeholderText: string, documents: unknown[], edits: Edit[]
   return problems;
 }
 
-/** All documents parsed with every scalar as a string; the first error's offset when the text is not YAML. */
+/**
+ * All documents parsed with every scalar as a string, as go-yaml reads them (go-yaml.ts); the first error's offset
+ * when the text is not YAML.
+ */
 function parseFailsafe(text: string): { documents: unknown[]; error?: { offset: number; message: string } } {
   const sizeProblem = yamlSizeProblem(text);
   if (sizeProblem) return { documents: [], error: { offset: 0, message: sizeProblem } };
-  const documents = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" });
+  const reading = readAsGoYaml(text, { allDocuments: true });
+  if (reading.error) return { documents: [], error: { offset: reading.error.offset, message: reading.error.message } };
+  const documents = parseAllDocuments(reading.text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" });
   for (const document of documents) {
     const error = document.errors[0];
-    if (error) return { documents: [], error: { offset: error.pos[0], message: error.message.split("\n")[0]! } };
+    if (error) return { documents: [], error: { offset: sourceOffset(reading, error.pos[0]), message: error.message.split("\n")[0]! } };
     // Comparing the documents walks every alias expanded: a "billion laughs" must stop here.
     const aliasing = documentAliasingProblem(document);
-    if (aliasing) return { documents: [], error: { offset: aliasing.offset, message: `${aliasing.message}; ${ALIAS_HINT}` } };
+    if (aliasing) return { documents: [], error: { offset: sourceOffset(reading, aliasing.offset), message: `${aliasing.message}; ${ALIAS_HINT}` } };
   }
   return { documents: documents.map((d) => d.toJS({ maxAliasCount: -1 })) };
 }
