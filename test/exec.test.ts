@@ -136,13 +136,13 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  test("the servers are the current line: Prometheus 3.0 or newer, Alertmanager 0.28 or newer", (t) => {
+  test("the servers are the current line: Prometheus 3.0 or newer, Alertmanager 0.28 or newer", async (t) => {
     const versions = currentServerVersions();
     t.diagnostic(`prometheus ${versions.prometheus}, alertmanager ${versions["prometheus-alertmanager"]}`);
     assert.ok(atLeast(versions.prometheus, "3.0"), `prometheus ${versions.prometheus}`);
     assert.ok(atLeast(versions["prometheus-alertmanager"], "0.28"), `alertmanager ${versions["prometheus-alertmanager"]}`);
     // What really runs: the servers' own build info, as they report it.
-    return Promise.all([
+    await Promise.all([
       getJson(`http://127.0.0.1:${ports.prometheus}/api/v1/status/buildinfo`).then((info) => assert.equal(info.data.version.replace(/\+.*/, ""), versions.prometheus)),
       getJson(`http://127.0.0.1:${ports.alertmanager}/api/v2/status`).then((status) => assert.equal(status.versionInfo.version.replace(/\+.*/, ""), versions["prometheus-alertmanager"])),
     ]);
