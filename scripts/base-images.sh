@@ -8,7 +8,7 @@
 # The prom/* stand-ins hold the current servers scripts/fetch-servers.sh unpacks (Debian testing's), tagged with the
 # version their binaries report, which may differ from the Dockerfiles' pinned ARG: build with
 # `--build-arg PROMETHEUS_VERSION=vX.Y.Z --build-arg ALERTMANAGER_VERSION=vX.Y.Z` (the tags are printed at the end).
-# Node 24: NODE_BINARY, else scripts/node24.sh (the `node` on PATH when it is 24 or newer, else a cached install).
+# Node 24: NODE_BINARY, else scripts/node24.sh --exact (the `node` on PATH when it is 24, else a cached install).
 # Needs root, debootstrap, buildah, tini and prometheus-node-exporter, and a Debian mirror configured for apt.
 # Cached: the root file system tarball is kept in $PROMPLATE_BASE_CACHE, and an image is rebuilt only when its
 # inputs (this script, the binaries) change, so a second run takes about a second.
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CACHE=${PROMPLATE_BASE_CACHE:-/var/cache/promplate-base-images}
-NODE=${NODE_BINARY:-$(scripts/node24.sh)}
+NODE=${NODE_BINARY:-$(scripts/node24.sh --exact)}
 mkdir -p "$CACHE"
 
 log() { printf 'base-images: %s\n' "$*" >&2; }
