@@ -135,3 +135,32 @@ row("promtool check rules, 20,000 rules", `${promtoolRules.toFixed(0)} ms`);
 row("promplate check (built-in), 20,000 rules", `${builtInRules.toFixed(0)} ms, ${(builtInRules / promtoolRules).toFixed(2)}x promtool ${builtInRules < promtoolRules ? "ok" : "MISSED"}`);
 row("promtool check config, 2,000 scrape jobs", `${promtoolConfig.toFixed(0)} ms`);
 row("promplate check (built-in), 2,000 scrape jobs", `${builtInConfig.toFixed(0)} ms, ${(builtInConfig / promtoolConfig).toFixed(2)}x promtool ${builtInConfig < promtoolConfig ? "ok" : "MISSED"}`);
+
+// Start-up on Node 24 with and without its on-disk compile cache (a fresh cache folder, filled by the warm-up run).
+const node24 = spawnSync("bash", [join(root, "scripts/node24.sh")], { encoding: "utf8" });
+if (node24.status === 0) {
+  const node = node24.stdout.trim();
+  const startup = (env: Record<string, string>, args: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(node, args, { env: { ...process.env, ...env }, encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`${node} ${args.join(" ")} failed: ${result.stderr}`);
+      if (i > 0) times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return median(times);
+  };
+  const cache = mkdtempSync(join(tmpdir(), "promplate-bench-compile-cache-"));
+  const renderArgs = [cli, "-C", example, "render", "--env-file", join(example, "demo.env"), "--out", out];
+  const bare = startup({}, ["-e", "0"]);
+  console.log(`start-up on Node ${spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()}, median of ${runs} runs each`);
+  row("node -e 0", `${bare.toFixed(1)} ms`);
+  for (const [label, args] of [["promplate --help", [cli, "--help"]], ["promplate render, example project", renderArgs]] as const) {
+    const without = startup({ NODE_DISABLE_COMPILE_CACHE: "1" }, [...args]);
+    const withCache = startup({ NODE_COMPILE_CACHE: cache }, [...args]);
+    row(`${label}, no compile cache`, `${without.toFixed(1)} ms, ${(without / bare).toFixed(2)}x node -e 0`);
+    row(`${label}, compile cache`, `${withCache.toFixed(1)} ms, ${(withCache / bare).toFixed(2)}x node -e 0`);
+  }
+} else {
+  console.log(`start-up on Node 24: not measured (${node24.stderr.trim()})`);
+}

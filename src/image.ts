@@ -188,7 +188,7 @@ export function planImageBuild(options: PlanImageBuildOptions): ImageBuildPlan {
   const images = services.map((service): PlannedImage => {
     const dockerfile = `Dockerfile.${service}`;
     const tag = imageTag(options.tag, service);
-    const baseImage = finalBaseImage(options.dockerfiles[service] ?? "") ?? "node:20-bookworm-slim";
+    const baseImage = finalBaseImage(options.dockerfiles[service] ?? "") ?? "node:24-bookworm-slim";
     const archive = join(options.archiveDir, `${service}.tar`);
     return {
       service,

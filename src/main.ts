@@ -3,7 +3,11 @@
 // the script's name, and exit 9 before promplate starts.
 // The `promplate` executable: binds the CLI to this process.
 import { text } from "node:stream/consumers";
-import { runCli } from "./cli.js";
+import { enableCompileCache } from "./compile-cache.js";
+
+// The compile cache covers only modules loaded after it is enabled: the CLI is imported afterwards.
+enableCompileCache(process.env);
+const { runCli } = await import("./cli.js");
 
 // A closed pipe (`promplate vars | head`) is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -53,7 +53,8 @@ async function run(argv: string[], options: RunOptions): Promise<Run> {
 function runBinary(argv: string[], options: RunOptions): Run {
   const result = spawnSync(process.execPath, [BIN, ...argv], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.cwd, AWS_EC2_METADATA_DISABLED: "true", ...options.env },
+    // Node's compile cache would go to HOME/.cache (here the working folder, at times the checkout): keep it in tmp.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.cwd, XDG_CACHE_HOME: join(tmpdir(), "promplate-cli-test-cache"), AWS_EC2_METADATA_DISABLED: "true", ...options.env },
     input: options.stdin ?? "",
     encoding: "utf8",
   });

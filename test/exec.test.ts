@@ -1,5 +1,5 @@
 /**
- * End to end with Debian's real servers on 127.0.0.1: promplate exec renders each service's configuration and runs
+ * End to end with the current Prometheus and Alertmanager (scripts/fetch-servers.sh) on 127.0.0.1: promplate exec renders each service's configuration and runs
  * prometheus / prometheus-alertmanager as its child; node-exporter is scraped; an alert fires and Alertmanager
  * delivers it to a webhook here, with Prometheus' own template expanded — proof the Go templates passed intact.
  */
@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { freePort, waitFor } from "./helpers.js";
+import { atLeast, currentServerVersions, freePort, SERVERS_PATH, waitFor } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
@@ -102,7 +102,7 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
     const node = spawn("prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${ports.node}`, "--collector.disable-defaults", "--collector.cpu", "--collector.loadavg"], { stdio: "ignore" });
     started.push(node);
     env = {
-      PATH: process.env.PATH!,
+      PATH: SERVERS_PATH,
       SCRAPE_INTERVAL: "1s",
       NODE_EXPORTER_TARGET: `127.0.0.1:${ports.node}`,
       ALERTMANAGER_TARGET: `127.0.0.1:${ports.alertmanager}`,
@@ -134,6 +134,18 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
     webhookServer?.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
     rmSync(work, { recursive: true, force: true });
+  });
+
+  test("the servers are the current line: Prometheus 3.0 or newer, Alertmanager 0.28 or newer", async (t) => {
+    const versions = currentServerVersions();
+    t.diagnostic(`prometheus ${versions.prometheus}, alertmanager ${versions["prometheus-alertmanager"]}`);
+    assert.ok(atLeast(versions.prometheus, "3.0"), `prometheus ${versions.prometheus}`);
+    assert.ok(atLeast(versions["prometheus-alertmanager"], "0.28"), `alertmanager ${versions["prometheus-alertmanager"]}`);
+    // What really runs: the servers' own build info, as they report it.
+    await Promise.all([
+      getJson(`http://127.0.0.1:${ports.prometheus}/api/v1/status/buildinfo`).then((info) => assert.equal(info.data.version.replace(/\+.*/, ""), versions.prometheus)),
+      getJson(`http://127.0.0.1:${ports.alertmanager}/api/v2/status`).then((status) => assert.equal(status.versionInfo.version.replace(/\+.*/, ""), versions["prometheus-alertmanager"])),
+    ]);
   });
 
   test("the servers run as children of exec, each without the other service's secrets", () => {
@@ -218,7 +230,7 @@ describe("exec --watch", { timeout: 120_000 }, () => {
       ["-C", project, "exec", "--service", "prometheus", "--out", runtime, "--watch", "--", "prometheus",
         `--config.file=${config}`, `--storage.tsdb.path=${work}/data`, `--web.listen-address=127.0.0.1:${port}`],
       {
-        PATH: process.env.PATH!,
+        PATH: SERVERS_PATH,
         AWS_ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE",
         AWS_SECRET_KEY_FILE: join(secrets, "AWS_SECRET_KEY"),
         SCRAPE_INTERVAL_FILE: join(secrets, "SCRAPE_INTERVAL"),

@@ -33,6 +33,7 @@ import {
 } from "../src/image.js";
 import { describeHistoryEntry, findSecretsInText, historyBuildArgs } from "../src/secrets.js";
 import { indexTarFile, openBlob, readTarStream } from "../src/tar.js";
+import { atLeast, currentServerVersions } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLE = join(ROOT, "templates");
@@ -72,16 +73,20 @@ describe("Dockerfiles", () => {
       const text = await readFile(join(ROOT, `Dockerfile.${service}`), "utf8");
       assert.deepEqual(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
       const version = service === "prometheus" ? "PROMETHEUS_VERSION" : "ALERTMANAGER_VERSION";
-      assert.match(text, new RegExp(`^ARG ${version}=v\\d+\\.\\d+\\.\\d+$`, "m"), "a pinned version");
-      assert.match(text, /^FROM node:20-bookworm-slim$/m);
+      const pinned = new RegExp(`^ARG ${version}=v(\\d+\\.\\d+\\.\\d+)$`, "m").exec(text)?.[1];
+      assert.ok(pinned, "a pinned version");
+      assert.ok(atLeast(pinned, service === "prometheus" ? "3.0" : "0.28"), `a current server line: ${pinned}`);
+      assert.match(text, /^FROM node:24-bookworm-slim$/m);
       assert.match(text, new RegExp(`^COPY --from=prom/${service}:\\$\\{${version}\\} /bin/${service} /bin/${service === "prometheus" ? "promtool" : "amtool"} /bin/$`, "m"));
       assert.ok(text.includes(`ENTRYPOINT ["tini","--","promplate","exec","--service","${service}","--","/bin/${service}"]`));
       assert.match(text, /^CMD \["--config\.file=/m, "only the server's flags in CMD");
       assert.match(text, /^USER promplate$/m, "a non-root user");
+      // Node's compile cache lives with promplate (HOME is the data volume) and is filled while building.
+      assert.match(text, /^ENV NODE_COMPILE_CACHE=\/opt\/promplate\/compile-cache\nRUN promplate --help /m);
       for (const [, name] of text.matchAll(/^(?:ARG|ENV)\s+([A-Za-z_][A-Za-z0-9_]*)/gm)) {
         assert.doesNotMatch(name!, /SECRET|PASSWORD|TOKEN|KEY|WEBHOOK/i, `no secret in ARG/ENV: ${name}`);
       }
-      assert.equal(finalBaseImage(text), "node:20-bookworm-slim");
+      assert.equal(finalBaseImage(text), "node:24-bookworm-slim");
     });
   }
 
@@ -116,7 +121,7 @@ describe("planImageBuild", () => {
   const base = {
     promplateRoot: "/opt/promplate",
     project: { dir: "/work/mon", services: ["prometheus", "alertmanager", "blackbox"], outputPaths: ["out/prometheus.yml", "out/rules/"] },
-    dockerfiles: { prometheus: "ARG V=1\nFROM node:20-bookworm-slim\n", alertmanager: "FROM node:20-bookworm-slim\n" },
+    dockerfiles: { prometheus: "ARG V=1\nFROM node:24-bookworm-slim\n", alertmanager: "FROM node:24-bookworm-slim\n" },
     contextDir: "/tmp/b/context",
     archiveDir: "/tmp/b/archives",
   };
@@ -127,20 +132,20 @@ describe("planImageBuild", () => {
       pull: "never",
       build: "buildah bud --layers --pull=never -f /tmp/b/context/Dockerfile.prometheus -t promplate-prometheus:latest --build-arg PROJECT=project /tmp/b/context",
       export: "buildah push --quiet promplate-prometheus:latest docker-archive:/tmp/b/archives/prometheus.tar",
-      inspect: "buildah inspect --type image node:20-bookworm-slim",
+      inspect: "buildah inspect --type image node:24-bookworm-slim",
     },
     {
       engine: "podman",
       build: "podman build -f /tmp/b/context/Dockerfile.prometheus -t promplate-prometheus:latest --build-arg PROJECT=project /tmp/b/context",
       export: "podman save --quiet --format docker-archive -o /tmp/b/archives/prometheus.tar promplate-prometheus:latest",
-      inspect: "podman image inspect node:20-bookworm-slim",
+      inspect: "podman image inspect node:24-bookworm-slim",
     },
     {
       engine: "docker",
       pull: "always",
       build: "docker build --pull -f /tmp/b/context/Dockerfile.prometheus -t promplate-prometheus:latest --build-arg PROJECT=project /tmp/b/context",
       export: "docker save -o /tmp/b/archives/prometheus.tar promplate-prometheus:latest",
-      inspect: "docker image inspect node:20-bookworm-slim",
+      inspect: "docker image inspect node:24-bookworm-slim",
     },
   ];
   for (const c of cases) {
@@ -362,6 +367,11 @@ describe("buildImages with a fake engine", () => {
 // The real thing: stand-in base images, buildah builds, podman runs. About 40 s with the base images cached.
 
 const TAG = "localhost/promplate-test-{service}:e2e";
+/** The prom/* stand-ins are tagged with the versions of the current servers they carry (scripts/base-images.sh). */
+const standInArgs = () => {
+  const versions = currentServerVersions();
+  return ["--build-arg", `PROMETHEUS_VERSION=v${versions.prometheus}`, "--build-arg", `ALERTMANAGER_VERSION=v${versions["prometheus-alertmanager"]}`];
+};
 const buildEnv = (extra: Record<string, string> = {}) => ({ ...process.env, BUILDAH_ISOLATION: "chroot", ...extra });
 
 async function freePort(): Promise<number> {
@@ -417,7 +427,7 @@ describe("images: build, run, scan", { concurrency: false }, () => {
   });
 
   test("build --dry-run prints the plan and runs nothing", async () => {
-    const result = await cli(["-C", EXAMPLE, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG, "--dry-run"], buildEnv());
+    const result = await cli(["-C", EXAMPLE, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG, "--dry-run", ...standInArgs()], buildEnv());
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^buildah bud --layers --pull=never -f \S+\/context\/Dockerfile\.prometheus -t localhost\/promplate-test-prometheus:e2e --build-arg PROJECT=project /m);
     assert.match(result.stdout, /^buildah push --quiet localhost\/promplate-test-alertmanager:e2e docker-archive:/m);
@@ -425,7 +435,7 @@ describe("images: build, run, scan", { concurrency: false }, () => {
 
   test("build: both images from the example project, scanned clean with every secret variable set", async () => {
     const started = Date.now();
-    const result = await cli(["-C", EXAMPLE, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG], buildEnv(SECRET));
+    const result = await cli(["-C", EXAMPLE, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG, ...standInArgs()], buildEnv(SECRET));
     times["build + scan, both images"] = Date.now() - started;
     assert.equal(result.code, 0, result.stderr.slice(-3000));
     assert.match(result.stderr, /scanning for the values of AWS_ACCESS_KEY, AWS_SECRET_KEY, WEBHOOK/);
@@ -456,6 +466,14 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     assert.ok(config.includes(target), "the node-exporter target from the container's environment");
     assert.match(config, /scrape_interval: 7s/);
     const exec = async (script: string) => (await run("podman", ["exec", name, "sh", "-c", script])).stdout;
+    // The current line, on Node 24, with the compile cache filled at build time.
+    const version = (JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v1/status/buildinfo`, 5000)) as { data: { version: string } }).data.version.replace(/\+.*/, "");
+    assert.equal(version, currentServerVersions().prometheus);
+    assert.ok(atLeast(version, "3.0"), version);
+    const node = (await exec("node --version")).trim();
+    assert.match(node, /^v24\./);
+    assert.notEqual((await exec("ls -A /opt/promplate/compile-cache")).trim(), "", "the compile cache is filled");
+    t.diagnostic(`Prometheus ${version} on Node ${node}`);
     assert.match(await exec("tr '\\0' ' ' < /proc/1/cmdline"), /^tini -- promplate exec --service prometheus -- \/bin\/prometheus --config\.file=/);
     assert.equal((await exec("id -u")).trim(), "10001");
     assert.equal((await exec("stat -c %a /etc/prometheus/prometheus.yml")).trim(), "600", "it holds the AWS keys");
@@ -469,7 +487,7 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     t.diagnostic(`ready in ${times["prometheus container ready"]} ms`);
   });
 
-  test("alertmanager image: ready on its port with the webhook from the environment, rendered 0600", async () => {
+  test("alertmanager image: ready on its port with the webhook from the environment, rendered 0600", async (t) => {
     const port = await freePort();
     const name = `promplate-test-alertmanager-${process.pid}`;
     created.push(name);
@@ -482,8 +500,12 @@ describe("images: build, run, scan", { concurrency: false }, () => {
       assert.fail(`${(error as Error).message}\n${stdout}${stderr}`);
     }
     times["alertmanager container ready"] = Date.now() - started;
-    const status = JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v2/status`, 5000)) as { config: { original: string } };
+    const status = JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v2/status`, 5000)) as { config: { original: string }; versionInfo: { version: string } };
     assert.match(status.config.original, /receiver: slack/);
+    const version = status.versionInfo.version.replace(/\+.*/, "");
+    assert.equal(version, currentServerVersions()["prometheus-alertmanager"]);
+    assert.ok(atLeast(version, "0.28"), version);
+    t.diagnostic(`Alertmanager ${version}`);
     const rendered = (await run("podman", ["exec", name, "cat", "/etc/alertmanager/alertmanager.yml"])).stdout;
     assert.ok(rendered.includes(SECRET.WEBHOOK), "the webhook from the container's environment is in the rendered config");
     assert.equal((await run("podman", ["exec", name, "stat", "-c", "%a %U", "/etc/alertmanager/alertmanager.yml"])).stdout.trim(), "600 promplate");
@@ -505,7 +527,7 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     await mkdir(join(project, "out"));
     await writeFile(join(project, "out", "alertmanager.yml"), `slack_api_url: ${SECRET.WEBHOOK}\n`); // never staged: an output
     const started = Date.now();
-    const result = await cli(["-C", project, "build", "--engine", "buildah", "--pull", "never", "--tag", "localhost/promplate-test-leaky-{service}:e2e"], buildEnv({ WEBHOOK: SECRET.WEBHOOK }));
+    const result = await cli(["-C", project, "build", "--engine", "buildah", "--pull", "never", "--tag", "localhost/promplate-test-leaky-{service}:e2e", ...standInArgs()], buildEnv({ WEBHOOK: SECRET.WEBHOOK }));
     times["leaky build + scan, one image"] = Date.now() - started;
     assert.equal(result.code, 1, result.stderr.slice(-2000));
     const lines = result.stdout.trim().split("\n");
@@ -569,7 +591,7 @@ describe("images: build, run, scan", { concurrency: false }, () => {
       await run("buildah", ["push", "--quiet", image, `docker-archive:${archive}`]);
       await run("buildah", ["rmi", image]);
       const secrets = await resolveScanSecrets({ dir: EXAMPLE, env: SECRET, defaultSecretsDir: join(work, "none") });
-      const baseLayers = new Set(layerDigestsOf((await run("buildah", ["inspect", "--type", "image", "docker.io/library/node:20-bookworm-slim"], { maxBuffer: 1 << 24 })).stdout));
+      const baseLayers = new Set(layerDigestsOf((await run("buildah", ["inspect", "--type", "image", "docker.io/library/node:24-bookworm-slim"], { maxBuffer: 1 << 24 })).stdout));
       const scan = await scanImageArchive(archive, { secrets: secrets.secrets, secretNames: secrets.names, baseLayers });
       times[`leak ${leak.fixture}: build + export + scan`] = Date.now() - started;
       await rm(archive, { force: true });

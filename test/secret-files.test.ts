@@ -1,6 +1,8 @@
 /**
  * Secret-file mode: secrets move to 0600 files referenced by `*_file` fields, the rendered configs hold none, the
- * real promtool/amtool accept the result and the real servers read the secrets from the files.
+ * real promtool/amtool accept the result and the real servers read the secrets from the files. The current line
+ * (Prometheus 3, Alertmanager 0.3x) runs; the old line (the machine's own Prometheus 2.42 / Alertmanager 0.25) shows
+ * how a `*_file` field an older server lacks is reported.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -11,7 +13,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
 import { moveSecretsToFiles } from "../src/secret-files.js";
-import { freePort, waitFor } from "./helpers.js";
+import { atLeast, currentServerVersions, freePort, OLD_SERVERS, runPromplate, serverPath, serverVersion, SERVERS_PATH, waitFor } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
@@ -83,8 +85,42 @@ describe("secret-file mode with the real tools and servers", { timeout: 120_000 
     assert.equal(statSync(join(secrets, file!)).mode & 0o777, 0o600);
     // ec2_sd_configs has no *_file form: the keys stay inline and the file stays 0600.
     assert.equal(statSync(join(out, "out/prometheus.yml")).mode & 0o777, 0o600);
-    const amtool = execFileSync("amtool", ["check-config", join(out, "out/alertmanager.yml")], { encoding: "utf8" });
+    const amtool = execFileSync(serverPath("amtool"), ["check-config", join(out, "out/alertmanager.yml")], { encoding: "utf8" });
     assert.match(amtool, /SUCCESS/);
+  });
+
+  test("old line: a *_file field Alertmanager 0.25 lacks is reported by check with the installed amtool's version", async (t) => {
+    const oldAmtool = join(OLD_SERVERS, "amtool");
+    const oldVersion = serverVersion(oldAmtool);
+    t.diagnostic(`old line: amtool ${oldVersion}; current: amtool ${serverVersion(serverPath("amtool"))}`);
+    assert.ok(!atLeast(oldVersion, "0.26"), `${oldAmtool} is ${oldVersion}, not the old line (webhook url_file came in 0.26)`);
+    const project = join(work, "webhook-project");
+    mkdirSync(project);
+    writeFileSync(join(project, "promplate.yaml"), [
+      "variables:",
+      "  HOOK: { type: string, format: uri, writeOnly: true }",
+      "outputs:",
+      "  - { service: alertmanager, kind: alertmanager-config, template: alertmanager.yml, path: out/alertmanager.yml, runtimePath: /etc/alertmanager/alertmanager.yml }",
+      "",
+    ].join("\n"));
+    writeFileSync(join(project, "alertmanager.yml"), "route:\n  receiver: hook\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: '${HOOK}'\n");
+    const out = join(work, "webhook-out");
+    const env = { HOOK: "https://hooks.example.com/S3cr3tHook" };
+    const rendered = await runPromplate(["-C", project, "render", "--out", out, "--write-secret-files", join(work, "webhook-secrets")], env);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const config = join(out, "out/alertmanager.yml");
+    assert.match(readFileSync(config, "utf8"), /url_file: /);
+
+    const old = await runPromplate(["check", "--require-tools", config], { PATH: `${OLD_SERVERS}:/bin` });
+    assert.equal(old.code, 1, old.stdout + old.stderr);
+    assert.match(old.stdout, new RegExp(`alertmanager\\.yml:6(:\\d+)?: error amtool/[a-z-]+: amtool ${oldVersion.replaceAll(".", "\\.")}\\S*: .*url_file`));
+    assert.doesNotMatch(old.stdout + old.stderr, /S3cr3tHook/);
+    const current = await runPromplate(["check", "--require-tools", config]);
+    assert.equal(current.code, 0, current.stdout + current.stderr);
+    // render checks with the tools before writing: on the old line it refuses, naming the same field.
+    const refused = await runPromplate(["-C", project, "render", "--tool-checks", "--out", join(work, "webhook-out-old"), "--write-secret-files", join(work, "webhook-secrets-old")], { ...env, PATH: `${OLD_SERVERS}:/bin` });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`amtool ${oldVersion.replaceAll(".", "\\.")}\\S*: .*url_file`));
   });
 
   test("vars says which secrets stay inline", () => {
@@ -93,7 +129,7 @@ describe("secret-file mode with the real tools and servers", { timeout: 120_000 
     assert.doesNotMatch(output, /WEBHOOK stands in/);
   });
 
-  test("prometheus reads a basic_auth password from its file; alertmanager its webhook URL", async () => {
+  test("prometheus reads a basic_auth password from its file; alertmanager its webhook URL", async (t) => {
     const password = "p@ss #w'rd: S3cr3t";
     const ports = { target: await freePort(), prometheus: await freePort(), alertmanager: await freePort(), webhook: await freePort() };
     // A scrape target that answers only with the right password.
@@ -104,6 +140,8 @@ describe("secret-file mode with the real tools and servers", { timeout: 120_000 
         response.end("unauthorized");
         return;
       }
+      // Prometheus 3 refuses a scrape without a Content-Type (no fallback_scrape_protocol set).
+      response.setHeader("content-type", "text/plain; version=0.0.4");
       response.end("# TYPE demo_up gauge\ndemo_up 1\n");
     });
     const deliveries: string[] = [];
@@ -135,7 +173,10 @@ describe("secret-file mode with the real tools and servers", { timeout: 120_000 
     writeFileSync(join(project, "alertmanager.yml"), "global:\n  slack_api_url: '${WEBHOOK}'\nroute:\n  receiver: slack\n  group_wait: 1s\nreceivers:\n  - name: slack\n    slack_configs:\n      - channel: '#alerts'\n        text: '{{ .CommonLabels.alertname }}'\n");
     const runtime = join(work, "runtime");
     const secrets = join(work, "secrets");
-    const env = { PATH: process.env.PATH!, SCRAPE_PASSWORD: password, TARGET: `127.0.0.1:${ports.target}`, WEBHOOK: `http://127.0.0.1:${ports.webhook}/hook/S3cr3tPath` };
+    const versions = currentServerVersions();
+    t.diagnostic(`prometheus ${versions.prometheus}, alertmanager ${versions["prometheus-alertmanager"]}`);
+    assert.ok(atLeast(versions.prometheus, "3.0") && atLeast(versions["prometheus-alertmanager"], "0.28"), JSON.stringify(versions));
+    const env = { PATH: SERVERS_PATH, SCRAPE_PASSWORD: password, TARGET: `127.0.0.1:${ports.target}`, WEBHOOK: `http://127.0.0.1:${ports.webhook}/hook/S3cr3tPath` };
     const prometheus = spawn(process.execPath, [cli, "-C", project, "exec", "--service", "prometheus", "--out", runtime, "--write-secret-files", secrets, "--", "prometheus",
       `--config.file=${runtime}/etc/prometheus/prometheus.yml`, `--storage.tsdb.path=${work}/data`, `--web.listen-address=127.0.0.1:${ports.prometheus}`], { env, stdio: "ignore" });
     const alertmanager = spawn(process.execPath, [cli, "-C", project, "exec", "--service", "alertmanager", "--out", runtime, "--write-secret-files", secrets, "--", "prometheus-alertmanager",

@@ -1,6 +1,7 @@
 /**
  * The local stack really runs: init → compose --examples → promplate build (buildah) → Debian's docker-compose 1.29
- * against `podman system service` brings up prometheus, alertmanager and node-exporter from the generated file.
+ * against `podman system service` brings up prometheus, alertmanager and node-exporter from the generated file, the
+ * images built on the stand-ins of scripts/base-images.sh: Node 24 and the current Prometheus and Alertmanager.
  * Prometheus scrapes node-exporter on the host network through host.containers.internal, Alertmanager is ready, and
  * a password holding `$`, quotes and ` #` arrives in the container's environment intact.
  */
@@ -10,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { waitFor } from "./helpers.js";
+import { atLeast, currentServerVersions, waitFor } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
@@ -29,7 +30,9 @@ describe("compose stack with docker-compose and podman", { timeout: 600_000 }, (
     execFileSync("git", ["init", "-q", project]);
     execFileSync(process.execPath, [cli, "init", project], { stdio: "ignore" });
     execFileSync(process.execPath, [cli, "-C", project, "compose", "--examples", "--engine", "podman", "--set", `AWS_SECRET_KEY=${password}`], { stdio: "ignore" });
-    execFileSync(process.execPath, [cli, "-C", project, "build", "--engine", "buildah", "--pull", "never"], { stdio: "ignore", env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root" } });
+    const versions = currentServerVersions();
+    const standIns = ["--build-arg", `PROMETHEUS_VERSION=v${versions.prometheus}`, "--build-arg", `ALERTMANAGER_VERSION=v${versions["prometheus-alertmanager"]}`];
+    execFileSync(process.execPath, [cli, "-C", project, "build", "--engine", "buildah", "--pull", "never", ...standIns], { stdio: "ignore", env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root" } });
 
     // This machine's runtime facts: runc (crun fails on hybrid cgroups) and ulimits within the hard limit.
     const hard = Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim()) || 1024;
@@ -61,6 +64,16 @@ describe("compose stack with docker-compose and podman", { timeout: 600_000 }, (
       return targets.data.activeTargets.find((t) => t.labels.job === "node" && t.health === "up");
     }, 120);
     assert.equal(target.labels.instance, "host.containers.internal:9100");
+  });
+
+  test("the stack runs the current line: Prometheus 3.0 or newer, Alertmanager 0.28 or newer", async (t) => {
+    const versions = currentServerVersions();
+    const prometheus = ((await (await fetch("http://127.0.0.1:9090/api/v1/status/buildinfo")).json()) as { data: { version: string } }).data.version.replace(/\+.*/, "");
+    const alertmanager = ((await (await fetch("http://127.0.0.1:9093/api/v2/status")).json()) as { versionInfo: { version: string } }).versionInfo.version.replace(/\+.*/, "");
+    t.diagnostic(`prometheus ${prometheus}, alertmanager ${alertmanager}`);
+    assert.equal(prometheus, versions.prometheus);
+    assert.equal(alertmanager, versions["prometheus-alertmanager"]);
+    assert.ok(atLeast(prometheus, "3.0") && atLeast(alertmanager, "0.28"), `${prometheus} / ${alertmanager}`);
   });
 
   test("an env-file value with $, quotes and ' #' reaches the container intact; the compose file has no secret", () => {
