@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The `promplate` executable: binds the CLI to this process.
 import { text } from "node:stream/consumers";
 import { runCli } from "./cli.js";
