@@ -63,9 +63,9 @@ describe("-C DIR must be an existing folder", () => {
 async function installPackage(): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), "promplate-install-"));
   const output = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: ROOT, encoding: "utf8" });
-  const [{ filename }] = JSON.parse(output) as { filename: string }[];
+  const [{ filename }] = JSON.parse(output) as [{ filename: string }];
   await mkdir(join(work, "unpacked"));
-  execFileSync("tar", ["-xzf", join(work, filename!), "-C", join(work, "unpacked")]);
+  execFileSync("tar", ["-xzf", join(work, filename), "-C", join(work, "unpacked")]);
   const unpacked = join(work, "unpacked", "package");
   await symlink(join(ROOT, "node_modules"), join(unpacked, "node_modules"));
   const prefix = join(work, "prefix");
