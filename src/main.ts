@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --
 // The `promplate` executable: binds the CLI to this process.
-import { text } from "node:stream/consumers";
 import { runCli } from "./cli.js";
+import { PromplateError } from "./problems.js";
+import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./template/read.js";
 
 // A closed pipe (`promplate vars | head`) is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -15,9 +16,24 @@ const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin: () => text(process.stdin),
+  readStdin: readStdinBounded,
   stdinIsTTY: process.stdin.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
   color,
 });
+
+/** Standard input as a template: read up to the template size limit, not one byte more into memory. */
+async function readStdinBounded(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    length += (chunk as Buffer).length;
+    if (length > MAX_TEMPLATE_BYTES) {
+      process.stdin.destroy();
+      throw new PromplateError([{ id: "template/too-large", severity: "error", message: `standard input ${tooLargeMessage()}` }]);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, length).toString("utf8");
+}

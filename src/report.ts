@@ -16,13 +16,18 @@ export function formatProblems(problems: readonly Problem[], options: ReportOpti
     const codes = { red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] }[style];
     return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
   };
+  // Each file is read and split once: a template with thousands of problems must not be split once per problem.
+  const linesOf = new Map<string, string[] | undefined>();
+  const sourceLines = (file: string) => {
+    if (!linesOf.has(file)) linesOf.set(file, options.sourceOf?.(file)?.split("\n"));
+    return linesOf.get(file);
+  };
   let out = "";
   for (const problem of problems) {
     const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ""}` : ""}: ` : "";
     const severity = problem.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
     out += `${paint("bold", where)}${severity} ${paint("dim", problem.id)}: ${problem.message}\n`;
-    const source = problem.file && problem.line ? options.sourceOf?.(problem.file) : undefined;
-    const line = source?.split("\n")[problem.line! - 1];
+    const line = problem.file && problem.line ? sourceLines(problem.file)?.[problem.line - 1] : undefined;
     if (line !== undefined && line.length <= 400) {
       out += `  ${line}\n`;
       if (problem.column) out += `  ${line.slice(0, problem.column - 1).replace(/[^\t]/g, " ")}${paint("red", "^")}\n`;

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
 import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
@@ -89,10 +88,13 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const { io } = context;
   const fromStdin = file === "-";
   const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
+  const { readTemplate, TemplateReadError } = await import("../template/read.js");
   let source: string;
   try {
-    source = fromStdin ? await io.readStdin() : await readFile(path, "utf8");
+    source = fromStdin ? await io.readStdin() : await readTemplate(path);
   } catch (error) {
+    if (error instanceof PromplateError) throw error;
+    if (error instanceof TemplateReadError) throw new PromplateError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
     throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
