@@ -146,6 +146,8 @@ describe("inputs that used to be quadratic give the right answer", () => {
     { name: "200,000 unclosed {{", template: `a: \${A}\n${"{{".repeat(200_000)}\n`, text: (t) => t.replace("${A}", "x") },
     { name: "100,000 unclosed {{/*", template: `a: \${A}\n${"{{/*".repeat(100_000)}\n`, text: (t) => t.replace("${A}", "x") },
     { name: "100,000 unclosed {{!--", template: `a: \${A}\n${"{{!--".repeat(100_000)}\n`, text: (t) => t.replace("${A}", "x") },
+    // Every `{{` opens a Go string that the line break ends unclosed, whichever quote it starts at.
+    { name: "100,000 {{ \" on one line", template: `a: \${A}\n${'{{ "'.repeat(100_000)}\n"}}\n`, text: (t) => t.replace("${A}", "x") },
     { name: "{{~A}} after 200,000 spaces", template: `a: x${" ".repeat(200_000)}y{{~A}}\n`, text: (t) => t.replace("{{~A}}", "x") },
   ];
   for (const c of tokenizerCases) {

@@ -299,24 +299,41 @@ function findActionEnd(source: string, start: number, closes: CloseFinder): numb
     return end === -1 ? -1 : end + 2;
   }
   const lastClose = closes.last("}}");
+  // The stretches scanned outside strings: if this scan finds no end, no scan reaching any of them will.
+  const stretches: number[] = [];
+  let stretchStart = k;
+  const noEnd = (upTo: number) => {
+    stretches.push(stretchStart, upTo);
+    closes.markNoEnd(stretches);
+    return -1;
+  };
   for (; k < source.length; k++) {
-    // No `}}` from here on: an unclosed `{{` costs nothing more, however many of them follow.
-    if (k > lastClose) return -1;
+    // No `}}` from here on, or a scan already failed from here: an unclosed `{{` costs nothing more, however many
+    // of them follow (`{{ "{{ "{{ "…` on one long line would otherwise be rescanned to its end for each `{{`).
+    if (k > lastClose || closes.hasNoEnd(k)) return noEnd(k);
     const c = source[k];
     if (c === "}" && source[k + 1] === "}") return k + 2;
     if (c === '"' || c === "'" || c === "`") {
       const close = findStringEnd(source, k, c);
-      if (close === -1) return -1;
+      if (close === -1) return noEnd(k);
+      stretches.push(stretchStart, k);
       k = close;
+      stretchStart = close + 1;
     }
   }
-  return -1;
+  return noEnd(source.length - 1);
 }
 
-/** indexOf for the closing delimiters, answering at once when the delimiter does not occur after `from`. */
+/**
+ * What finding action ends has learnt so far: indexOf for the closing delimiters, answering at once when the
+ * delimiter does not occur after `from`, and the offsets from which a scan outside strings is known to find no end.
+ */
 interface CloseFinder {
   indexOf(delimiter: string, from: number): number;
   last(delimiter: string): number;
+  hasNoEnd(offset: number): boolean;
+  /** Marks the inclusive [from, to] pairs of offsets from which a scan outside strings finds no `}}`. */
+  markNoEnd(stretches: readonly number[]): void;
 }
 
 function closeFinder(source: string): CloseFinder {
@@ -326,7 +343,17 @@ function closeFinder(source: string): CloseFinder {
     if (found === undefined) lastOf.set(delimiter, (found = source.lastIndexOf(delimiter)));
     return found;
   };
-  return { last, indexOf: (delimiter, from) => (from > last(delimiter) ? -1 : source.indexOf(delimiter, from)) };
+  // One byte per offset, allocated only when some `{{` has no end.
+  let noEnd: Uint8Array | undefined;
+  return {
+    last,
+    indexOf: (delimiter, from) => (from > last(delimiter) ? -1 : source.indexOf(delimiter, from)),
+    hasNoEnd: (offset) => noEnd !== undefined && noEnd[offset] === 1,
+    markNoEnd: (stretches) => {
+      noEnd ??= new Uint8Array(source.length + 1);
+      for (let i = 0; i < stretches.length; i += 2) noEnd.fill(1, stretches[i]!, stretches[i + 1]! + 1);
+    },
+  };
 }
 
 function findStringEnd(source: string, start: number, quote: string): number {
