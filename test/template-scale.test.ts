@@ -84,6 +84,16 @@ describe("work grows linearly with the template", () => {
     assert.ok(figures[0]!.characters < 3 * figures[0]!.bytes, JSON.stringify(figures));
   });
 
+  test("a large template with a few Handlebars blocks renders exactly, fallbacks and blocks included", async () => {
+    const { template, expected } = denseTemplate(512 * 1024);
+    const blocks = "{{#if ON}}on: ${TEAM}{{else}}off: 1{{/if}}\nfallback: ${UNSET:-none}\n{{#each LIST}}\n- {{this}} ${SCRAPE_INTERVAL}\n{{/each}}\n";
+    const values = { ...VALUES, ON: true, UNSET: undefined, LIST: ["a", "b"] };
+    const result = await render(`${template}tail:\n${blocks}`, "text", values);
+    assert.deepEqual(result.problems, []);
+    const textExpected = expected.replace(/'p@ss #w''rd'/g, "'p@ss #w'rd'").replace(/team: 'a: b #c'/g, "team: a: b #c");
+    assert.equal(result.text, `${textExpected}tail:\non: a: b #c\nfallback: none\n- a 15s\n- b 15s\n`);
+  });
+
   test("a value that changes the document is found by bisection: one culprit among 2,000 edits costs a few dozen parses", async () => {
     // An anchor named like an earlier one redefines it, so `last: *foo` changes: only the final shape check sees it.
     const count = 2000;
