@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --
-// The `promplate` executable: binds the CLI to this process.
+// The `promplate` executable: binds the CLI to this process. The `--` in the shebang ends Node's own options: Node
+// 20 and 24 read `--env-file` anywhere in the arguments, even after the script, and promplate has an --env-file.
 import { runCli } from "./cli.js";
 import { PromplateError } from "./problems.js";
 import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./template/read.js";
