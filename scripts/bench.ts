@@ -3,7 +3,9 @@
  * - `promplate render` on the example project vs `node -e 0` (target ratio ≤ 1.3), GNU envsubst for reference;
  * - render time and peak memory for generated projects of 200 and 2,000 scrape jobs (target: 10× input ≤ 11× time);
  * - the built-in checks vs promtool on 20,000 rules and on a config of 2,000 scrape jobs (target: faster);
- * - `promplate exec` from start until its child has run (`true`), vs `node -e 0` (target ratio ≤ 1.4).
+ * - `promplate exec` from start until its child has run (`true`), vs `node -e 0` (target ratio ≤ 1.4);
+ * - render time and peak memory for one dense template (six references per scrape job) of 1, 2 and 4 MiB
+ *   (target: 2× template ≤ 2.2× time).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,11 +22,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Median wall time (ms) of a command over `runs` runs, after one warm-up; peak RSS (MiB) when reported. */
-function measure(command: string, args: string[], input?: string): { ms: number; rssMiB?: number } {
+/** Median wall time (ms) of a command over `count` runs, after one warm-up; peak RSS (MiB) when reported. */
+function measure(command: string, args: string[], input?: string, count = runs): { ms: number; rssMiB?: number } {
   const times: number[] = [];
   let rss: number | undefined;
-  for (let i = 0; i <= runs; i++) {
+  for (let i = 0; i <= count; i++) {
     const start = process.hrtime.bigint();
     const result = spawnSync(command, args, { input, encoding: "utf8" });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
@@ -84,6 +86,33 @@ function generatedProject(jobs: number): string {
   return dir;
 }
 
+/** A project whose one template is about `bytes` of Prometheus config with six references per scrape job. */
+function denseTemplateProject(bytes: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `promplate-bench-dense-${bytes}-`));
+  writeFileSync(
+    join(dir, "promplate.yaml"),
+    [
+      "variables:",
+      "  SCRAPE_INTERVAL: { type: string, format: prometheus-duration, default: 15s }",
+      "  TARGET_DOMAIN: { type: string, default: example.internal }",
+      "  TEAM: { type: string, default: 'a: b #c' }",
+      "  PASSWORD: { type: string, writeOnly: true, default: \"p@ss #w'rd\" }",
+      "outputs:",
+      "  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }",
+      "",
+    ].join("\n"),
+  );
+  const parts = ["global:\n  scrape_interval: ${SCRAPE_INTERVAL}\nscrape_configs:\n"];
+  let length = parts[0]!.length;
+  for (let i = 0; length < bytes; i++) {
+    const job = `  - job_name: 'job-${i}'\n    scrape_interval: \${SCRAPE_INTERVAL}\n    basic_auth:\n      username: scraper\n      password: '\${PASSWORD}'\n    static_configs:\n      - targets: ['h${i}.\${TARGET_DOMAIN}:9100', 'g${i}.\${TARGET_DOMAIN}:9100']\n        labels:\n          team: \${TEAM}\n          other: "\${TEAM}"\n`;
+    parts.push(job);
+    length += job.length;
+  }
+  writeFileSync(join(dir, "prometheus.yml"), parts.join(""));
+  return dir;
+}
+
 const out = mkdtempSync(join(tmpdir(), "promplate-bench-out-"));
 const example = join(root, "templates");
 const baseline = measure(process.execPath, ["-e", "0"]);
@@ -112,6 +141,19 @@ row("render, 200 scrape jobs", `${renderSmall.ms.toFixed(1)} ms, peak ${renderSm
 row("render, 2,000 scrape jobs", `${renderLarge.ms.toFixed(1)} ms, peak ${renderLarge.rssMiB?.toFixed(0)} MiB`);
 row("  10x input costs (excluding node start-up; target <= 11x)", `${scaling.toFixed(2)}x ${scaling <= 11 ? "ok" : "MISSED"}`);
 row("  memory growth 200 -> 2,000 jobs", `${((renderLarge.rssMiB ?? 0) / (renderSmall.rssMiB ?? 1)).toFixed(2)}x`);
+
+const denseRuns = Math.max(3, Math.floor(runs / 5));
+const dense = [1, 2, 4].map((mib) => {
+  const dir = denseTemplateProject(mib * 1024 * 1024);
+  return { mib, ...measure(process.execPath, ["--import", rssHook, cli, "-C", dir, "render", "--out", join(out, `dense-${mib}`)], undefined, denseRuns) };
+});
+console.log(`dense templates, median of ${denseRuns} runs each`);
+for (const d of dense) row(`render, one template of ${d.mib} MiB (six \${} per job)`, `${d.ms.toFixed(0)} ms, peak ${d.rssMiB?.toFixed(0)} MiB`);
+for (let k = 1; k < dense.length; k++) {
+  const [small, large] = [dense[k - 1]!, dense[k]!];
+  const ratio = (large.ms - baseline.ms) / (small.ms - baseline.ms);
+  row(`  2x template (${small.mib} -> ${large.mib} MiB) costs (target <= 2.2x)`, `${ratio.toFixed(2)}x ${ratio <= 2.2 ? "ok" : "MISSED"}, memory ${((large.rssMiB ?? 0) / (small.rssMiB ?? 1)).toFixed(2)}x`);
+}
 
 const rules = generatedRules(20000);
 const config = generatedConfig(2000);

@@ -292,10 +292,20 @@ async function fromSharedFiles(context: Context): Promise<ResolvedCredentials> {
  */
 function credentialProcessRunner(context: Context) {
   return (command: string, callback: (error: Error | null, result?: { stdout: string; stderr: string }) => void) => {
-    void import("node:child_process").then(({ exec }) => {
+    void import("node:child_process").then(async ({ exec }) => {
       const env = Object.fromEntries(Object.entries(context.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      // The profile whose command this is: the one asked for, or its source_profile in a role chain.
+      const profiles = await context.profiles().catch(() => ({}) as Record<string, Record<string, string | undefined>>);
+      const owner = Object.keys(profiles).find((name) => name === context.profileName && profiles[name]?.credential_process === command)
+        ?? Object.keys(profiles).find((name) => profiles[name]?.credential_process === command)
+        ?? context.profileName;
       exec(command, { env, timeout: context.timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-        if (!error) return callback(null, { stdout, stderr });
+        if (!error) {
+          // Checked here, where the raw answer is seen: the SDK turns a bad Expiration into an Invalid Date or 1970.
+          const problem = credentialProcessProblem(stdout);
+          if (problem) return callback(new Error(`profile "${owner}": credential_process returned ${problem}`));
+          return callback(null, { stdout, stderr });
+        }
         const said = scrubMessage(String(stderr).trim());
         const reason =
           error.killed || error.signal ? `did not finish within ${context.timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`
@@ -305,6 +315,44 @@ function credentialProcessRunner(context: Context) {
       });
     });
   };
+}
+
+/** An RFC 3339 / ISO 8601 date-time, as AWS writes Expiration; Date.parse alone also takes "12345" or "May 1". */
+function isDateTime(value: unknown): value is string {
+  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value !== "";
+
+/**
+ * What is wrong with a credential_process answer (the process-credentials contract: JSON with Version 1,
+ * AccessKeyId, SecretAccessKey, optional SessionToken and Expiration), or undefined. Never quotes the answer.
+ */
+export function credentialProcessProblem(stdout: string): string | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(stdout);
+  } catch {
+    return "output that is not JSON";
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return "output that is not a JSON object";
+  const { Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration } = data as Record<string, unknown>;
+  if (Version !== 1) return "no Version 1";
+  if (!isNonEmptyString(AccessKeyId)) return "no AccessKeyId (a non-empty string)";
+  if (!isNonEmptyString(SecretAccessKey)) return "no SecretAccessKey (a non-empty string)";
+  if (SessionToken !== undefined && SessionToken !== null && !isNonEmptyString(SessionToken)) return "an invalid SessionToken (not a non-empty string)";
+  if (Expiration !== undefined && Expiration !== null && !isDateTime(Expiration)) return "an invalid Expiration (not an ISO 8601 date-time)";
+  return undefined;
+}
+
+/** What is wrong with the credentials a provider handed out, whichever it is, or undefined. */
+function credentialsProblem(credentials: AwsCredentials): string | undefined {
+  if (!isNonEmptyString(credentials.accessKeyId)) return "no access key id";
+  if (!isNonEmptyString(credentials.secretAccessKey)) return "no secret access key";
+  if (credentials.sessionToken !== undefined && !isNonEmptyString(credentials.sessionToken)) return "an invalid session token";
+  const { expiration } = credentials;
+  if (expiration !== undefined && !(expiration instanceof Date && !Number.isNaN(expiration.getTime()))) return "an invalid Expiration";
+  return undefined;
 }
 
 async function fromWebIdentity(context: Context): Promise<ResolvedCredentials> {
@@ -397,6 +445,11 @@ async function runChain(context: Context): Promise<ChainResult> {
     try {
       // A chain of calls (credential_process, then STS) gets a few timeouts' worth; each call has its own bound too.
       const resolved = await bounded(context.timeoutMs * 3, () => provider.run(context));
+      const problem = credentialsProblem(resolved.credentials);
+      if (problem) {
+        attempts.push({ provider: provider.name, outcome: "failed", message: `${resolved.origin} returned malformed credentials: ${problem}` });
+        return { attempts };
+      }
       const { expiration } = resolved.credentials;
       if (expiration && expiration.getTime() <= Date.now()) {
         attempts.push({ provider: provider.name, outcome: "failed", message: `${resolved.origin} returned credentials that expired at ${expiration.toISOString()}` });
@@ -409,7 +462,9 @@ async function runChain(context: Context): Promise<ChainResult> {
         attempts.push({ provider: provider.name, outcome: "not configured", message: error.message });
         continue;
       }
-      attempts.push({ provider: provider.name, outcome: "failed", message: describe(error) });
+      // The SDK's date parser names no field: in a credentials answer the one date-time is the Expiration.
+      const invalidDate = error instanceof TypeError && /RFC-?3339|date-time value|timestamp format/i.test(error.message);
+      attempts.push({ provider: provider.name, outcome: "failed", message: invalidDate ? "its answer has an invalid Expiration (not an RFC 3339 date-time)" : describe(error) });
       return { attempts };
     }
   }

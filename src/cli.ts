@@ -3,10 +3,11 @@
  * file and main.ts know about stdout, stderr and exit codes; commands import the core they need lazily.
  */
 import { readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, PromplateError } from "./problems.js";
-import { formatProblems } from "./report.js";
+import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { formatGithub, formatJson, formatProblems, summarize } from "./report.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
@@ -88,9 +89,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeErr: (text) => io.stderr.write(text),
     })
     .showHelpAfterError("(run promplate --help for usage)")
-    .hook("preAction", (command) => {
+    .hook("preAction", async (command) => {
       const dir = command.opts<{ dir?: string }>().dir;
-      if (dir) context.dir = isAbsolute(dir) ? dir : join(io.cwd, dir);
+      if (dir !== undefined) context.dir = await projectFolder(dir, io.cwd);
     });
   const setExit = (code: number) => {
     exitCode = code;
@@ -107,18 +108,53 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
-    return reportError(error, context);
+    return reportError(error, context, requestedFormat(argv));
   }
   return exitCode;
 }
 
-function reportError(error: unknown, context: CommandContext): number {
+/** `-C DIR` resolved against the working folder; a missing or non-folder DIR is bad input for every command. */
+async function projectFolder(dir: string, cwd: string): Promise<string> {
+  const path = isAbsolute(dir) ? dir : join(cwd, dir);
+  const fail = (message: string, exitCode: number = ExitCode.badInput) =>
+    new PromplateError([{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }], exitCode);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw fail("permission denied", ExitCode.environment);
+    throw fail(code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? "error"})`);
+  }
+  if (!info.isDirectory()) throw fail("not a folder");
+  return path;
+}
+
+/**
+ * The report format asked for on the command line, read from the raw arguments because a bad flag stops commander
+ * before it has parsed any option: `--format json` must give one JSON document whatever went wrong.
+ */
+export function requestedFormat(argv: readonly string[]): string | undefined {
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break; // the rest belongs to exec's server
+    if (arg === "--format") format = argv[++i];
+    else if (arg.startsWith("--format=")) format = arg.slice("--format=".length);
+  }
+  return format;
+}
+
+function reportError(error: unknown, context: CommandContext, format: string | undefined): number {
   const { io } = context;
+  let problems: Problem[];
+  let exitCode: number;
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
-    return ExitCode.badInput;
-  }
-  if (error instanceof PromplateError) {
+    // commander has already printed the message and usage on stderr.
+    problems = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
+    exitCode = ExitCode.badInput;
+  } else if (error instanceof PromplateError) {
     const sourceOf = (file: string) => {
       try {
         return readFileSync(isAbsolute(file) ? file : join(context.dir, file), "utf8");
@@ -127,14 +163,23 @@ function reportError(error: unknown, context: CommandContext): number {
       }
     };
     io.stderr.write(formatProblems(error.problems, { sourceOf, color: io.color }));
-    return error.exitCode;
+    problems = error.problems;
+    exitCode = error.exitCode;
+  } else {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    if (code && /^E[A-Z]+$/.test(code)) {
+      io.stderr.write(`promplate: ${message}\n`);
+      problems = [{ id: "environment/io", severity: "error", message }];
+      exitCode = ExitCode.environment;
+    } else {
+      io.stderr.write(`promplate: internal error: ${message}\n`);
+      problems = [{ id: "internal", severity: "error", message: `internal error: ${message}` }];
+      exitCode = ExitCode.checkFailed;
+    }
   }
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  if (code && /^E[A-Z]+$/.test(code)) {
-    io.stderr.write(`promplate: ${message}\n`);
-    return ExitCode.environment;
-  }
-  io.stderr.write(`promplate: internal error: ${message}\n`);
-  return ExitCode.checkFailed;
+  // Machine-readable formats get their one document on stdout too; the exit code stays the same.
+  if (format === "json") io.stdout.write(formatJson(problems, summarize(problems)));
+  else if (format === "github") io.stdout.write(formatGithub(problems, summarize(problems)));
+  return exitCode;
 }

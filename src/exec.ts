@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync, watch, type FSWatcher } from "node:fs";
 import { access, constants } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { CheckReport } from "./check.js";
 import { withOutputLock } from "./lock.js";
@@ -22,7 +23,14 @@ import { renderProject, type ProjectRender, type RenderProjectOptions } from "./
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
 
 const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15 };
+
+const { signals } = osConstants;
+
+/** The shell's convention for a child's end: its exit code, or 128 + the number of the signal that killed it. */
+export function childExitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return 128 + (signals[signal] ?? 0);
+  return code ?? 0;
+}
 
 export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "examples"> {
   service: string;
@@ -109,7 +117,7 @@ export async function execService(options: ExecOptions): Promise<number> {
   const watching = options.watch ? startWatching(options, rendered, child) : undefined;
   try {
     return await new Promise<number>((resolve) => {
-      child.on("exit", (code, signal) => resolve(signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : (code ?? 0)));
+      child.on("exit", (code, signal) => resolve(childExitCode(code, signal)));
     });
   } finally {
     watching?.close();

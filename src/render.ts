@@ -7,10 +7,13 @@ import { readFile, stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
+import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
+import { readTemplate, TemplateReadError } from "./template/read.js";
+
+const TEMPLATE_LIMIT_HINT = "split a large configuration into several outputs (a template folder renders file by file)";
 
 export interface SourceOptions {
   /** The process environment (the core never reads `process.env` itself). */
@@ -117,8 +120,13 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
   for (const file of files) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file.templatePath);
-    } catch {
+      ({ bytes } = await readTemplate(file.templatePath));
+    } catch (error) {
+      if (error instanceof TemplateReadError) {
+        const hint = error.id === "template/too-large" ? TEMPLATE_LIMIT_HINT : undefined;
+        problems.push({ id: error.id, severity: "error", message: `template ${file.templateName} ${error.message}`, hint, file: project.file, line: file.output.line, column: 1 });
+        continue;
+      }
       problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, file: project.file, line: file.output.line, column: 1 });
       continue;
     }
@@ -298,7 +306,8 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   const sources = await buildSources(options, options.cwd);
   const resolved = await resolveVariables(declarations, sources, required);
   const templateProblems = problems.length;
-  problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: firstReferenceLine(template, p), column: 1 })));
+  const lineOfFirstReference = firstReferenceLines(template);
+  problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: lineOfFirstReference(p), column: 1 })));
   if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
   const values = Object.fromEntries([...resolved.variables].map(([name, v]) => [name, v.value]));
   const secrets = secretStrings(resolved.variables.values());
@@ -318,9 +327,14 @@ function plainDeclaration(name: string): VariableDeclaration {
   return { name, schema: {}, type: undefined, secret: false, required: true, examples: [], line: 1, column: 1 };
 }
 
-function firstReferenceLine(template: ScannedTemplate, problem: Problem): number {
-  const name = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(problem.message)?.[1];
-  const token = template.tokens.find((t) => t.type === "reference" && t.name === name);
-  if (!token) return 1;
-  return template.source.slice(0, token.start).split("\n").length;
+/** The line of each variable's first reference, for the problem naming it; one pass, however many problems. */
+function firstReferenceLines(template: ScannedTemplate): (problem: Problem) => number {
+  const firstStart = new Map<string, number>();
+  for (const token of template.tokens) if (token.type === "reference" && !firstStart.has(token.name)) firstStart.set(token.name, token.start);
+  const { lineOf } = lineIndex(template.source);
+  return (problem) => {
+    const name = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(problem.message)?.[1];
+    const start = name === undefined ? undefined : firstStart.get(name);
+    return start === undefined ? 1 : lineOf(start);
+  };
 }

@@ -36,14 +36,19 @@ export function formatProblems(problems: readonly Problem[], options: ReportOpti
     return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
   };
   const redact = options.redact ?? asIs;
+  // Each file is read and split once: a template with thousands of problems must not be split once per problem.
+  const linesOf = new Map<string, string[] | undefined>();
+  const sourceLines = (file: string) => {
+    if (!linesOf.has(file)) linesOf.set(file, options.sourceOf?.(file)?.split("\n"));
+    return linesOf.get(file);
+  };
   let out = "";
   for (const original of problems) {
     const problem = redacted(original, redact);
     const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ""}` : ""}: ` : "";
     const severity = problem.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
     out += `${paint("bold", where)}${severity} ${paint("dim", problem.id)}: ${problem.message}\n`;
-    const source = original.file && original.line ? options.sourceOf?.(original.file) : undefined;
-    const line = source?.split("\n")[original.line! - 1];
+    const line = original.file && original.line ? sourceLines(original.file)?.[original.line - 1] : undefined;
     if (line !== undefined && line.length <= 400) {
       const shown = redact(line);
       out += `  ${shown}\n`;

@@ -707,3 +707,88 @@ describe("the AWS SDK is loaded only when a variable needs it (built binary, mod
     assert.ok(control.files.some(holdsSdk), "the control run loads the SDK, so the hook would have seen it");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("a malformed answer from a credential provider is exit 3 naming it, never an internal error", () => {
+  /** render, check and exec --aws-env: each exit 3 with `message`, no stack, no secret, nothing written or started. */
+  const expectMalformed = async (dir: string, env: Record<string, string>, message: RegExp) => {
+    const fullEnv = { HOME: join(dir, "home"), PATH: process.env.PATH ?? "", ...env };
+    for (const argv of [["render"], ["check", "--no-tools"]]) {
+      const result = await run(["-C", dir, ...argv], dir, fullEnv);
+      assert.equal(result.code, 3, `${argv[0]}: ${result.stderr}`);
+      assert.match(result.stderr, message, argv[0]);
+      assert.doesNotMatch(result.stderr, /internal error|\n\s+at .*:\d+:\d+\)?\n/, argv[0]);
+      assertNoLeak(result, argv[0]);
+    }
+    assert.ok(!existsSync(join(dir, "out")), "nothing written");
+    // exec --aws-env with a project that has no AWS variable: the chain runs only for the server's environment.
+    const plain = awsProject(`variables:\n  REGION: { type: string, default: us-east-1 }\noutputs:\n  - { service: app, kind: yaml, template: t.yml, path: out/t.yml }\n`, "");
+    writeFileSync(join(plain, "t.yml"), "region: ${REGION}\n");
+    for (const file of ["config", "credentials"]) if (existsSync(join(dir, "home/.aws", file))) writeFileSync(join(plain, "home/.aws", file), readFileSync(join(dir, "home/.aws", file)));
+    const marker = join(plain, "started");
+    const exec = await run(["-C", plain, "exec", "--service", "app", "--aws-env", "--out", join(plain, "runtime"), "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], plain, { ...fullEnv, HOME: join(plain, "home") });
+    assert.equal(exec.code, 3, `exec: ${exec.stderr}`);
+    assert.match(exec.stderr, /--aws-env needs AWS credentials/);
+    assert.match(exec.stderr, message, "exec");
+    assert.doesNotMatch(exec.stderr, /internal error/);
+    assertNoLeak(exec, "exec");
+    assert.ok(!existsSync(marker), "the server did not start");
+  };
+
+  const valid = { Version: 1, AccessKeyId: "ASIAPROCESSPROCESS00", SecretAccessKey: "Secret-Leak-Canary-p", SessionToken: "Token-Leak-Canary-p" };
+  const answers: { name: string; stdout: (expires: string) => string; says: RegExp }[] = [
+    { name: "an Expiration that is not a date", stdout: () => JSON.stringify({ ...valid, Expiration: "not-a-date" }), says: /an invalid Expiration/ },
+    { name: "an Expiration that is a number", stdout: () => JSON.stringify({ ...valid, Expiration: 1893456000 }), says: /an invalid Expiration/ },
+    { name: "an Expiration that is a bare year", stdout: () => JSON.stringify({ ...valid, Expiration: "2099" }), says: /an invalid Expiration/ },
+    { name: "no AccessKeyId", stdout: (e) => JSON.stringify({ ...valid, AccessKeyId: undefined, Expiration: e }), says: /no AccessKeyId/ },
+    { name: "an AccessKeyId that is a number", stdout: (e) => JSON.stringify({ ...valid, AccessKeyId: 12345, Expiration: e }), says: /no AccessKeyId/ },
+    { name: "an empty SecretAccessKey", stdout: (e) => JSON.stringify({ ...valid, SecretAccessKey: "", Expiration: e }), says: /no SecretAccessKey/ },
+    { name: "a SessionToken that is a number", stdout: (e) => JSON.stringify({ ...valid, SessionToken: 7, Expiration: e }), says: /an invalid SessionToken/ },
+    { name: "Version 2", stdout: (e) => JSON.stringify({ ...valid, Version: 2, Expiration: e }), says: /no Version 1/ },
+    { name: "null", stdout: () => "null", says: /output that is not a JSON object/ },
+    { name: "an array", stdout: () => "[]", says: /output that is not a JSON object/ },
+    { name: "text", stdout: () => "Secret-Leak-Canary-text is not JSON", says: /output that is not JSON/ },
+    { name: "nothing", stdout: () => "", says: /output that is not JSON/ },
+  ];
+  for (const answer of answers) {
+    test(`credential_process answering ${answer.name}`, async () => {
+      const dir = awsProject();
+      const script = join(dir, "creds.mjs");
+      writeFileSync(script, `process.stdout.write(${JSON.stringify(answer.stdout(future()))});\n`);
+      writeFileSync(join(dir, "home/.aws/config"), `[profile proc]\ncredential_process = ${process.execPath} ${script}\n`);
+      await expectMalformed(dir, { AWS_PROFILE: "proc" }, new RegExp(`shared config files provider failed: profile "proc": credential_process returned ${answer.says.source}`));
+    });
+  }
+
+  test("a source_profile's credential_process is named by that profile", async () => {
+    const dir = awsProject();
+    const script = join(dir, "creds.mjs");
+    writeFileSync(script, `process.stdout.write(${JSON.stringify(JSON.stringify({ ...valid, Expiration: "tomorrow" }))});\n`);
+    writeFileSync(join(dir, "home/.aws/config"), `[profile base]\ncredential_process = ${process.execPath} ${script}\n\n[profile monitoring]\nrole_arn = arn:aws:iam::123456789012:role/monitoring\nsource_profile = base\nregion = us-west-2\n`);
+    await expectMalformed(dir, { AWS_PROFILE: "monitoring" }, /profile "base": credential_process returned an invalid Expiration/);
+  });
+
+  test("container credentials with an invalid Expiration or an empty key", async () => {
+    const badDate = await serve((_req, _body, res) => json(res, 200, { ...temporary("baddate"), Expiration: "not-a-date" }));
+    await expectMalformed(awsProject(), { AWS_CONTAINER_CREDENTIALS_FULL_URI: badDate.url }, /container credentials provider failed: its answer has an invalid Expiration/);
+    const emptyKey = await serve((_req, _body, res) => json(res, 200, { ...temporary("empty"), AccessKeyId: "", Expiration: future() }));
+    await expectMalformed(awsProject(), { AWS_CONTAINER_CREDENTIALS_FULL_URI: emptyKey.url }, /container credentials provider failed: container credentials \(FULL_URI\) returned malformed credentials: no access key id/);
+  });
+
+  test("instance metadata with an invalid Expiration", async () => {
+    const imds = await serve((req, _body, res) => {
+      if (req.method === "PUT") return json(res, 200, "t", "text/plain");
+      if (req.url!.endsWith("/security-credentials/")) return json(res, 200, "role", "text/plain");
+      json(res, 200, { ...temporary("imds"), Expiration: "soon" });
+    });
+    await expectMalformed(awsProject(), { AWS_EC2_METADATA_DISABLED: "false", AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }, /instance metadata provider failed: malformed credentials response/);
+  });
+
+  test("STS (web identity) with an invalid Expiration", async () => {
+    const sts = await serve((_req, _body, res) => json(res, 200, stsXml("AssumeRoleWithWebIdentity", "sts", "not-a-date"), "text/xml"));
+    const dir = awsProject();
+    writeFileSync(join(dir, "token"), "jwt-Leak-Canary-t");
+    await expectMalformed(dir, { AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, "token"), AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/r", AWS_ENDPOINT_URL_STS: sts.url, AWS_REGION: "us-east-1" }, /web identity provider failed: its answer has an invalid Expiration/);
+  });
+});

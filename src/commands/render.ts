@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
 import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
@@ -107,20 +106,22 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const { io } = context;
   const fromStdin = file === "-";
   const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
+  const { readTemplate, TemplateReadError } = await import("../template/read.js");
   let source: string;
   let sourceMode: number | undefined;
   try {
     if (fromStdin) {
       source = await io.readStdin();
     } else {
-      const bytes = await readFile(path);
-      const encoding = utf8Problem(bytes, file);
+      const read = await readTemplate(path);
+      const encoding = utf8Problem(read.bytes, file);
       if (encoding) throw new PromplateError([encoding]);
-      source = bytes.toString("utf8");
-      sourceMode = (await stat(path)).mode & 0o777;
+      source = read.bytes.toString("utf8");
+      sourceMode = read.mode;
     }
   } catch (error) {
     if (error instanceof PromplateError) throw error;
+    if (error instanceof TemplateReadError) throw new PromplateError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
     throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);

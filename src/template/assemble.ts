@@ -8,9 +8,9 @@
  * naming the variable. A final parse compares the document's shape with the placeholder rendering.
  */
 import { isDeepStrictEqual } from "node:util";
-import { CST, Parser, parseAllDocuments, parse as parseYaml } from "yaml";
+import { CST, Composer, Parser, parseAllDocuments, parse as parseYaml } from "yaml";
 import { ALIAS_HINT, documentAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
-import { readAsGoYaml, sourceOffset } from "../checks/go-yaml.js";
+import { readAsGoYaml, sourceOffset, type GoYamlReading } from "../checks/go-yaml.js";
 import type { Piece, ValuePiece } from "./expand.js";
 
 export type InsertionKind = "yaml" | "json" | "text";
@@ -91,7 +91,9 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
   let placeholderDocuments: unknown[] = [];
   if (slots.length === 0) edits = [];
   else if (options.kind === "yaml") {
-    const parsed = parseFailsafe(placeholderText);
+    // One reading serves both the placeholder documents and the sites the placeholders sit in.
+    const yaml = readYaml(placeholderText);
+    const parsed = parseFailsafe(placeholderText, yaml);
     if (parsed.error) {
       problems.push({
         id: "template/invalid-yaml",
@@ -101,7 +103,7 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
       });
     } else {
       placeholderDocuments = parsed.documents;
-      edits = yamlEdits(placeholderText, slots, marker, options, problems);
+      edits = yamlEdits(placeholderText, yaml as ReadYaml, slots, marker, options, problems);
     }
   }
   else if (options.kind === "json") edits = jsonEdits(placeholderText, slots, options, problems);
@@ -110,9 +112,9 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
   const secretOffsets = new Set(slots.filter((s) => options.isSecret?.(s.piece)).map((s) => s.from));
   const { text, lineOrigins, secretLines } = applyEdits(placeholderText, edits, templateOffsetAt, secretOffsets, slots);
   if (problems.length === 0 && options.kind === "yaml" && slots.length > 0) {
-    const expected = expectedDocuments(placeholderDocuments, slots);
+    const expected = expectedDocuments(placeholderDocuments, slots, marker);
     if (!isDeepStrictEqual(expected, parseFailsafe(text).documents)) {
-      problems.push(...blameEdits(placeholderText, placeholderDocuments, edits, slots));
+      problems.push(...blameEdits(placeholderText, placeholderDocuments, edits, slots, marker));
     }
   }
   return { text, lineOrigins, secretLines, problems };
@@ -203,25 +205,39 @@ interface LeafToken {
 
 function yamlEdits(
   source: string,
+  yaml: ReadYaml,
   slots: Slot[],
   marker: string,
   options: AssembleOptions,
   problems: InsertionProblem[],
 ): Edit[] {
-  const sites = collectSites(source);
+  const sites = collectSites(source, yaml, marker);
   const slotByPlaceholder = new Map(slots.map((s) => [s.placeholder, s]));
   const placeholderPattern = new RegExp(`${marker}\\d+z`, "g");
   const placed = new Set<Slot>();
   const edits: Edit[] = [];
+  // Two parses per answer, and a template inserts the same few values many times over: remember the answers.
+  const nonString = new Map<string, boolean>();
+  const isNonString = (text: string) => {
+    let known = nonString.get(text);
+    if (known === undefined) nonString.set(text, (known = resolvesToNonString(text)));
+    return known;
+  };
   const fail = (slot: Slot, message: string, hint?: string) =>
     problems.push({ id: "template/value-cannot-be-held", message, hint, offset: slot.piece.start, name: slot.piece.name });
 
   for (const site of sites) {
     const body = site.token.source;
-    const inside = [...body.matchAll(placeholderPattern)].map((m) => slotByPlaceholder.get(m[0])!).filter(Boolean);
+    if (!body.includes(marker)) continue;
+    const inside: Slot[] = [];
+    placeholderPattern.lastIndex = 0;
+    for (let match = placeholderPattern.exec(body); match; match = placeholderPattern.exec(body)) {
+      const slot = slotByPlaceholder.get(match[0]);
+      if (slot) inside.push(slot);
+    }
     if (inside.length === 0) continue;
     inside.forEach((s) => placed.add(s));
-    const edit = editSite(site, body, inside, placeholderPattern, slotByPlaceholder, options, fail);
+    const edit = editSite(site, body, inside, placeholderPattern, slotByPlaceholder, options, fail, isNonString);
     if (edit) edits.push(...edit);
   }
   for (const slot of slots) {
@@ -242,6 +258,7 @@ function editSite(
   slotByPlaceholder: Map<string, Slot>,
   options: AssembleOptions,
   fail: (slot: Slot, message: string, hint?: string) => void,
+  isNonString: (text: string) => boolean,
 ): Edit[] | undefined {
   const token = site.token;
   const origin = inside[0]!.from;
@@ -288,7 +305,7 @@ function editSite(
     const keepsText = multiLine
       ? inside.every((s) => /^[A-Za-z0-9_.\/+=@-]+$/.test(valueText(s.piece.value))) && resolveScalar({ ...token, source: raw }) === intended
       : raw === intended && isSafePlain(raw, site.inFlow, site.column === 0);
-    if (keepsText && !(typedString && resolvesToNonString(raw))) return inPlace((s) => valueText(s.piece.value));
+    if (keepsText && !(typedString && isNonString(raw))) return inPlace((s) => valueText(s.piece.value));
     if (site.isKey) {
       fail(inside[0]!, `${describe(inside[0]!)} cannot be held in a mapping key without changing the document`,
         "use a value that is a plain word, or move the reference out of the key");
@@ -406,12 +423,15 @@ export function escapeDoubleQuoted(text: string): string {
   return out;
 }
 
-/** Every token a value can sit in, with whether it is a mapping key and whether it is inside `[ ]` / `{ }`. */
-function collectSites(source: string): Site[] {
+/**
+ * Every token a placeholder sits in, with whether it is a mapping key and whether it is inside `[ ]` / `{ }`.
+ * Tokens without a placeholder are not kept: in a large template they are most of the tokens.
+ */
+function collectSites(source: string, yaml: ReadYaml, marker: string): Site[] {
   const list: Site[] = [];
   const lineStart = (offset: number) => source.lastIndexOf("\n", offset - 1) + 1;
   // Tokens come from the text as go-yaml reads it (go-yaml.ts), mapped back onto the template's own text.
-  const reading = readAsGoYaml(source, { allDocuments: true });
+  const { reading } = yaml;
   const inSource = (token: LeafToken): LeafToken => {
     if (reading.insertions.length === 0) return token;
     const from = sourceOffset(reading, token.offset);
@@ -429,7 +449,7 @@ function collectSites(source: string): Site[] {
       : token.type === "comment" ? "comment"
       : "other";
     if (kind === "block") read.props?.forEach((p) => leaf(p, false, inFlow));
-    list.push({ token, kind, isKey, inFlow, column: token.offset - lineStart(token.offset) });
+    if (token.source.includes(marker)) list.push({ token, kind, isKey, inFlow, column: token.offset - lineStart(token.offset) });
   };
   const visit = (node: unknown, isKey: boolean, inFlow: boolean): void => {
     if (!node || typeof node !== "object") return;
@@ -463,19 +483,24 @@ function collectSites(source: string): Site[] {
         if ("end" in token) visit(token.end, false, inFlow);
     }
   };
-  for (const token of new Parser().parse(reading.text)) visit(token, false, false);
+  for (const token of yaml.cst) visit(token, false, false);
   return list;
 }
 
 /** The placeholder rendering's documents with each placeholder replaced by what its value should read as. */
-function expectedDocuments(documents: unknown[], slots: Slot[]): unknown[] {
+function expectedDocuments(documents: unknown[], slots: Slot[], marker: string): unknown[] {
   const bySlot = new Map(slots.map((s) => [s.placeholder, s]));
-  const pattern = new RegExp(slots.map((s) => s.placeholder).join("|"), "g");
+  // The placeholders' shape, not an alternation of every placeholder: that would cost a try per slot per match.
+  const pattern = new RegExp(`${marker}\\d+z`, "g");
   const expectOf = (node: unknown): unknown => {
     if (typeof node === "string") {
       const slot = bySlot.get(node);
       if (slot && (isCollection(slot.piece.value) || slot.piece.formatted)) return parseFailsafe(valueText(slot.piece.value)).documents[0];
-      return node.replace(pattern, (p) => valueText(bySlot.get(p)!.piece.value));
+      if (!node.includes(marker)) return node;
+      return node.replace(pattern, (p) => {
+        const found = bySlot.get(p);
+        return found ? valueText(found.piece.value) : p;
+      });
     }
     if (Array.isArray(node)) return node.map(expectOf);
     if (node && typeof node === "object") {
@@ -486,21 +511,60 @@ function expectedDocuments(documents: unknown[], slots: Slot[]): unknown[] {
   return documents.map(expectOf);
 }
 
-/** Only after a failed shape check: finds which edits, applied alone, change the document. */
-function blameEdits(placeholderText: string, documents: unknown[], edits: Edit[], slots: Slot[]): InsertionProblem[] {
-  const problems: InsertionProblem[] = [];
-  for (const edit of edits) {
-    const inside = slots.filter((s) => s.from >= edit.from && s.to <= edit.to);
-    const alone = placeholderText.slice(0, edit.from) + edit.text + placeholderText.slice(edit.to);
-    if (isDeepStrictEqual(expectedDocuments(documents, inside), parseFailsafe(alone).documents)) continue;
-    const slot = inside[0] ?? slots[0]!;
-    problems.push({
+/** At most this many edits are blamed by name; past it, one more problem says there are more. */
+const MAX_BLAMED = 20;
+
+/**
+ * Only after a failed shape check: finds the edits that change the document. By bisection: a group of edits that
+ * keeps the document's shape when applied together is innocent as a whole, so k culprits among n edits cost about
+ * k·log n parses, not one parse per edit.
+ */
+function blameEdits(placeholderText: string, documents: unknown[], edits: readonly Edit[], slots: readonly Slot[], marker: string): InsertionProblem[] {
+  // Edits (sorted by applyEdits) and slots are both in text order: one forward pass finds a group's slots.
+  const slotsOf = (group: readonly Edit[]) => {
+    const found: Slot[] = [];
+    let k = 0;
+    for (const edit of group) {
+      while (k < slots.length && slots[k]!.from < edit.from) k++;
+      for (let j = k; j < slots.length && slots[j]!.to <= edit.to; j++) found.push(slots[j]!);
+    }
+    return found;
+  };
+  const keepsShape = (group: readonly Edit[]) => {
+    let text = "";
+    let position = 0;
+    for (const edit of group) {
+      text += placeholderText.slice(position, edit.from) + edit.text;
+      position = edit.to;
+    }
+    text += placeholderText.slice(position);
+    return isDeepStrictEqual(expectedDocuments(documents, slotsOf(group), marker), parseFailsafe(text).documents);
+  };
+  const guilty: Edit[] = [];
+  let more = false;
+  const search = (group: readonly Edit[]): void => {
+    if (group.length === 0 || more || keepsShape(group)) return;
+    if (group.length > 1) {
+      const middle = group.length >> 1;
+      search(group.slice(0, middle));
+      search(group.slice(middle));
+    } else if (guilty.length < MAX_BLAMED) guilty.push(group[0]!);
+    else more = true;
+  };
+  search(edits);
+
+  const problems = guilty.map((edit): InsertionProblem => {
+    const slot = slotsOf([edit])[0] ?? slots[0]!;
+    return {
       id: "template/value-cannot-be-held",
       message: `${describe(slot)} would change the document's structure here`,
       hint: "quote the scalar that holds it in the template",
       offset: slot.piece.start,
       name: slot.piece.name,
-    });
+    };
+  });
+  if (more) {
+    problems.push({ id: "template/value-cannot-be-held", message: `more values would change the document's structure (the first ${MAX_BLAMED} are named)`, offset: problems.at(-1)!.offset });
   }
   if (problems.length === 0) {
     problems.push({ id: "template/value-cannot-be-held", message: "the values together change the document's structure", offset: slots[0]!.piece.start });
@@ -508,16 +572,28 @@ function blameEdits(placeholderText: string, documents: unknown[], edits: Edit[]
   return problems;
 }
 
+/** A YAML text as go-yaml reads it (go-yaml.ts) and its CST, or why it cannot be read. */
+interface ReadYaml {
+  reading: GoYamlReading;
+  cst: CST.Token[];
+}
+
+function readYaml(text: string): ReadYaml | { error: { offset: number; message: string } } {
+  const sizeProblem = yamlSizeProblem(text);
+  if (sizeProblem) return { error: { offset: 0, message: sizeProblem } };
+  const reading = readAsGoYaml(text, { allDocuments: true });
+  if (reading.error) return { error: { offset: reading.error.offset, message: reading.error.message } };
+  return { reading, cst: [...new Parser().parse(reading.text)] };
+}
+
 /**
  * All documents parsed with every scalar as a string, as go-yaml reads them (go-yaml.ts); the first error's offset
- * when the text is not YAML.
+ * (in `text`) when the text is not YAML. `read` is readYaml(text) when the caller has it already.
  */
-function parseFailsafe(text: string): { documents: unknown[]; error?: { offset: number; message: string } } {
-  const sizeProblem = yamlSizeProblem(text);
-  if (sizeProblem) return { documents: [], error: { offset: 0, message: sizeProblem } };
-  const reading = readAsGoYaml(text, { allDocuments: true });
-  if (reading.error) return { documents: [], error: { offset: reading.error.offset, message: reading.error.message } };
-  const documents = parseAllDocuments(reading.text, { schema: "failsafe", uniqueKeys: false, logLevel: "silent" });
+function parseFailsafe(text: string, read: ReturnType<typeof readYaml> = readYaml(text)): { documents: unknown[]; error?: { offset: number; message: string } } {
+  if ("error" in read) return { documents: [], error: read.error };
+  const { reading, cst } = read;
+  const documents = [...new Composer({ schema: "failsafe", uniqueKeys: false, logLevel: "silent" }).compose(cst)];
   for (const document of documents) {
     const error = document.errors[0];
     if (error) return { documents: [], error: { offset: sourceOffset(reading, error.pos[0]), message: error.message.split("\n")[0]! } };
@@ -550,14 +626,28 @@ function jsonEdits(source: string, slots: Slot[], options: AssembleOptions, prob
   });
 }
 
-/** A predicate telling whether an offset lies inside a JSON string literal. */
+/** A predicate telling whether an offset lies inside a JSON string literal (a binary search over the literals). */
 function stringRanges(source: string): (offset: number) => boolean {
-  const ranges: [number, number][] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
   for (let i = 0; i < source.length; i++) {
     if (source[i] !== '"') continue;
-    const start = i;
+    starts.push(i);
     for (i++; i < source.length && source[i] !== '"'; i++) if (source[i] === "\\") i++;
-    ranges.push([start, i]);
+    ends.push(i);
   }
-  return (offset) => ranges.some(([a, b]) => offset > a && offset < b);
+  return (offset) => {
+    // The last literal starting before `offset`: the literals do not overlap, so only it can hold `offset`.
+    let low = 0;
+    let high = starts.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (starts[mid]! < offset) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return found !== -1 && offset < ends[found]!;
+  };
 }

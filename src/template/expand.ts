@@ -35,16 +35,17 @@ export class FormattedValue {
 export type Values = Readonly<Record<string, unknown>>;
 
 export async function expandTokens(tokens: Token[], values: Values, needsHandlebars: boolean): Promise<Piece[]> {
-  if (!needsHandlebars) {
-    return tokens.map((token): Piece => {
-      if (token.type === "text") return { kind: "text", text: token.text, start: token.start };
-      if (token.type === "reference") {
-        return { kind: "value", value: withFallback(values[token.name], token.fallback), start: token.start, name: token.name, names: [token.name] };
-      }
-      throw new Error(`internal: Handlebars action in the direct path at ${token.start}`);
-    });
-  }
+  if (!needsHandlebars) return tokens.map((token) => directPiece(token, values));
   return expandWithHandlebars(tokens, values);
+}
+
+/** A literal or a plain reference: what it stands for needs no Handlebars. */
+function directPiece(token: Token, values: Values): Piece {
+  if (token.type === "text") return { kind: "text", text: token.text, start: token.start };
+  if (token.type === "reference") {
+    return { kind: "value", value: withFallback(values[token.name], token.fallback), start: token.start, name: token.name, names: [token.name] };
+  }
+  throw new Error(`internal: Handlebars action in the direct path at ${token.start}`);
 }
 
 /** Rewrites each declared name in an action to `@root.NAME`, leaving strings and `this.NAME` paths alone. */
@@ -63,6 +64,7 @@ function withFallback(value: unknown, fallback: string | undefined): unknown {
 const TEXT_OPEN = "\uE000";
 const VALUE_OPEN = "\uE001";
 const CLOSE = "\uE002";
+const RUN_OPEN = "\uE003";
 
 async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Piece[]> {
   // Handlebars is CommonJS: under ESM its API is the default export.
@@ -74,8 +76,26 @@ async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Pi
   // escapes template text and the values' positions are known exactly.
   // Declared variables are read from the root context: inside {{#each}} or {{#with}} a bare name would be looked
   // up on the current item and silently render empty.
+  // Literals and plain references outside every block need no Handlebars: each run of them is one marker in the
+  // program (a literal of ours, copied as it is), so a large template with a few blocks compiles a small program.
   let program = "";
+  const runs: number[][] = [];
+  let run: number[] | undefined;
+  let depth = 0;
+  const endRun = () => {
+    if (!run) return;
+    program += `${RUN_OPEN}${runs.length}${CLOSE}`;
+    runs.push(run);
+    run = undefined;
+  };
   tokens.forEach((token, index) => {
+    if (depth === 0 && (token.type === "text" || token.type === "reference")) {
+      (run ??= []).push(index);
+      return;
+    }
+    endRun();
+    if (token.type === "handlebars" && token.role === "open") depth++;
+    if (token.type === "handlebars" && token.role === "close") depth--;
     if (token.type === "text") program += `{{__text ${index}}}`;
     else if (token.type === "reference") program += `{{__value ${index} @root.${token.name}}}`;
     else if (token.role === "expression") {
@@ -85,6 +105,7 @@ async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Pi
       program += `{{__value ${index} ${isPath ? content : `(${content})`}}}`;
     } else if (token.role !== "comment") program += `{{${fromRoot(token.content, token.names)}}}`;
   });
+  endRun();
 
   handlebars.registerHelper("__text", (index: number) => `${TEXT_OPEN}${index}${CLOSE}`);
   handlebars.registerHelper("__value", (index: number, value: unknown) => {
@@ -106,10 +127,12 @@ async function expandWithHandlebars(tokens: Token[], values: Values): Promise<Pi
   const marked = render(context);
 
   const pieces: Piece[] = [];
-  const markerPattern = /([\uE000\uE001])(\d+)\uE002/g;
+  const markerPattern = /([\uE000\uE001\uE003])(\d+)\uE002/g;
   for (const match of marked.matchAll(markerPattern)) {
     const index = Number(match[2]);
-    if (match[1] === TEXT_OPEN) {
+    if (match[1] === RUN_OPEN) {
+      for (const token of runs[index]!) pieces.push(directPiece(tokens[token]!, values));
+    } else if (match[1] === TEXT_OPEN) {
       const token = tokens[index] as Extract<Token, { type: "text" }>;
       pieces.push({ kind: "text", text: token.text, start: token.start });
     } else {

@@ -2,9 +2,10 @@
  * The template module: scan a template (the template rule, references, problems), then render it with values.
  * Scanning is separate so a service can resolve only the variables its own templates use.
  */
-import { positionOf, type Problem } from "../problems.js";
+import type { Problem } from "../problems.js";
 import { assemble, type DeclaredType, type InsertionKind } from "./assemble.js";
 import { expandTokens, type ValuePiece, type Values } from "./expand.js";
+import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./read.js";
 import { isUpperSnake, tokenize, type Token } from "./tokenize.js";
 
 export type { DeclaredType, InsertionKind } from "./assemble.js";
@@ -26,6 +27,11 @@ export interface ScanOptions {
 }
 
 export function scanTemplate(file: string, source: string, options: ScanOptions = {}): ScannedTemplate {
+  // Readers refuse a large file before reading it; this holds for a template from anywhere else too.
+  if (source.length > MAX_TEMPLATE_BYTES / 4 && Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
+    const problem: Problem = { id: "template/too-large", severity: "error", message: `${file} ${tooLargeMessage(Buffer.byteLength(source))}`, file, line: 1, column: 1 };
+    return { file, source: "", tokens: [], needsHandlebars: false, references: new Map(), problems: [problem] };
+  }
   let declared = options.declared;
   if (!declared) {
     // Without a project, the variables are the UPPER_SNAKE names written as ${NAME} (escapes excluded).
@@ -51,13 +57,14 @@ export function scanTemplate(file: string, source: string, options: ScanOptions 
       }
     }
   }
+  const positionOf = result.problems.length > 0 ? lineIndex(source).positionOf : () => ({ line: 1, column: 1 });
   const problems = result.problems.map((p): Problem => ({
     id: p.id,
     severity: "error",
     message: p.message,
     hint: p.hint,
     file,
-    ...positionOf(source, p.offset),
+    ...positionOf(p.offset),
   }));
   return { file, source, tokens: result.tokens, needsHandlebars: result.needsHandlebars, references, problems };
 }
@@ -96,8 +103,25 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
     piece.names.some((name) => options.secretNames?.has(name)) || (typeof piece.value === "string" && secretValues.has(piece.value));
   const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
   const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
+  const { lineOf, positionOf } = lineIndex(template.source);
+  const problems = result.problems.map((p): Problem => ({
+    id: p.id,
+    severity: "error",
+    message: p.message,
+    hint: p.hint,
+    file: template.file,
+    ...positionOf(p.offset),
+  }));
+  return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };
+}
+
+/**
+ * Line and column of template offsets from one table of line starts: a binary search per lookup, so a template
+ * with many problems or lines costs n log n, not a scan from the start for each.
+ */
+export function lineIndex(source: string) {
   const lineStarts = [0];
-  for (let i = template.source.indexOf("\n"); i !== -1; i = template.source.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const lineOf = (offset: number) => {
     let low = 0;
     let high = lineStarts.length - 1;
@@ -108,13 +132,9 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
     }
     return low + 1;
   };
-  const problems = result.problems.map((p): Problem => ({
-    id: p.id,
-    severity: "error",
-    message: p.message,
-    hint: p.hint,
-    file: template.file,
-    ...positionOf(template.source, p.offset),
-  }));
-  return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };
+  const positionOf = (offset: number) => {
+    const line = lineOf(offset);
+    return { line, column: offset - lineStarts[line - 1]! + 1 };
+  };
+  return { lineOf, positionOf };
 }

@@ -72,10 +72,55 @@ interface OpenBlock {
   offset: number;
 }
 
+const iterates = (block: OpenBlock | undefined) => block?.engine === "handlebars" && (block.name === "each" || block.name === "with");
+
+/** The open blocks, innermost last, with counts kept up to date so that no check walks the whole stack. */
+class OpenBlocks {
+  readonly list: OpenBlock[] = [];
+  private iterations = 0;
+  private goBlocks = 0;
+
+  get innermost(): OpenBlock | undefined {
+    return this.list[this.list.length - 1];
+  }
+
+  push(block: OpenBlock): void {
+    this.list.push(block);
+    if (iterates(block)) this.iterations++;
+    if (block.engine === "go") this.goBlocks++;
+  }
+
+  /** Closes the innermost block (a Handlebars close that matched it). */
+  pop(): void {
+    const block = this.list.pop();
+    if (iterates(block)) this.iterations--;
+    if (block?.engine === "go") this.goBlocks--;
+  }
+
+  /** Go's `{{ end }}` closes the innermost Go block, wherever Handlebars blocks stand. */
+  closeGo(): void {
+    if (this.goBlocks === 0) return;
+    for (let b = this.list.length - 1; b >= 0; b--) {
+      if (this.list[b]!.engine === "go") {
+        this.list.splice(b, 1);
+        this.goBlocks--;
+        return;
+      }
+    }
+  }
+
+  /** Inside {{#each}} or {{#with}}; `outside` leaves out the innermost block (the one the action opens or continues). */
+  inIteration(outside = false): boolean {
+    return this.iterations - (outside && iterates(this.innermost) ? 1 : 0) > 0;
+  }
+}
+
 export function tokenize(source: string, options: TokenizeOptions): TokenizeResult {
   const tokens: Token[] = [];
   const problems: TokenizeProblem[] = [];
-  const blocks: OpenBlock[] = [];
+  const blocks = new OpenBlocks();
+  const stops = stopFinder(source);
+  const closes = closeFinder(source);
   let needsHandlebars = false;
   let textStart = 0;
   let i = 0;
@@ -97,7 +142,7 @@ export function tokenize(source: string, options: TokenizeOptions): TokenizeResu
   while (i < source.length) {
     const c = source[i];
     if (c === "$") {
-      const dollar = readDollar(source, i, options);
+      const dollar = readDollar(source, i, options, stops);
       if (dollar.kind === "escape") {
         flushText(i);
         tokens.push({ type: "text", start: i + 1, text: source.slice(i + 1, dollar.end) });
@@ -129,7 +174,7 @@ export function tokenize(source: string, options: TokenizeOptions): TokenizeResu
       continue;
     }
     if (c === "{" && source[i + 1] === "{") {
-      const end = findActionEnd(source, i);
+      const end = findActionEnd(source, i, closes);
       if (end === -1) {
         i += 2;
         continue;
@@ -147,7 +192,7 @@ export function tokenize(source: string, options: TokenizeOptions): TokenizeResu
     i++;
   }
   flushText(source.length);
-  for (const block of blocks) {
+  for (const block of blocks.list) {
     if (block.engine === "handlebars") {
       problems.push({
         id: "template/unclosed-block",
@@ -167,16 +212,16 @@ type DollarResult =
   | { kind: "bare-declared" | "undeclared" | "bad-form"; end: number; name: string };
 
 /** Reads `$…` at `start`, left to right: `$${NAME}` is literal, `${NAME}` / `${NAME:-x}` substitute. */
-function readDollar(source: string, start: number, options: TokenizeOptions): DollarResult {
+function readDollar(source: string, start: number, options: TokenizeOptions, stops: StopFinder): DollarResult {
   if (source[start + 1] === "$") {
-    const inner = readBraced(source, start + 1);
+    const inner = readBraced(source, start + 1, stops);
     if (inner && inner.complete && (options.isDeclared(inner.name) || isUpperSnake(inner.name))) {
       return { kind: "escape", end: inner.end };
     }
     return { kind: "text", end: start + 2 };
   }
   if (source[start + 1] === "{") {
-    const braced = readBraced(source, start);
+    const braced = readBraced(source, start, stops);
     if (!braced) return { kind: "text", end: start + 1 };
     const declared = options.isDeclared(braced.name);
     if (!braced.complete) {
@@ -192,8 +237,33 @@ function readDollar(source: string, start: number, options: TokenizeOptions): Do
   return { kind: "text", end: start + 1 };
 }
 
+/** The offset of the first `}` or line break at or after an offset, or -1. */
+type StopFinder = (from: number) => number;
+
+/**
+ * Finds `${NAME:-…}`'s closing brace. The answer is remembered: every offset between a query and its answer has
+ * the same answer, so `${A:-${A:-${A:-…` on one long line is read once, not once per `${`.
+ */
+function stopFinder(source: string): StopFinder {
+  let queried = Infinity;
+  let answer = -1;
+  return (from) => {
+    if (from >= queried && (answer === -1 || from <= answer)) return answer;
+    queried = from;
+    answer = -1;
+    for (let k = from; k < source.length; k++) {
+      const c = source[k];
+      if (c === "}" || c === "\n") {
+        answer = k;
+        break;
+      }
+    }
+    return answer;
+  };
+}
+
 /** `${NAME}` or `${NAME:-fallback}` at `start` (which holds `$`); `complete` is false for other shell forms. */
-function readBraced(source: string, start: number) {
+function readBraced(source: string, start: number, stops: StopFinder) {
   if (source[start + 1] !== "{") return undefined;
   NAME.lastIndex = start + 2;
   const match = NAME.exec(source);
@@ -202,9 +272,8 @@ function readBraced(source: string, start: number) {
   const after = start + 2 + name.length;
   if (source[after] === "}") return { name, end: after + 1, complete: true, fallback: undefined };
   if (source.startsWith(":-", after)) {
-    const close = source.indexOf("}", after + 2);
-    const newline = source.indexOf("\n", after + 2);
-    if (close !== -1 && (newline === -1 || close < newline)) {
+    const close = stops(after + 2);
+    if (close !== -1 && source[close] === "}") {
       return { name, end: close + 1, complete: true, fallback: source.slice(after + 2, close) };
     }
   }
@@ -215,30 +284,76 @@ function readBraced(source: string, start: number) {
  * End offset (exclusive) of the action starting at `start`, or -1 when there is none. Skips Go strings, raw strings,
  * character literals and comments so that `{{ "}}" }}` and `{{/* }} *\/}}` are one action.
  */
-function findActionEnd(source: string, start: number): number {
+function findActionEnd(source: string, start: number, closes: CloseFinder): number {
   let k = start + 2;
   if (source.startsWith("!--", k)) {
-    const close = source.indexOf("--}}", k + 3);
+    const close = closes.indexOf("--}}", k + 3);
     return close === -1 ? -1 : close + 4;
   }
   if (source[k] === "-" && /\s/.test(source[k + 1] ?? "")) k += 2;
   while (source[k] === " " || source[k] === "\t" || source[k] === "\n" || source[k] === "\r") k++;
   if (source.startsWith("/*", k)) {
-    const close = source.indexOf("*/", k + 2);
+    const close = closes.indexOf("*/", k + 2);
     if (close === -1) return -1;
-    const end = source.indexOf("}}", close + 2);
+    const end = closes.indexOf("}}", close + 2);
     return end === -1 ? -1 : end + 2;
   }
+  const lastClose = closes.last("}}");
+  // The stretches scanned outside strings: if this scan finds no end, no scan reaching any of them will.
+  const stretches: number[] = [];
+  let stretchStart = k;
+  const noEnd = (upTo: number) => {
+    stretches.push(stretchStart, upTo);
+    closes.markNoEnd(stretches);
+    return -1;
+  };
   for (; k < source.length; k++) {
+    // No `}}` from here on, or a scan already failed from here: an unclosed `{{` costs nothing more, however many
+    // of them follow (`{{ "{{ "{{ "…` on one long line would otherwise be rescanned to its end for each `{{`).
+    if (k > lastClose || closes.hasNoEnd(k)) return noEnd(k);
     const c = source[k];
     if (c === "}" && source[k + 1] === "}") return k + 2;
     if (c === '"' || c === "'" || c === "`") {
       const close = findStringEnd(source, k, c);
-      if (close === -1) return -1;
+      if (close === -1) return noEnd(k);
+      stretches.push(stretchStart, k);
       k = close;
+      stretchStart = close + 1;
     }
   }
-  return -1;
+  return noEnd(source.length - 1);
+}
+
+/**
+ * What finding action ends has learnt so far: indexOf for the closing delimiters, answering at once when the
+ * delimiter does not occur after `from`, and the offsets from which a scan outside strings is known to find no end.
+ */
+interface CloseFinder {
+  indexOf(delimiter: string, from: number): number;
+  last(delimiter: string): number;
+  hasNoEnd(offset: number): boolean;
+  /** Marks the inclusive [from, to] pairs of offsets from which a scan outside strings finds no `}}`. */
+  markNoEnd(stretches: readonly number[]): void;
+}
+
+function closeFinder(source: string): CloseFinder {
+  const lastOf = new Map<string, number>();
+  const last = (delimiter: string) => {
+    let found = lastOf.get(delimiter);
+    if (found === undefined) lastOf.set(delimiter, (found = source.lastIndexOf(delimiter)));
+    return found;
+  };
+  // One byte per offset, allocated only when some `{{` has no end.
+  let noEnd: Uint8Array | undefined;
+  return {
+    last,
+    indexOf: (delimiter, from) => (from > last(delimiter) ? -1 : source.indexOf(delimiter, from)),
+    hasNoEnd: (offset) => noEnd !== undefined && noEnd[offset] === 1,
+    markNoEnd: (stretches) => {
+      noEnd ??= new Uint8Array(source.length + 1);
+      for (let i = 0; i < stretches.length; i += 2) noEnd.fill(1, stretches[i]!, stretches[i + 1]! + 1);
+    },
+  };
 }
 
 function findStringEnd(source: string, start: number, quote: string): number {
@@ -260,7 +375,7 @@ function classifyAction(
   source: string,
   start: number,
   end: number,
-  blocks: OpenBlock[],
+  blocks: OpenBlocks,
   options: TokenizeOptions,
   problems: TokenizeProblem[],
   undeclared: (name: string, offset: number) => void,
@@ -295,7 +410,7 @@ function classifyAction(
 
   if (withoutTilde.startsWith("/") && !withoutTilde.startsWith("/*")) {
     const name = withoutTilde.slice(1).trim();
-    const top = blocks[blocks.length - 1];
+    const top = blocks.innermost;
     if (top?.engine === "handlebars" && top.name === name) {
       blocks.pop();
     } else {
@@ -314,7 +429,7 @@ function classifyAction(
   const content = withoutTilde;
   const parts = words(content);
   const first = parts[0] ?? "";
-  const innermost = blocks[blocks.length - 1];
+  const innermost = blocks.innermost;
 
   if (first === "else") {
     if (innermost?.engine === "handlebars" && !goTrimmed) {
@@ -328,12 +443,7 @@ function classifyAction(
     return undefined;
   }
   if (first === "end") {
-    for (let b = blocks.length - 1; b >= 0; b--) {
-      if (blocks[b]!.engine === "go") {
-        blocks.splice(b, 1);
-        break;
-      }
-    }
+    blocks.closeGo();
     return undefined;
   }
   if (goTrimmed) return undefined;
@@ -352,14 +462,14 @@ function classifyAction(
     return undefined;
   }
   if ((HELPERS as readonly string[]).includes(first)) {
-    const inIteration = blocks.some((b) => b.engine === "handlebars" && (b.name === "each" || b.name === "with"));
+    const inIteration = blocks.inIteration();
     const names = parts.slice(1).filter((w) => options.isDeclared(w));
     const iterationArgs = inIteration && parts.slice(1).some((w) => ITERATION_WORDS.test(w));
     if (names.length > 0 || iterationArgs) return handlebars("expression", withoutTilde, names);
     return undefined;
   }
   if (ITERATION_WORDS.test(withoutTilde)) {
-    const inIteration = blocks.some((b) => b.engine === "handlebars" && (b.name === "each" || b.name === "with"));
+    const inIteration = blocks.inIteration();
     if (inIteration) return handlebars("expression", withoutTilde);
     return undefined;
   }
@@ -373,13 +483,13 @@ function classifyAction(
 function blockParameterNames(
   parameters: string,
   offset: number,
-  blocks: OpenBlock[],
+  blocks: OpenBlocks,
   options: TokenizeOptions,
   problems: TokenizeProblem[],
   undeclared: (name: string, offset: number) => void,
 ): string[] {
   const names: string[] = [];
-  const inIteration = blocks.slice(0, -1).some((b) => b.engine === "handlebars" && (b.name === "each" || b.name === "with"));
+  const inIteration = blocks.inIteration(true);
   for (const word of words(parameters)) {
     if (options.isDeclared(word)) names.push(word);
     else if (/^["']|^-?\d/.test(word) || ["true", "false", "null", "undefined"].includes(word)) continue;
@@ -412,10 +522,10 @@ function applyWhitespaceControl(source: string, tokens: Token[]): Token[] {
     const previous = tokens[k - 1];
     const next = tokens[k + 1];
     if (inner.startsWith("~") && previous?.type === "text") {
-      previous.text = previous.text.replace(/\s+$/, "");
+      previous.text = previous.text.trimEnd();
     }
     if (inner.endsWith("~") && next?.type === "text") {
-      const trimmed = next.text.replace(/^\s+/, "");
+      const trimmed = next.text.trimStart();
       next.start += next.text.length - trimmed.length;
       next.text = trimmed;
     }
