@@ -193,6 +193,17 @@ describe("paths are compared as files, whatever their spelling", () => {
     }
   });
 
+  test("a symlinked folder whose target does not exist yet is the target: no two outputs write one file on the first render", async () => {
+    const dir = await makeProject({ "tpl/r/x.yml": "folder: 1\n", "tpl/p.yml": "file: 2\n", link: { link: "out" }, chain: { link: "link" } });
+    assert.equal(resolveReal(join(dir, "chain/x.yml")), join(resolveReal(dir), "out/x.yml"));
+    for (const spelling of ["link/x.yml", "chain/x.yml", "./link//x.yml"]) {
+      const problems = problemsOf(dir, [["tpl/r/", "out/"], ["tpl/p.yml", spelling]]);
+      assert.ok(problems.some((m) => /overlap: one would write inside the other/.test(m)), `${spelling}: ${JSON.stringify(problems)}`);
+    }
+    const loop = await makeProject({ a: { link: "b" }, b: { link: "a" } });
+    assert.equal(resolveReal(join(loop, "a/x.yml")).endsWith("/x.yml"), true, "a symlink loop ends, unresolved");
+  });
+
   test("property: respelling an output keeps it (the manifest sees the same file) and records one entry", async () => {
     const next = random(4);
     for (let round = 0; round < 16; round++) {
