@@ -278,6 +278,25 @@ describe("the output root's lock", () => {
     await release();
   });
 
+  test("a lock that is a symlink (dangling, or to someone's file) is taken over at once; its target is left alone", async () => {
+    const root = await mkdtemp(join(tmpdir(), "promplate-lock-"));
+    await mkdir(join(root, ".promplate"));
+    const victim = join(root, "victim.txt");
+    await writeFile(victim, "not a lock\n");
+    for (const target of [join(root, "nowhere/lock"), victim]) {
+      await symlink(target, join(root, LOCK_FILE));
+      // A dangling link once read as "released" for ever: the wait never ended, whatever waitMs said.
+      const release = await Promise.race([
+        lockOutputRoot(root, { waitMs: 300 }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting for a lock that is a symlink to ${target}`)), 5_000)),
+      ]);
+      assert.equal((JSON.parse(await readFile(join(root, LOCK_FILE), "utf8")) as ProcessIdentity).pid, process.pid);
+      await release();
+      assert.ok(!existsSync(join(root, LOCK_FILE)), "released");
+    }
+    assert.equal(await readFile(victim, "utf8"), "not a lock\n");
+  });
+
   test("a waiting writer gets the lock when the holder releases it", async () => {
     const root = await mkdtemp(join(tmpdir(), "promplate-lock-"));
     const first = await lockOutputRoot(root);
