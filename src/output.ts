@@ -120,12 +120,21 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
     const file = { ...planned, path: normalizeRelative(planned.path) };
     const target = join(root, file.path);
     plannedReal.add(resolveReal(target));
-    const previous = await readIfExists(target);
-    const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
+    // Only a regular file is read: a symlink here is replaced, not written through (its target, say a root-only
+    // file, is no previous content to show in a diff), and a FIFO would block.
+    const previousFile = await readRegularFile(target);
+    const previous = previousFile?.content;
+    const previousMode = previousFile?.mode;
     const mode = outputMode(file);
-    // Without a manifest entry (a file promplate did not write, or a lost manifest) the old secrets' lines are
-    // unknown: mask where the new secrets are too.
-    const previousSecretLines = manifest.files[file.path]?.secretLines ?? file.secretLines;
+    const recorded = manifest.files[file.path];
+    // The recorded secret lines hold only for the content recorded. Otherwise (a file promplate did not write, a lost
+    // or older manifest, a file edited since) they are unknown: a file others cannot read is masked whole, any other
+    // where the recorded and the new secrets are.
+    const previousSecretLines =
+      previous === undefined ? [] :
+      recorded?.sha256 !== undefined && recorded.sha256 === sha256(previous) ? recorded.secretLines :
+      (previousMode! & 0o004) === 0 ? previous.split("\n").map((_, index) => index + 1) :
+      [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
     next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
@@ -187,7 +196,10 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
   const writes = plan.changes
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
-  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
+  // A file's sha256 lets anyone who knows its template test guesses of a weak secret offline: the manifest is no
+  // more readable than the least readable file it describes.
+  const describesPrivateFile = Object.values(plan.manifest.files).some((entry) => (entry.mode & 0o004) === 0);
+  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: describesPrivateFile ? 0o600 : 0o644 };
   const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
   await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);
@@ -356,6 +368,14 @@ export async function removeStaleTemporaries(folders: Iterable<string>, host: Ho
     }
   }
   return removed;
+}
+
+/** A regular file's content and permission bits, not following a symlink; undefined for anything else. */
+async function readRegularFile(path: string): Promise<{ content: string; mode: number } | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const content = await readIfExists(path);
+  return content === undefined ? undefined : { content, mode: info.mode & 0o777 };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

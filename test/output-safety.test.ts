@@ -5,7 +5,7 @@
  * real processes (kill -9, a full disk, concurrent renders) are in output-faults.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, utimes, writeFile } from "node:fs/promises";
@@ -109,6 +109,60 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.match(result.stderr, /output a\.yml would overwrite the template t\/a\.yml/);
     assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: 1\n");
     assert.ok(!existsSync(join(dir, "t/.promplate")));
+  });
+});
+
+describe("what a render shows of the files it replaces, and what its manifest tells", () => {
+  const secretProject = (template: string) => ({
+    "promplate.yaml": "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n",
+    "a.txt": template,
+  });
+  const renderWith = (dir: string, secret: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], { S: secret }, dir);
+
+  test("the manifest of a 0600 output is 0600: its sha256 would let anyone test guesses of a weak secret", async () => {
+    const dir = await makeProject(secretProject("password: ${S}\n"));
+    assert.equal((await renderWith(dir, "tiger7")).code, 0);
+    assert.equal((await stat(join(dir, "out/a.txt"))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dir, ".promplate/manifest.json"))).mode & 0o777, 0o600);
+    const plain = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    assert.equal((await render(plain)).code, 0);
+    assert.equal((await stat(join(plain, ".promplate/manifest.json"))).mode & 0o777, 0o644);
+  });
+
+  test("--diff without a trustworthy manifest masks every line of a file others cannot read", async () => {
+    const dir = await makeProject(secretProject("password: ${S}\n"));
+    const losses = {
+      "a lost manifest": () => writeFile(join(dir, ".promplate/manifest.json"), "{}"),
+      "a file edited since": () => writeFile(join(dir, "out/a.txt"), "edited\npassword: OldSecretValue123\n", { mode: 0o600 }),
+    };
+    for (const [what, lose] of Object.entries(losses)) {
+      // The secret moves to another line, so the lines recorded (or the new ones) are not where the old value is.
+      await writeFile(join(dir, "a.txt"), "password: ${S}\n");
+      assert.equal((await renderWith(dir, "OldSecretValue123")).code, 0);
+      await lose();
+      await writeFile(join(dir, "a.txt"), "header\nmore\npassword: ${S}\n");
+      const result = await renderWith(dir, "NewSecretValue456", "--dry-run");
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, /OldSecret|NewSecret/, what);
+      assert.match(result.stdout, /^\+header$/m, what);
+    }
+  });
+
+  test("an output path that is a symlink or a FIFO is replaced without being read: --diff shows no target, nothing blocks", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    const private_ = join(dir, "private.txt");
+    await writeFile(private_, "root-only: TopSecretLine\n", { mode: 0o600 });
+    await mkdir(join(dir, "out"));
+    await symlink(private_, join(dir, "out/a.txt"));
+    const result = await render(dir, "--diff");
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /TopSecretLine/);
+    assert.equal(await readFile(private_, "utf8"), "root-only: TopSecretLine\n", "the link is replaced, its target left alone");
+    assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
+    await rename(join(dir, "out/a.txt"), join(dir, "out/b.txt"));
+    execFileSync("mkfifo", [join(dir, "out/a.txt")]);
+    assert.equal((await render(dir)).code, 0, "a FIFO at the output path does not block the render");
+    assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
   });
 });
 
