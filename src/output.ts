@@ -176,12 +176,20 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 
 /** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
 export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
+  refuseProtectedPaths(files.map((file) => ({ name: normalizeRelative(file.path), path: join(root, normalizeRelative(file.path)) })), protectedPaths);
+}
+
+/**
+ * Exit 2 when one of these files (absolute paths; `name` as the user knows it) is, or lies inside, a template,
+ * promplate.yaml or a rule test: exec's runtime paths, secret files, `render FILE --out PATH`.
+ */
+export function refuseProtectedPaths(targets: readonly { name: string; path: string }[], protectedPaths: readonly ProtectedPath[]): void {
   const problems: Problem[] = [];
-  for (const file of files) {
-    const real = resolveReal(join(root, normalizeRelative(file.path)));
+  for (const target of targets) {
+    const real = resolveReal(target.path);
     const protector = protectedPaths.find((p) => isWithin(real, p.path));
     if (protector) {
-      problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
+      problems.push({ id: "output/protected", severity: "error", message: `output ${target.name} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
   if (problems.length > 0) throw new PromplateError(problems);
@@ -228,15 +236,21 @@ export interface FileWrite {
   mode: number;
 }
 
+/** The files whose content or mode differ from what is on disk (anything but a regular file differs, unread). */
+export async function changedFiles(files: readonly FileWrite[]): Promise<FileWrite[]> {
+  const changed: FileWrite[] = [];
+  for (const file of files) {
+    const info = await stat(file.path).catch(() => undefined);
+    const current = info?.isFile() ? await readIfExists(file.path) : undefined; // a FIFO would block
+    if (current !== file.content || (info!.mode & 0o777) !== file.mode) changed.push(file); // info is set when current is
+  }
+  return changed;
+}
+
 /** Writes the files whose content or mode differ, all or none (see `stageFiles`); returns how many changed. */
 export async function writeChangedFiles(files: FileWrite[], host: Host = systemHost): Promise<number> {
   await removeStaleTemporaries(new Set(files.map((f) => dirname(f.path))), host);
-  const changed: FileWrite[] = [];
-  for (const file of files) {
-    const current = await readIfExists(file.path);
-    const mode = current === undefined ? undefined : (await stat(file.path)).mode & 0o777;
-    if (current !== file.content || mode !== file.mode) changed.push(file);
-  }
+  const changed = await changedFiles(files);
   await (await stageFiles(changed, host)).commit();
   return changed.length;
 }
@@ -246,6 +260,7 @@ export async function writeChangedFiles(files: FileWrite[], host: Host = systemH
  * the same folder (same file system, so rename is atomic), created with its final mode, flushed, then renamed.
  */
 export async function writeFileAtomic(path: string, content: string, mode: number, host: Host = systemHost): Promise<void> {
+  await removeStaleTemporaries([dirname(path)], host);
   await (await stageFiles([{ path, content, mode }], host)).commit();
 }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
@@ -109,6 +109,58 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.match(result.stderr, /output a\.yml would overwrite the template t\/a\.yml/);
     assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: 1\n");
     assert.ok(!existsSync(join(dir, "t/.promplate")));
+  });
+
+  test("exec never writes over a template or promplate.yaml, by runtimePath or --out; nor a secret file", async () => {
+    const template = "a: 1\n";
+    const exec = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "exec", "--service", "s", ...args, "--", "true"], {}, dir);
+    const byRuntimePath = await makeProject({ "t/a.yml": template });
+    for (const victim of ["t/a.yml", "promplate.yaml"]) {
+      await writeFile(join(byRuntimePath, "promplate.yaml"), `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`);
+      const before = await readFile(join(byRuntimePath, victim), "utf8");
+      const result = await exec(byRuntimePath);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /would overwrite (the template t\/a\.yml|the project file promplate\.yaml)/);
+      assert.equal(await readFile(join(byRuntimePath, victim), "utf8"), before);
+    }
+    const byOut = await makeProject({ "t/a.yml": template, "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: /a.yml }\n" });
+    assert.equal((await exec(byOut, "--out", join(byOut, "t"))).code, 2);
+    assert.equal(await readFile(join(byOut, "t/a.yml"), "utf8"), template);
+    const secrets = await makeProject({
+      "t/prometheus.yml": "scrape_configs:\n  - job_name: j\n    basic_auth: { username: u, password: '${P}' }\n    static_configs: [{ targets: ['localhost:9100'] }]\n",
+      "extra/x.txt": "x\n",
+      "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
+    });
+    const result = await runPromplate(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", "true"], { P: "pw-secret-1" }, secrets);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /would overwrite the template extra\//);
+    assert.deepEqual(await readdir(join(secrets, "extra")), ["x.txt"], "no secret file lands in a template folder, to be rendered next time");
+  });
+
+  test("render FILE --out PATH refuses to replace FILE, promplate.yaml or another template", async () => {
+    const dir = await makeProject({ "t/a.yml": "a: ${X}\n", "t/b.yml": "b: 1\n", link: { link: "t/a.yml" }, "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n" });
+    for (const [file, out] of [["t/a.yml", "t/a.yml"], ["t/a.yml", "./t//a.yml"], ["link", "t/a.yml"], ["t/a.yml", "promplate.yaml"], ["t/a.yml", "t/b.yml"]]) {
+      const result = await runPromplate(["-C", dir, "render", file!, "--out", out!], {}, dir);
+      assert.equal(result.code, 2, `${file} --out ${out}: ${result.stderr}`);
+      assert.match(result.stderr, /would overwrite the (template|project file)/);
+    }
+    assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: ${X}\n");
+    assert.equal((await runPromplate(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
+    assert.equal(await readFile(join(dir, "out/a.yml"), "utf8"), "a: x\n");
+  });
+
+  test("exec takes no lock when its files are already current: a read-only folder holding them still starts the server", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n" });
+    const out = join(dir, "runtime");
+    const exec = () => runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", "true"], {}, dir);
+    assert.equal((await exec()).code, 0);
+    // Where the lock would go is a file: taking the lock fails, as it does in a read-only folder.
+    await rm(join(out, ".promplate"), { recursive: true, force: true });
+    await writeFile(join(out, ".promplate"), "");
+    const result = await exec();
+    assert.equal(result.code, 0, result.stderr);
+    await writeFile(join(dir, "a.txt"), "b\n");
+    assert.equal((await exec()).code, 3, "a change does take the lock");
   });
 });
 
@@ -427,6 +479,17 @@ describe("promplate's own leftover temporaries", () => {
     const leftover = join(dir, "out", `.${holder.identity.pid}-${holder.identity.start ?? ""}-00112233aabb.promplate.tmp`);
     await writeFile(leftover, "half a fi");
     assert.equal((await render(dir)).code, 0);
+    assert.ok(!existsSync(leftover));
+  });
+
+  test("a single-file write (secret files, render FILE --out, compose) removes a killed run's temporaries beside it", async () => {
+    const dir = await makeProject({ "a.yml": "a: 1\n" });
+    const holder = await otherProcess();
+    await holder.stop();
+    const leftover = join(dir, "secrets", `.${holder.identity.pid}-${holder.identity.start ?? ""}-00112233aabb.promplate.tmp`);
+    await mkdir(dirname(leftover));
+    await writeFile(leftover, "pw-secret-", { mode: 0o600 });
+    assert.equal((await runPromplate(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
     assert.ok(!existsSync(leftover));
   });
 });
