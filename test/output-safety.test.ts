@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { processStartTime, type Host, type ProcessIdentity } from "../src/host.js";
 import { LOCK_FILE, lockOutputRoot } from "../src/lock.js";
@@ -523,6 +523,24 @@ describe("templates", () => {
       assert.match(result.stderr, /outside the project folder/);
       assert.ok(!existsSync(join(dir, "out")));
     }
+  });
+
+  test("promplate.yaml or a rule test file leading outside the project is exit 2, and none of its lines is shown", async () => {
+    const key = await outside();
+    await writeFile(key, "https://user:ghp_TokenLine1234567890@github.com\n");
+    const linked = await makeProject({ "promplate.yaml": { link: key } });
+    const tests = await makeProject({ "a.txt": "a\n", "tests/t.yml": { link: key }, "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], ["tests/t.yml"]) });
+    const climbing = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], [`../${basename(dirname(key))}/key`]) });
+    for (const dir of [linked, tests, climbing]) {
+      for (const args of [["check", "--examples", "--no-tools"], ["render"]]) {
+        const result = await runPromplate(["-C", dir, ...args], {}, dir);
+        assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+        assert.match(result.stderr, /outside the project folder/);
+        assert.doesNotMatch(result.stdout + result.stderr, /ghp_Token/);
+      }
+    }
+    const inside = await makeProject({ "real/promplate.yaml": projectFile([["a.txt", "out/a.txt"]]), "a.txt": "a\n", "promplate.yaml": { link: "real/promplate.yaml" } });
+    assert.equal((await render(inside)).code, 0, "a link inside the project is fine");
   });
 
   test("symlinks inside the project are followed, each real folder read once", async () => {
