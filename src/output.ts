@@ -30,6 +30,8 @@ export interface ManifestEntry {
   mode: number;
   secretLines: number[];
   service?: string;
+  /** The project folder (real path) whose render wrote it; manifests of older versions have none. */
+  project?: string;
   /** sha256 (hex) of the content written; manifests of older versions have none. */
   sha256?: string;
 }
@@ -73,6 +75,8 @@ export interface OutputPlan {
 export interface PlanOptions {
   /** Only these services' previous outputs can be stale. */
   services?: readonly string[];
+  /** The project rendering (real path): another project's files in a shared output root are never stale here. */
+  project?: string;
   protectedPaths?: readonly ProtectedPath[];
 }
 
@@ -137,7 +141,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
-    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
+    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(options.project ? { project: options.project } : {}), sha256: sha256(file.content) };
   }
 
   for (const [path, entry] of Object.entries(manifest.files)) {
@@ -150,6 +154,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       delete next.files[path];
       continue;
     }
+    if (entry.project !== undefined && entry.project !== options.project) continue; // written by another project
     // Never reach outside the root, nor into promplate's own folder.
     if (real === rootReal || !isWithin(real, rootReal) || isWithin(real, join(rootReal, ".promplate"))) continue;
     delete next.files[path];

@@ -99,7 +99,22 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(existsSync(join(dir, "out/old.txt")));
     assert.match(result.stderr, /kept out\/old\.txt.*no content hash/);
-    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", sha256: sha256("a\n") } } });
+    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: resolveReal(dir), sha256: sha256("a\n") } } });
+  });
+
+  test("two projects rendering into one --out folder never delete each other's files; each still deletes its own", async () => {
+    const shared = await mkdtemp(join(tmpdir(), "promplate-shared-"));
+    const first = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    const second = await makeProject({ "b.txt": "b\n", "promplate.yaml": projectFile([["b.txt", "out/b.txt"]]) });
+    assert.equal((await render(first, "--out", shared)).code, 0);
+    const result = await render(second, "--out", shared);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /stale/);
+    assert.equal(await readFile(join(shared, "out/a.txt"), "utf8"), "a\n", "the first project's output is still there");
+    assert.deepEqual(Object.keys((await manifestOf(shared)).files).sort(), ["out/a.txt", "out/b.txt"]);
+    await writeFile(join(first, "promplate.yaml"), projectFile([["a.txt", "out/a2.txt"]]));
+    assert.match((await render(first, "--out", shared)).stderr, /1 stale deleted/);
+    assert.deepEqual((await readdir(join(shared, "out"))).sort(), ["a2.txt", "b.txt"]);
   });
 
   test("an output that --out would put on a template is exit 2 and writes nothing", async () => {

@@ -72,7 +72,8 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
     }
   }
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const planOptions = { services: flags.service, protectedPaths: protectedPaths(result.project) };
+  const { resolveReal } = await import("../paths.js");
+  const planOptions = { services: flags.service, project: resolveReal(result.project.dir), protectedPaths: protectedPaths(result.project) };
   // Refused before the lock is taken: nothing at all is created beside a template.
   refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
   if (secretFiles) refuseProtectedPaths(secretFiles.files.map((f) => ({ name: f.path, path: f.path })), planOptions.protectedPaths);
