@@ -13,10 +13,10 @@ import { constants as osConstants } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { CheckReport } from "./check.js";
 import { withOutputLock } from "./lock.js";
-import { outputMode, writeChangedFiles, writeFileAtomic } from "./output.js";
+import { changedFiles, outputMode, refuseProtectedPaths, writeChangedFiles, writeFileAtomic } from "./output.js";
 import { commonFolder } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import type { Project } from "./project.js";
+import { protectedPaths, type Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
@@ -80,9 +80,13 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
 /** Renders and checks; throws PromplateError (exit 2 bad input, exit 1 a check failed). */
 async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promise<ProjectRender> {
   const rendered = await renderProject({ ...options, services: [options.service] });
+  // A runtimePath (or --out) on a template or promplate.yaml would replace the source with its own output.
+  const outputs = rendered.files.map((file) => ({ name: file.source.runtimePath ?? file.path, path: targetPath(file, rendered.project, options.out) }));
+  refuseProtectedPaths(outputs, protectedPaths(rendered.project));
   if (options.secretFilesDir) {
     const { applySecretFiles } = await import("./secret-files.js");
     const moved = applySecretFiles(rendered, options.secretFilesDir);
+    refuseProtectedPaths(moved.files.map((file) => ({ name: file.path, path: file.path })), protectedPaths(rendered.project));
     for (const file of moved.files) await writeFileAtomic(file.path, file.content, 0o600);
     for (const { variable, output, field } of moved.inline) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
   }
@@ -96,7 +100,8 @@ async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promis
 /** Writes the files whose content or mode differ, all or none, holding the output folder's lock; returns how many changed. */
 async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
   const files = rendered.files.map((file) => ({ path: targetPath(file, rendered.project, out), content: file.content, mode: outputMode(file) }));
-  if (files.length === 0) return 0;
+  // No lock when nothing changed: a read-only folder already holding these files still starts the server.
+  if ((await changedFiles(files)).length === 0) return 0;
   return withOutputLock(out ?? commonFolder(files.map((f) => dirname(f.path))), () => writeChangedFiles(files));
 }
 

@@ -30,6 +30,8 @@ export interface ManifestEntry {
   mode: number;
   secretLines: number[];
   service?: string;
+  /** The project folder (real path) whose render wrote it; manifests of older versions have none. */
+  project?: string;
   /** sha256 (hex) of the content written; manifests of older versions have none. */
   sha256?: string;
 }
@@ -73,6 +75,8 @@ export interface OutputPlan {
 export interface PlanOptions {
   /** Only these services' previous outputs can be stale. */
   services?: readonly string[];
+  /** The project rendering (real path): another project's files in a shared output root are never stale here. */
+  project?: string;
   protectedPaths?: readonly ProtectedPath[];
 }
 
@@ -120,15 +124,24 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
     const file = { ...planned, path: normalizeRelative(planned.path) };
     const target = join(root, file.path);
     plannedReal.add(resolveReal(target));
-    const previous = await readIfExists(target);
-    const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
+    // Only a regular file is read: a symlink here is replaced, not written through (its target, say a root-only
+    // file, is no previous content to show in a diff), and a FIFO would block.
+    const previousFile = await readRegularFile(target);
+    const previous = previousFile?.content;
+    const previousMode = previousFile?.mode;
     const mode = outputMode(file);
-    // Without a manifest entry (a file promplate did not write, or a lost manifest) the old secrets' lines are
-    // unknown: mask where the new secrets are too.
-    const previousSecretLines = manifest.files[file.path]?.secretLines ?? file.secretLines;
+    const recorded = manifest.files[file.path];
+    // The recorded secret lines hold only for the content recorded. Otherwise (a file promplate did not write, a lost
+    // or older manifest, a file edited since) they are unknown: a file others cannot read is masked whole, any other
+    // where the recorded and the new secrets are.
+    const previousSecretLines =
+      previous === undefined ? [] :
+      recorded?.sha256 !== undefined && recorded.sha256 === sha256(previous) ? recorded.secretLines :
+      (previousMode! & 0o004) === 0 ? previous.split("\n").map((_, index) => index + 1) :
+      [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
-    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
+    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(options.project ? { project: options.project } : {}), sha256: sha256(file.content) };
   }
 
   for (const [path, entry] of Object.entries(manifest.files)) {
@@ -141,6 +154,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       delete next.files[path];
       continue;
     }
+    if (entry.project !== undefined && entry.project !== options.project) continue; // written by another project
     // Never reach outside the root, nor into promplate's own folder.
     if (real === rootReal || !isWithin(real, rootReal) || isWithin(real, join(rootReal, ".promplate"))) continue;
     delete next.files[path];
@@ -167,12 +181,20 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 
 /** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
 export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
+  refuseProtectedPaths(files.map((file) => ({ name: normalizeRelative(file.path), path: join(root, normalizeRelative(file.path)) })), protectedPaths);
+}
+
+/**
+ * Exit 2 when one of these files (absolute paths; `name` as the user knows it) is, or lies inside, a template,
+ * promplate.yaml or a rule test: exec's runtime paths, secret files, `render FILE --out PATH`.
+ */
+export function refuseProtectedPaths(targets: readonly { name: string; path: string }[], protectedPaths: readonly ProtectedPath[]): void {
   const problems: Problem[] = [];
-  for (const file of files) {
-    const real = resolveReal(join(root, normalizeRelative(file.path)));
+  for (const target of targets) {
+    const real = resolveReal(target.path);
     const protector = protectedPaths.find((p) => isWithin(real, p.path));
     if (protector) {
-      problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
+      problems.push({ id: "output/protected", severity: "error", message: `output ${target.name} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
   if (problems.length > 0) throw new PromplateError(problems);
@@ -187,7 +209,10 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
   const writes = plan.changes
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
-  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
+  // A file's sha256 lets anyone who knows its template test guesses of a weak secret offline: the manifest is no
+  // more readable than the least readable file it describes.
+  const describesPrivateFile = Object.values(plan.manifest.files).some((entry) => (entry.mode & 0o004) === 0);
+  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: describesPrivateFile ? 0o600 : 0o644 };
   const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
   await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);
@@ -216,15 +241,21 @@ export interface FileWrite {
   mode: number;
 }
 
+/** The files whose content or mode differ from what is on disk (anything but a regular file differs, unread). */
+export async function changedFiles(files: readonly FileWrite[]): Promise<FileWrite[]> {
+  const changed: FileWrite[] = [];
+  for (const file of files) {
+    const info = await stat(file.path).catch(() => undefined);
+    const current = info?.isFile() ? await readIfExists(file.path) : undefined; // a FIFO would block
+    if (current !== file.content || (info!.mode & 0o777) !== file.mode) changed.push(file); // info is set when current is
+  }
+  return changed;
+}
+
 /** Writes the files whose content or mode differ, all or none (see `stageFiles`); returns how many changed. */
 export async function writeChangedFiles(files: FileWrite[], host: Host = systemHost): Promise<number> {
   await removeStaleTemporaries(new Set(files.map((f) => dirname(f.path))), host);
-  const changed: FileWrite[] = [];
-  for (const file of files) {
-    const current = await readIfExists(file.path);
-    const mode = current === undefined ? undefined : (await stat(file.path)).mode & 0o777;
-    if (current !== file.content || mode !== file.mode) changed.push(file);
-  }
+  const changed = await changedFiles(files);
   await (await stageFiles(changed, host)).commit();
   return changed.length;
 }
@@ -234,6 +265,7 @@ export async function writeChangedFiles(files: FileWrite[], host: Host = systemH
  * the same folder (same file system, so rename is atomic), created with its final mode, flushed, then renamed.
  */
 export async function writeFileAtomic(path: string, content: string, mode: number, host: Host = systemHost): Promise<void> {
+  await removeStaleTemporaries([dirname(path)], host);
   await (await stageFiles([{ path, content, mode }], host)).commit();
 }
 
@@ -356,6 +388,14 @@ export async function removeStaleTemporaries(folders: Iterable<string>, host: Ho
     }
   }
   return removed;
+}
+
+/** A regular file's content and permission bits, not following a symlink; undefined for anything else. */
+async function readRegularFile(path: string): Promise<{ content: string; mode: number } | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const content = await readIfExists(path);
+  return content === undefined ? undefined : { content, mode: info.mode & 0o777 };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -84,13 +84,28 @@ export async function findProject(dir: string): Promise<string | undefined> {
 
 export async function loadProject(dir: string): Promise<Project> {
   const file = join(dir, PROJECT_FILE);
+  const projectReal = resolveReal(dir);
+  // As for templates: a link out of the project (to ~/.git-credentials, say) would have its lines quoted in errors.
+  const real = await realpath(file).catch(() => undefined);
+  if (real !== undefined && !isWithin(real, projectReal)) {
+    throw new PromplateError([{ id: "project/outside-project", severity: "error", message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`, hint: "copy the file into the project folder" }]);
+  }
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch {
     throw new PromplateError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
   }
-  return parseProject(dir, PROJECT_FILE, text);
+  const project = parseProject(dir, PROJECT_FILE, text);
+  const problems: Problem[] = [];
+  for (const test of project.tests) {
+    const testReal = await realpath(join(project.dir, test)).catch(() => undefined);
+    if (testReal !== undefined && !isWithin(testReal, projectReal)) {
+      problems.push({ id: "project/outside-project", severity: "error", message: `rule test file ${test} leads to ${testReal}, outside the project folder`, hint: "keep rule tests in the project folder", file: PROJECT_FILE });
+    }
+  }
+  if (problems.length > 0) throw new PromplateError(problems);
+  return project;
 }
 
 export function parseProject(dir: string, fileName: string, text: string): Project {

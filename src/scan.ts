@@ -4,7 +4,7 @@
  * `file:line: kind`, never the secret. Values under a variable's `examples:` are documentation, not findings.
  */
 import { execFileSync } from "node:child_process";
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { open, readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
@@ -67,7 +67,10 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     let buffer: Buffer;
     try {
       if (tree.files.get(file)!.size > MAX_TEXT_SIZE) {
+        // Read a chunk at a time: whole, a 2 GiB file cannot be read at all and a smaller one costs its size in memory.
+        findings.push(...(await findSecretValuesInLargeFile(file, secrets, { file: shown, where: shown })));
         notes.push(`${shown}: larger than ${MAX_TEXT_SIZE / 1024 / 1024} MiB, searched for secret values only`);
+        continue;
       }
       buffer = await readFile(file);
     } catch {
@@ -84,6 +87,46 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     findings.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
   }
   return { findings, files: tree.files.size, notes };
+}
+
+/** Secret values in a file too large to read whole, one chunk at a time; each variable is reported once. */
+async function findSecretValuesInLargeFile(path: string, secrets: readonly KnownSecret[], place: { file: string; where: string }): Promise<SecretFinding[]> {
+  const findings: SecretFinding[] = [];
+  let left = [...secrets];
+  if (left.length === 0) return findings;
+  // Each chunk starts with the previous one's tail, so a value cut in two is whole in the next chunk.
+  const overlap = Math.max(...secrets.map((s) => Buffer.byteLength(JSON.stringify(s.value))));
+  const handle = await open(path, "r");
+  try {
+    let tail = Buffer.alloc(0);
+    let linesBefore = 0; // newlines before `tail`
+    let binary: boolean | undefined;
+    for (;;) {
+      const fresh = Buffer.alloc(MAX_TEXT_SIZE);
+      const { bytesRead } = await handle.read(fresh, 0, fresh.length, null);
+      if (bytesRead === 0) break;
+      const chunk = Buffer.concat([tail, fresh.subarray(0, bytesRead)]);
+      binary ??= looksBinary(chunk);
+      for (const finding of findSecretValuesInBuffer(chunk, left, place)) {
+        const { line, ...rest } = finding;
+        findings.push(binary || line === undefined ? rest : { ...rest, line: line + linesBefore });
+        left = left.filter((s) => s.name !== finding.variable);
+      }
+      if (left.length === 0) break;
+      const kept = Math.min(overlap, chunk.length);
+      linesBefore += countNewlines(chunk.subarray(0, chunk.length - kept));
+      tail = chunk.subarray(chunk.length - kept);
+    }
+  } finally {
+    await handle.close();
+  }
+  return findings;
+}
+
+function countNewlines(buffer: Buffer): number {
+  let count = 0;
+  for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) count++;
+  return count;
 }
 
 function gitTrackedFiles(dir: string): string[] | undefined {

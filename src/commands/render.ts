@@ -52,7 +52,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
   const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
+  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedPaths, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
   const { withOutputLock } = await import("../lock.js");
   const { protectedPaths } = await import("../project.js");
   const { io } = context;
@@ -71,9 +71,11 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
     }
   }
   const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const planOptions = { services: flags.service, protectedPaths: protectedPaths(result.project) };
+  const { resolveReal } = await import("../paths.js");
+  const planOptions = { services: flags.service, project: resolveReal(result.project.dir), protectedPaths: protectedPaths(result.project) };
   // Refused before the lock is taken: nothing at all is created beside a template.
   refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
+  if (secretFiles) refuseProtectedPaths(secretFiles.files.map((f) => ({ name: f.path, path: f.path })), planOptions.protectedPaths);
   const plan = async () => planChanges(root, result.files, await readManifest(root), planOptions);
   let changes: FileChange[];
   if (flags.dryRun) {
@@ -129,8 +131,12 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
   const result = await renderFile(options);
   if (flags.out) {
-    const { outputMode, writeFileAtomic } = await import("../output.js");
+    const { outputMode, refuseProtectedPaths, writeFileAtomic } = await import("../output.js");
+    const { resolveReal } = await import("../paths.js");
     const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);
+    // `render t.yml --out t.yml` would replace the template with its own output, as `envsubst < t > t` empties it.
+    const sources = [...(project ? (await import("../project.js")).protectedPaths(project) : []), ...(fromStdin ? [] : [{ path: resolveReal(path), description: `the template ${file}` }])];
+    refuseProtectedPaths([{ name: flags.out, path: target }], sources);
     const mode = outputMode({ mode: result.holdsSecret ? 0o600 : 0o644, sourceMode });
     await writeFileAtomic(target, result.text, mode);
     io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : mode !== 0o644 ? ` (mode 0${mode.toString(8)}, as readable as ${file})` : ""}\n`);
