@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { systemHost, type Host } from "./host.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
@@ -30,7 +30,7 @@ export interface ManifestEntry {
   mode: number;
   secretLines: number[];
   service?: string;
-  /** The project folder (real path) whose render wrote it; manifests of older versions have none. */
+  /** The project folder whose render wrote it, relative to the output root; manifests of older versions have none. */
   project?: string;
   /** sha256 (hex) of the content written; manifests of older versions have none. */
   sha256?: string;
@@ -119,6 +119,9 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
   const changes: FileChange[] = [];
   const next: Manifest = { version: 2, files: { ...manifest.files } };
   const plannedReal = new Set<string>();
+  // Recorded relative to the root, so a checkout that moves as a whole (a CI workspace) still knows its own files.
+  const projectKey = options.project === undefined ? undefined : relative(rootReal, options.project) || ".";
+  const writtenByOther = (recorded: string) => recorded !== projectKey && recorded !== options.project;
   refuseProtectedTargets(root, files, protectedPaths);
   for (const planned of files) {
     const file = { ...planned, path: normalizeRelative(planned.path) };
@@ -141,7 +144,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
-    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(options.project ? { project: options.project } : {}), sha256: sha256(file.content) };
+    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(projectKey !== undefined ? { project: projectKey } : {}), sha256: sha256(file.content) };
   }
 
   for (const [path, entry] of Object.entries(manifest.files)) {
@@ -154,7 +157,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       delete next.files[path];
       continue;
     }
-    if (entry.project !== undefined && entry.project !== options.project) continue; // written by another project
+    if (entry.project !== undefined && writtenByOther(entry.project)) continue;
     // Never reach outside the root, nor into promplate's own folder.
     if (real === rootReal || !isWithin(real, rootReal) || isWithin(real, join(rootReal, ".promplate"))) continue;
     delete next.files[path];

@@ -99,7 +99,7 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(existsSync(join(dir, "out/old.txt")));
     assert.match(result.stderr, /kept out\/old\.txt.*no content hash/);
-    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: resolveReal(dir), sha256: sha256("a\n") } } });
+    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: ".", sha256: sha256("a\n") } } });
   });
 
   test("two projects rendering into one --out folder never delete each other's files; each still deletes its own", async () => {
@@ -115,6 +115,18 @@ describe("stale deletion removes only what promplate wrote", () => {
     await writeFile(join(first, "promplate.yaml"), projectFile([["a.txt", "out/a2.txt"]]));
     assert.match((await render(first, "--out", shared)).stderr, /1 stale deleted/);
     assert.deepEqual((await readdir(join(shared, "out"))).sort(), ["a2.txt", "b.txt"]);
+  });
+
+  test("a checkout moved as a whole (a CI workspace) still deletes its own stale outputs", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    assert.equal((await render(dir)).code, 0);
+    const moved = `${dir}-moved`;
+    await rename(dir, moved);
+    await writeFile(join(moved, "promplate.yaml"), projectFile([["a.txt", "out/a2.txt"]]));
+    const result = await render(moved);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /1 stale deleted/);
+    assert.deepEqual(await readdir(join(moved, "out")), ["a2.txt"]);
   });
 
   test("an output that --out would put on a template is exit 2 and writes nothing", async () => {
