@@ -6,14 +6,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "./output.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { listOutputFiles, loadProject, type VariableDeclaration } from "./project.js";
 import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
-import { resolveVariables, type ResolvedVariable } from "./variables.js";
+import { readDocument } from "./value-files.js";
+import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "./variables.js";
 
 export type Engine = "docker" | "podman";
 
@@ -51,6 +52,7 @@ const SERVER_PORTS: Record<string, string> = { prometheus: "9090:9090", alertman
 
 export async function planCompose(options: ComposeOptions): Promise<ComposePlan> {
   const project = await loadProject(options.dir);
+  refuseUndeclaredSet(options.set ?? {}, project.variables);
   const engine = options.engine ?? "docker";
   const servers = ["prometheus", "alertmanager"].filter((s) => project.outputs.some((o) => o.service === s));
   if (servers.length === 0) {
@@ -223,7 +225,7 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
   const missing = paths.filter(notIgnored);
   if (missing.length === 0) return { added: [], checked: true };
   const gitignore = join(dir, ".gitignore");
-  const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
+  const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "compose/gitignore") : "";
   const lines = missing.map((p) => `/${p}`);
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
   const still = paths.filter(notIgnored);

@@ -2,7 +2,6 @@
 // `--` ends Node's own options: Node 20 and 24 otherwise take promplate's `--env-file FILE` as theirs, even after
 // the script's name, and exit 9 before promplate starts.
 // The `promplate` executable: binds the CLI to this process.
-import { text } from "node:stream/consumers";
 import { runCli } from "./cli.js";
 
 // A closed pipe (`promplate vars | head`) is the reader's choice, not an error worth a stack trace.
@@ -17,7 +16,7 @@ const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin: () => text(process.stdin),
+  readStdin: async () => (await import("./value-files.js")).readStream(process.stdin),
   stdinIsTTY: process.stdin.isTTY === true,
   env: process.env,
   cwd: process.cwd(),

@@ -3,13 +3,13 @@
  * collected and thrown together, so a bad input never leaves half-written files.
  */
 import { isUtf8 } from "node:buffer";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
-import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
 
 export interface SourceOptions {
@@ -79,17 +79,9 @@ async function readEnvFile(path: string, maxBytes: number): Promise<Record<strin
   try {
     text = await readRegularFile(path, maxBytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const permission = code === "EACCES" || code === "EPERM";
-    const reason =
-      error instanceof ValueFileError ? error.reason
-      : code === "ENOENT" ? "there is no such file"
-      : permission ? `promplate is not allowed to read it (${code})`
-      : `it cannot be read (${code ?? "error"})`;
-    throw new PromplateError(
-      [{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${path}: ${reason}`, hint: permission ? "give the user promplate runs as read access" : error instanceof ValueFileError ? error.hint : "pass the path of a dotenv file (NAME=VALUE lines)" }],
-      permission ? ExitCode.environment : ExitCode.badInput,
-    );
+    const problem = cannotRead(error, `--env-file ${path}`, "input/env-file");
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") problem.problems[0]!.hint = "pass the path of a dotenv file (NAME=VALUE lines)";
+    throw problem;
   }
   const parsed = parseEnvFile(text);
   if ("errors" in parsed) {
@@ -117,9 +109,17 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
   for (const file of files) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(file.templatePath);
-    } catch {
-      problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, file: project.file, line: file.output.line, column: 1 });
+      bytes = await readRegularFileBytes(file.templatePath, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+    } catch (error) {
+      const where = { file: project.file, line: file.output.line, column: 1 };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, ...where });
+        continue;
+      }
+      const refused = cannotRead(error, `template ${file.templateName}`, "template/unreadable", where);
+      // A template promplate may not read is the environment's problem (exit 3): reported at once, as such.
+      if (refused.exitCode !== ExitCode.badInput) throw refused;
+      problems.push(...refused.problems);
       continue;
     }
     const encoding = utf8Problem(bytes, file.templateName);
