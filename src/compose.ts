@@ -199,6 +199,9 @@ export interface IgnoreResult {
  * needed, then checked again.
  */
 export async function ensureIgnored(dir: string, paths: string[]): Promise<IgnoreResult> {
+  // Read (bounded) before git runs: git would wait for ever on a .gitignore that is a FIFO.
+  const gitignore = join(dir, ".gitignore");
+  const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "compose/gitignore") : "";
   const git = (args: string[]) => execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "ignore"] }).toString();
   try {
     if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return { added: [], checked: false };
@@ -224,8 +227,6 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
   };
   const missing = paths.filter(notIgnored);
   if (missing.length === 0) return { added: [], checked: true };
-  const gitignore = join(dir, ".gitignore");
-  const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "compose/gitignore") : "";
   const lines = missing.map((p) => `/${p}`);
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
   const still = paths.filter(notIgnored);

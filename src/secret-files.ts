@@ -198,6 +198,7 @@ export function applySecretFiles(rendered: import("./render.js").ProjectRender, 
         hint: "keep secrets in values, in fields that have a *_file form; or render without --write-secret-files (the output is then written 0600)",
         file: file.source.templateName,
         line: file.lineMap[line - 1] ?? line,
+        column: 1,
       });
     }
     if (moved.files.length === 0 && moved.inline.length === 0) continue;
