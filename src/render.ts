@@ -9,7 +9,7 @@ import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Pr
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
-import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, firstInvalidUtf8, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
 
 export interface SourceOptions {
@@ -159,28 +159,6 @@ export function utf8Problem(bytes: Uint8Array, name: string): Problem | undefine
     line,
     column: offset - lineStart + 1,
   };
-}
-
-/** Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const lead = bytes[i]!;
-    if (lead < 0x80) {
-      i++;
-      continue;
-    }
-    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
-    if (length === 0) return i;
-    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
-    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
-    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
-    for (let k = 1; k < length; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
-    }
-    i += length;
-  }
-  return bytes.length;
 }
 
 /** Which variables the templates read, and which of them must have a value. */

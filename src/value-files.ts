@@ -5,6 +5,7 @@
  * and only up to a size limit: reading a FIFO would wait for a writer for ever, a device such as /dev/urandom never
  * ends, and a huge file would take the memory before any check could refuse it.
  */
+import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
@@ -142,7 +143,10 @@ export function readRegularFileSync(path: string, maxBytes: number, limitHint = 
   }
 }
 
-/** All of a stream (standard input) up to `maxBytes`; throws RefusedFileError as soon as it holds more. */
+/**
+ * The UTF-8 text of a stream (a template on standard input) of at most `maxBytes`; throws RefusedFileError as soon as
+ * it holds more, and when it is not UTF-8 (decoding would silently turn a stray byte into U+FFFD).
+ */
 export async function readStream(stream: AsyncIterable<Buffer | string>, maxBytes = MAX_DOCUMENT_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -152,8 +156,36 @@ export async function readStream(stream: AsyncIterable<Buffer | string>, maxByte
     if (length > maxBytes) throw new RefusedFileError(`it is larger than ${formatSize(maxBytes)}, the most promplate reads`, DOCUMENT_LIMIT_HINT);
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = Buffer.concat(chunks);
+  if (!isUtf8(bytes)) {
+    const offset = firstInvalidUtf8(bytes);
+    throw new RefusedFileError(`it is not valid UTF-8: byte ${offset} (0x${bytes[offset]!.toString(16).padStart(2, "0")}) starts no UTF-8 character`, "save the template as UTF-8");
+  }
+  return bytes.toString("utf8");
 }
+
+/** Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
+}
+
 
 /**
  * Why a file could not be read, in words, and what that means: a file promplate may not read is the environment's

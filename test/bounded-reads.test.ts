@@ -55,15 +55,17 @@ describe("the bounded reader", () => {
     await assert.rejects(readRegularFile(join(dir, "nope"), 1000), { code: "ENOENT" });
   });
 
-  test("a stream is read up to the limit and refused past it", LIMIT, async () => {
-    const cases: [string[], number, string | RegExp][] = [
+  test("a stream is read up to the limit and refused past it, or when it is not UTF-8", LIMIT, async () => {
+    const cases: [(string | number[])[], number, string | RegExp][] = [
       [["ab", "cd"], 4, "abcd"],
       [[], 4, ""],
       [["ab", "cde"], 4, /larger than 4 bytes/],
       [["é"], 1, /larger than 1 bytes/],
+      [["a\n", [0xc3], [0xa9]], 10, "a\né"],
+      [["a\n", [0x62, 0xff]], 10, /not valid UTF-8: byte 3 \(0xff\)/],
     ];
     for (const [chunks, limit, expected] of cases) {
-      const read = readStream(Readable.from(chunks.map((c) => Buffer.from(c))), limit);
+      const read = readStream(Readable.from(chunks.map((c) => Buffer.from(c as string))), limit);
       if (typeof expected === "string") assert.equal(await read, expected);
       else await assert.rejects(read, (error) => error instanceof RefusedFileError && expected.test(error.reason));
     }
@@ -139,7 +141,7 @@ describe("project files, templates and checked files", () => {
     assert.match(compose.stderr, /error compose\/gitignore: cannot read .*\.gitignore: it is a FIFO/);
   });
 
-  test("render - reads standard input up to 16 MiB (the installed executable)", LIMIT, async () => {
+  test("render - reads standard input up to 16 MiB, as UTF-8 (the installed executable)", LIMIT, async () => {
     const dir = await project({});
     const small = runBinary(["render", "-", "--set", "A=1"], dir, {}, "a: ${A}\n");
     assert.equal(small.status, 0, small.stderr);
@@ -147,6 +149,9 @@ describe("project files, templates and checked files", () => {
     const big = runBinary(["render", "-"], dir, {}, Buffer.alloc(MAX_DOCUMENT_BYTES + 1, "a"));
     assert.equal(big.status, 2, big.stderr);
     assert.match(big.stderr, /error input\/file: cannot read the template on standard input: it is larger than 16 MiB/);
+    const latin1 = runBinary(["render", "-"], dir, {}, Buffer.from("a: caf\xe9\n", "latin1"));
+    assert.equal(latin1.status, 2, latin1.stderr);
+    assert.match(latin1.stderr, /cannot read the template on standard input: it is not valid UTF-8: byte 6 \(0xe9\)/);
   });
 
   test("promplate.yaml, a template or a check FILE promplate may not read is exit 3", LIMIT, async () => {
