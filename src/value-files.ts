@@ -186,7 +186,6 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-
 /**
  * Why a file could not be read, in words, and what that means: a file promplate may not read is the environment's
  * problem (exit 3), anything else bad input (exit 2).
