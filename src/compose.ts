@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { stringify } from "yaml";
 import { refuseProtectedPaths, writeFileAtomic } from "./output.js";
@@ -14,7 +14,8 @@ import { resolveReal } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
 import { listOutputFiles, loadProject, protectedPaths, type VariableDeclaration } from "./project.js";
 import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
-import { resolveVariables, type ResolvedVariable } from "./variables.js";
+import { readDocument } from "./value-files.js";
+import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "./variables.js";
 
 export type Engine = "docker" | "podman";
 
@@ -52,6 +53,7 @@ const SERVER_PORTS: Record<string, string> = { prometheus: "9090:9090", alertman
 
 export async function planCompose(options: ComposeOptions): Promise<ComposePlan> {
   const project = await loadProject(options.dir);
+  refuseUndeclaredSet(options.set ?? {}, project.variables);
   const engine = options.engine ?? "docker";
   const servers = ["prometheus", "alertmanager"].filter((s) => project.outputs.some((o) => o.service === s));
   if (servers.length === 0) {
@@ -203,6 +205,9 @@ export interface IgnoreResult {
  * needed, then checked again.
  */
 export async function ensureIgnored(dir: string, paths: string[]): Promise<IgnoreResult> {
+  // Read (bounded) before git runs: git would wait for ever on a .gitignore that is a FIFO.
+  const gitignore = join(dir, ".gitignore");
+  const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "compose/gitignore") : "";
   const git = (args: string[]) => execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
   try {
     if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return { added: [], checked: false };
@@ -238,8 +243,6 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
   };
   const missing = paths.filter(notIgnored);
   if (missing.length === 0) return { added: [], checked: true };
-  const gitignore = join(dir, ".gitignore");
-  const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
   const lines = missing.map((p) => `/${p}`);
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
   const still = paths.filter(notIgnored);

@@ -1,14 +1,15 @@
 /**
  * Loads promplate.yaml and validates it once, at the edge: downstream code trusts the `Project` type.
  */
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type Scalar } from "yaml";
 import { validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import { PromplateError, type Problem } from "./problems.js";
 import type { DeclaredType } from "./template/index.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFile } from "./value-files.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
 export const PROJECT_FILE = "promplate.yaml";
@@ -32,7 +33,11 @@ export interface VariableDeclaration {
   /** Neither a default nor `x-optional: true`. */
   required: boolean;
   default?: unknown;
+  /** The digits of an integer `default` beyond 2^53, which `default` holds only rounded; inserted instead of it. */
+  defaultDigits?: string;
   examples: unknown[];
+  /** Likewise for `examples`, by index. */
+  exampleDigits?: (string | undefined)[];
   aws?: "accessKeyId" | "secretAccessKey" | "sessionToken" | "region";
   source?: string;
   /** Where the declaration is in promplate.yaml. */
@@ -92,9 +97,12 @@ export async function loadProject(dir: string): Promise<Project> {
   }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new PromplateError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+    text = await readRegularFile(file, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new PromplateError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+    }
+    throw cannotRead(error, file, "project/unreadable");
   }
   const project = parseProject(dir, PROJECT_FILE, text);
   const problems: Problem[] = [];
@@ -110,7 +118,8 @@ export async function loadProject(dir: string): Promise<Project> {
 
 export function parseProject(dir: string, fileName: string, text: string): Project {
   const lineCounter = new LineCounter();
-  const document = parseDocumentWithinLimits(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Integers are read as BigInt, so that none beyond 2^53 is rounded unnoticed (see numbersFromBigInts).
+  const document = parseDocumentWithinLimits(text, { lineCounter, prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
   const at = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { file: fileName, line, column: col };
@@ -120,6 +129,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       document.errors.map((e): Problem => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
+  const bigIntegers = numbersFromBigInts(document);
   const data = document.toJS({ maxAliasCount: -1 }) as unknown; // aliases are within the budget already
   const nodeAt = (path: (string | number)[]): Node | undefined => {
     let node: unknown = document.contents;
@@ -160,8 +170,20 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
 
   const variables = new Map<string, VariableDeclaration>();
+  const problems: Problem[] = [];
+  /** The digits of an integer beyond 2^53 at `path`, when a value is written there. */
+  const keptDigits = new Set<Scalar>();
+  const digitsAt = (path: (string | number)[]): string | undefined => {
+    let node = nodeAt(path);
+    if (isAlias(node)) node = node.resolve(document);
+    const digits = isScalar(node) ? bigIntegers.get(node) : undefined;
+    if (digits !== undefined) keptDigits.add(node as Scalar);
+    return digits;
+  };
   for (const [name, schema] of Object.entries(valid.variables ?? {})) {
     const position = positionOfPath(["variables", name]);
+    const examples = Array.isArray(schema.examples) ? schema.examples : [];
+    const exampleDigits = examples.map((_, index) => digitsAt(["variables", name, "examples", index]));
     variables.set(name, {
       name,
       schema,
@@ -169,14 +191,29 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       secret: schema.writeOnly === true,
       required: !("default" in schema) && schema["x-optional"] !== true,
       default: schema.default,
-      examples: Array.isArray(schema.examples) ? schema.examples : [],
+      defaultDigits: digitsAt(["variables", name, "default"]),
+      examples,
+      ...(exampleDigits.some((digits) => digits !== undefined) ? { exampleDigits } : {}),
       aws: schema["x-aws"] as VariableDeclaration["aws"],
       source: schema["x-source"] as string | undefined,
       line: position.line,
       column: position.column,
     });
   }
-  const problems: Problem[] = [];
+  // Anywhere else in the declarations (a bound, an enum, inside a list or object default), the rounded number would
+  // silently be another value: refused, as --set refuses such an integer inside a list or JSON value.
+  const declarationsRange = nodeAt(["variables"])?.range;
+  for (const [node, digits] of bigIntegers) {
+    const offset = node.range?.[0] ?? 0;
+    if (keptDigits.has(node) || !declarationsRange || offset < declarationsRange[0] || offset >= declarationsRange[1]) continue;
+    problems.push({
+      id: "project/big-integer",
+      severity: "error",
+      message: `${digits} is an integer beyond 2^53, which promplate can hold exactly only as a variable's default or example`,
+      hint: "use a smaller number here, or write it as a string",
+      ...at(offset),
+    });
+  }
   const outputs = valid.outputs.map((output, index) => {
     const position = positionOfPath(["outputs", index]);
     for (const key of ["template", "path"] as const) {
@@ -193,6 +230,23 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
   if (problems.length > 0) throw new PromplateError(problems);
   return { dir: resolve(dir), file: fileName, variables, outputs, tests };
+}
+
+/**
+ * Turns the BigInts that `intAsBigInt` parsed back into numbers, as the rest of promplate expects, and returns the
+ * digits of those beyond 2^53, which the number holds only rounded (…993 becomes …992).
+ */
+function numbersFromBigInts(document: Document.Parsed): Map<Scalar, string> {
+  const big = new Map<Scalar, string>();
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== "bigint") return;
+      const number = Number(node.value);
+      if (!Number.isSafeInteger(number)) big.set(node, node.value.toString());
+      node.value = number;
+    },
+  });
+  return big;
 }
 
 /**

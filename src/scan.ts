@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
 import { findSecretsInText, findSecretValuesInBuffer, looksBinary, type KnownSecret, type SecretFinding } from "./secrets.js";
+import { refuseUndeclaredSet } from "./variables.js";
 
 export interface ScanOptions extends SourceOptions {
   /** The project folder (`-C DIR`): where git and promplate.yaml are looked for. */
@@ -36,6 +37,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
 
   if (hasProject) {
     const project = await loadProject(options.dir);
+    refuseUndeclaredSet(options.set ?? {}, project.variables);
     const { resolveScanSecrets } = await import("./image.js");
     const found = await resolveScanSecrets({ ...options, dir: options.dir });
     secrets = found.secrets;

@@ -33,6 +33,9 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       throw new PromplateError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)" }]);
     }
     const project = await loadProject(context.dir);
+    const sources = sourceOptions(context, flags);
+    // A mistyped --set is refused before anything is built, --dry-run included.
+    (await import("../variables.js")).refuseUndeclaredSet(sources.set, project.variables);
     const root = await image.findPromplateRoot(import.meta.url);
     const engine = flags.engine ?? (await detectEngine(io.env.PATH, image.ENGINES));
     const dockerfiles: Record<string, string> = {};
@@ -58,7 +61,6 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       setExit(ExitCode.ok);
       return;
     }
-    const sources = sourceOptions(context, flags);
     const secrets = await image.resolveScanSecrets({ dir: project.dir, ...sources });
     const log = (line: string) => io.stderr.write(`promplate: ${line}\n`);
     log(`scanning for the values of ${secrets.secrets.length ? [...new Set(secrets.secrets.map((s) => s.name))].join(", ") : "no secret variable"} and for credential patterns`);

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
 import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
@@ -105,26 +106,25 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
 
 async function renderOne(file: string, flags: RenderFlags, context: CommandContext, project: import("../project.js").Project | undefined): Promise<number> {
   const { renderFile, utf8Problem } = await import("../render.js");
+  const { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFileBytes } = await import("../value-files.js");
   const { io } = context;
   const fromStdin = file === "-";
   const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
-  const { readTemplate, TemplateReadError } = await import("../template/read.js");
   let source: string;
   let sourceMode: number | undefined;
   try {
     if (fromStdin) {
       source = await io.readStdin();
     } else {
-      const read = await readTemplate(path);
-      const encoding = utf8Problem(read.bytes, file);
+      const bytes = await readRegularFileBytes(path, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+      const encoding = utf8Problem(bytes, file);
       if (encoding) throw new PromplateError([encoding]);
-      source = read.bytes.toString("utf8");
-      sourceMode = read.mode;
+      source = bytes.toString("utf8");
+      sourceMode = (await stat(path)).mode & 0o777;
     }
   } catch (error) {
     if (error instanceof PromplateError) throw error;
-    if (error instanceof TemplateReadError) throw new PromplateError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
-    throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    throw cannotRead(error, fromStdin ? "the template on standard input" : file, "input/file");
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
   const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
