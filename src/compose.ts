@@ -4,7 +4,6 @@
  * looking for a line — and not tracked: `git ls-files`). AWS credentials are never written: the compose file mounts ~/.aws read-only and names the
  * profile, after promplate has checked that the profile resolves.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join, posix } from "node:path";
@@ -12,6 +11,7 @@ import { stringify } from "yaml";
 import { refuseProtectedPaths, writeFileAtomic } from "./output.js";
 import { resolveReal } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { GitRefusedError, type Git } from "./process.js";
 import { listOutputFiles, loadProject, protectedPaths, type VariableDeclaration } from "./project.js";
 import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
 import { readDocument } from "./value-files.js";
@@ -204,27 +204,23 @@ export interface IgnoreResult {
  * `.gitignore` line such as `./docker-compose.yaml` looks right and ignores nothing); entries are added when
  * needed, then checked again.
  */
-export async function ensureIgnored(dir: string, paths: string[]): Promise<IgnoreResult> {
+export async function ensureIgnored(dir: string, paths: string[], git: Git): Promise<IgnoreResult> {
   // Read (bounded) before git runs: git would wait for ever on a .gitignore that is a FIFO.
   const gitignore = join(dir, ".gitignore");
   const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "compose/gitignore") : "";
-  const git = (args: string[]) => execFileSync("git", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
   try {
-    if (git(["rev-parse", "--is-inside-work-tree"]).trim() !== "true") return { added: [], checked: false };
+    // Not a git work tree (or no git): nothing can be committed by accident here.
+    if (!(await git.isWorkTree(dir))) return { added: [], checked: false };
   } catch (error) {
-    const failure = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    const said = failure.stderr?.toString().trim().split("\n")[0] ?? "";
-    // No git, or no repository: nothing can be committed by accident here.
-    if (failure.code === "ENOENT" || /not a git repository/i.test(said)) return { added: [], checked: false };
-    // A repository git refuses to read (another user's: "dubious ownership") is still committed by its owner.
+    if (!(error instanceof GitRefusedError)) throw error;
     throw new PromplateError([{
       id: "compose/git",
       severity: "error",
-      message: `git cannot tell whether the env files would be committed (${said || (error as Error).message.split("\n")[0]}); nothing was written`,
+      message: `git cannot tell whether the env files would be committed (${error.message}); nothing was written`,
       hint: `run compose as the repository's owner, or mark it safe: git config --global --add safe.directory ${dir}`,
     }], ExitCode.environment);
   }
-  const tracked = trackedPaths(git, paths);
+  const tracked = await trackedPaths(git, dir, paths);
   if (tracked.length > 0) {
     throw new PromplateError([{
       id: "compose/tracked",
@@ -233,19 +229,15 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
       hint: `untrack it, keeping the file on disk: git rm --cached -- ${tracked.join(" ")} (in ${dir}), commit, then run again`,
     }]);
   }
-  const notIgnored = (path: string) => {
-    try {
-      git(["check-ignore", "-q", "--no-index", path]);
-      return false;
-    } catch {
-      return true;
-    }
+  const notIgnored = async (paths: string[]) => {
+    const ignored = await Promise.all(paths.map((path) => git.isIgnored(dir, path)));
+    return paths.filter((_, i) => !ignored[i]);
   };
-  const missing = paths.filter(notIgnored);
+  const missing = await notIgnored(paths);
   if (missing.length === 0) return { added: [], checked: true };
   const lines = missing.map((p) => `/${p}`);
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
-  const still = paths.filter(notIgnored);
+  const still = await notIgnored(paths);
   if (still.length > 0) {
     throw new PromplateError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
   }
@@ -253,8 +245,12 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
 }
 
 /** The paths git tracks or has staged (they are in the index). */
-function trackedPaths(git: (args: string[]) => string, paths: string[]): string[] {
-  const listed = new Set(git(["--literal-pathspecs", "ls-files", "-z", "--", ...paths]).split("\0").filter(Boolean).map((p) => posix.normalize(p)));
+async function trackedPaths(git: Git, dir: string, paths: string[]): Promise<string[]> {
+  const files = await git.listFiles(dir, paths);
+  if (!files) {
+    throw new PromplateError([{ id: "compose/git", severity: "error", message: `git ls-files failed in ${dir}: cannot tell whether git tracks ${paths.join(", ")}; nothing was written`, hint: "run git status there to see what is wrong" }], ExitCode.environment);
+  }
+  const listed = new Set(files.map((p) => posix.normalize(p)));
   return paths.filter((p) => listed.has(posix.normalize(p)));
 }
 

@@ -3,34 +3,20 @@
  * server as a child with the declared variables removed from its environment, forwarding signals and returning its
  * exit code. With `watch`, a changed secret, env file or template re-renders, and only a valid, different result
  * replaces the files and reloads the server.
- *
- * node:child_process, not execa: this is the start path of every container.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync, watch, type FSWatcher } from "node:fs";
-import { access, constants } from "node:fs/promises";
-import { constants as osConstants } from "node:os";
-import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import type { CheckReport } from "./check.js";
 import { withOutputLock } from "./lock.js";
 import { changedFiles, outputMode, refuseProtectedPaths, writeChangedFiles, writeFileAtomic } from "./output.js";
 import { commonFolder } from "./paths.js";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { findExecutable, type ChildServer, type ServerStarter } from "./process.js";
 import { protectedPaths, type Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
-
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
-
-const { signals } = osConstants;
-
-/** The shell's convention for a child's end: its exit code, or 128 + the number of the signal that killed it. */
-export function childExitCode(code: number | null, signal: NodeJS.Signals | null): number {
-  if (signal) return 128 + (signals[signal] ?? 0);
-  return code ?? 0;
-}
 
 export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "examples"> {
   service: string;
@@ -55,6 +41,8 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   log(line: string): void;
   /** Checks, loaded lazily by the caller so `exec` stays free of tool code unless asked. */
   check(rendered: ProjectRender, tools: boolean): Promise<CheckReport>;
+  /** Starts the server (src/process.ts `startServer` in the CLI). */
+  start: ServerStarter;
 }
 
 /** Where a rendered file goes: its runtimePath (under `out`), or its render path in the project. */
@@ -111,22 +99,12 @@ export async function execService(options: ExecOptions): Promise<number> {
   const env = childEnvironment(options.env, rendered.project, options.keepEnv);
   if (options.awsEnv) Object.assign(env, await awsEnvironment(options));
   await writeOutputs(rendered, options.out);
-  const child = await startChild(options.command, options.args, env, options.env.PATH);
-
-  const forward = (signal: NodeJS.Signals) => () => {
-    child.kill(signal);
-  };
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
-
+  const child = await startChild(options, env);
   const watching = options.watch ? startWatching(options, rendered, child) : undefined;
   try {
-    return await new Promise<number>((resolve) => {
-      child.on("exit", (code, signal) => resolve(childExitCode(code, signal)));
-    });
+    return await child.exited;
   } finally {
     watching?.close();
-    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }
 
@@ -139,35 +117,16 @@ async function awsEnvironment(options: ExecOptions): Promise<Record<string, stri
   return aws.env;
 }
 
-/**
- * Starts the child with stdio passed through. When `setpriv` is available, the kernel kills the child if promplate
- * dies (even by SIGKILL), so a killed entrypoint never leaves a server running without its supervisor.
- */
-async function startChild(command: string, args: string[], env: Record<string, string>, pathVariable: string | undefined): Promise<ChildProcess> {
-  const setpriv = await findExecutable("setpriv", pathVariable);
-  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
-  if (!(await findExecutable(command, pathVariable))) {
-    throw new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: not found or not executable` }], ExitCode.environment);
+/** Starts the server with the environment given; PromplateError exit 3 when it cannot. */
+async function startChild(options: ExecOptions, env: Record<string, string>): Promise<ChildServer> {
+  const { command, args } = options;
+  const cannotRun = (reason: string) => new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${reason}` }], ExitCode.environment);
+  if (!(await findExecutable(command, options.env.PATH))) throw cannotRun("not found or not executable");
+  try {
+    return await options.start(command, args, { env, path: options.env.PATH });
+  } catch (error) {
+    throw cannotRun((error as Error).message);
   }
-  const child = spawn(file, argv, { stdio: "inherit", env });
-  await new Promise<void>((resolve, reject) => {
-    child.once("spawn", () => resolve());
-    child.once("error", (error) => reject(new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${error.message}` }], ExitCode.environment)));
-  });
-  return child;
-}
-
-async function findExecutable(command: string, pathVariable: string | undefined): Promise<string | undefined> {
-  const candidates = command.includes("/") ? [command] : (pathVariable ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -197,7 +156,7 @@ export function watchedFolders(options: ExecOptions, rendered: ProjectRender): s
   return [...folders];
 }
 
-function startWatching(options: ExecOptions, initial: ProjectRender, child: ChildProcess): { close(): void } {
+function startWatching(options: ExecOptions, initial: ProjectRender, child: ChildServer): { close(): void } {
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   // After a `..data` swap the symlinks lead to a new folder: watch it too.
@@ -242,7 +201,7 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
   return { close: () => watchers.forEach((w) => w.close()) };
 }
 
-async function reload(options: ExecOptions, child: ChildProcess): Promise<void> {
+async function reload(options: ExecOptions, child: ChildServer): Promise<void> {
   if (!options.reloadUrl) {
     child.kill("SIGHUP");
     return;

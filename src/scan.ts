@@ -3,9 +3,9 @@
  * credential patterns of src/secrets.ts and the current values of the project's secret variables. A finding says
  * `file:line: kind`, never the secret. Values under a variable's `examples:` are documentation, not findings.
  */
-import { execFileSync } from "node:child_process";
 import { open, readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Git } from "./process.js";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
 import { findSecretsInText, findSecretValuesInBuffer, looksBinary, type KnownSecret, type SecretFinding } from "./secrets.js";
@@ -16,6 +16,8 @@ export interface ScanOptions extends SourceOptions {
   dir: string;
   /** Files or folders to scan; default: the tracked files, templates and rendered outputs. */
   paths?: string[];
+  /** Lists the tracked files (src/process.ts `systemGit` in the CLI). */
+  git: Git;
 }
 
 export interface ScanResult {
@@ -53,7 +55,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
   if (options.paths) {
     for (const path of options.paths) await tree.addNamed(isAbsolute(path) ? path : join(options.dir, path));
   } else {
-    const tracked = gitTrackedFiles(options.dir);
+    const tracked = (await options.git.listFiles(options.dir, ["."]))?.map((file) => join(options.dir, file));
     if (tracked) for (const file of tracked) await tree.admit(file);
     else await tree.walk(options.dir, tree.realRoot);
   }
@@ -129,15 +131,6 @@ function countNewlines(buffer: Buffer): number {
   let count = 0;
   for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) count++;
   return count;
-}
-
-function gitTrackedFiles(dir: string): string[] | undefined {
-  try {
-    const listed = execFileSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 }).toString();
-    return listed.split("\0").filter(Boolean).map((f) => join(dir, f));
-  } catch {
-    return undefined;
-  }
 }
 
 /**

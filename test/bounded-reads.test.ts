@@ -275,7 +275,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
   test("render --write-secret-files: the lax output holds no secret; a secret in a comment is exit 2, nothing written", LIMIT, async () => {
     const dir = await project({
       "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
-      "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[^]*/, ""),
+      "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
     });
     const secrets = join(dir, "secrets");
     const moved = await runPromplate(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);

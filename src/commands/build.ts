@@ -70,7 +70,8 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     // The engine gets the environment without the project's variables: nothing in a build should see them.
     const env = Object.fromEntries(Object.entries(io.env).filter(([name]) => !project.variables.has(name) && !project.variables.has(name.replace(/_FILE$/, ""))));
     const { rm } = await import("node:fs/promises");
-    const result = await image.buildImages(plan, { run: image.execaStreamingRunner, log, env, secrets }).finally(() => rm(work, { recursive: true, force: true }));
+    const { streamProcess } = await import("../process.js");
+    const result = await image.buildImages(plan, { run: streamProcess, log, env, secrets }).finally(() => rm(work, { recursive: true, force: true }));
     for (const finding of result.findings) io.stdout.write(`${image.formatFinding(finding)}\n`);
     const summary = result.images.map((i) => `${i.tag} ${i.scan.findings.length ? image.plural(i.scan.findings.length, "finding") : "clean"}${i.pushed ? ", pushed" : ""}`).join("; ");
     io.stdout.write(`${result.findings.length ? `${image.plural(result.findings.length, "secret")} found` : "no secrets found"}: ${summary}\n`);
@@ -79,18 +80,8 @@ export function registerBuild(program: Command, context: CommandContext, setExit
 }
 
 async function detectEngine(pathVariable: string | undefined, engines: readonly ("docker" | "podman" | "buildah")[]) {
-  const { access, constants } = await import("node:fs/promises");
-  const { delimiter, join } = await import("node:path");
-  for (const engine of engines) {
-    for (const dir of (pathVariable ?? "").split(delimiter).filter(Boolean)) {
-      try {
-        await access(join(dir, engine), constants.X_OK);
-        return engine;
-      } catch {
-        // not here
-      }
-    }
-  }
+  const { findExecutable } = await import("../process.js");
+  for (const engine of engines) if (await findExecutable(engine, pathVariable)) return engine;
   throw new PromplateError(
     [{ id: "build/engine", severity: "error", message: "no image builder found: docker, podman or buildah", hint: "install one, or pass --engine with one that is installed" }],
     ExitCode.environment,

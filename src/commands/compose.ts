@@ -20,6 +20,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       .option("--pushgateway", "add a Pushgateway service"),
   ).action(async (flags: ComposeFlags) => {
     const { ensureIgnored, planCompose, writeCompose } = await import("../compose.js");
+    const { currentUid, systemGit } = await import("../process.js");
     const { io } = context;
     const plan = await planCompose({
       dir: context.dir,
@@ -28,11 +29,11 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       engine: flags.engine,
       pushgateway: flags.pushgateway,
       home: io.env.HOME,
-      uid: process.getuid?.(),
+      uid: currentUid(),
       ...sourceOptions(context, flags),
     });
     // Ignored and untracked before anything secret is written.
-    const git = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path));
+    const git = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path), systemGit(io.env));
     await writeCompose(context.dir, plan);
     const secretNote = git.checked ? "0600, git-ignored" : "0600; not in a git work tree, so not checked against git";
     for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? secretNote : "0644, no secrets"})\n`);

@@ -29,6 +29,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
   ).action(async (command: string[], flags: ExecFlags) => {
     const { io } = context;
     const { execService } = await import("../exec.js");
+    const { runProcess, startServer } = await import("../process.js");
     const [file, ...args] = command;
     const log = (line: string) => io.stderr.write(`promplate: ${line}\n`);
     const code = await execService({
@@ -46,9 +47,9 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       log,
       check: async (rendered, tools) => {
         const { checkRendered } = await import("../check.js");
-        const { execaRunner } = await import("../checks/tools.js");
-        return checkRendered(rendered, { promql: tools, tools, requireTools: true, run: execaRunner, env: io.env });
+        return checkRendered(rendered, { promql: tools, tools, requireTools: true, run: runProcess, env: io.env });
       },
+      start: startServer,
       ...sourceOptions(context, flags),
     });
     setExit(code);

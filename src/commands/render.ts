@@ -61,8 +61,8 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const secretFiles = flags.writeSecretFiles ? await moveSecrets(result, flags.writeSecretFiles, io) : undefined;
   // The built-in checks run before anything is written: a config Prometheus would reject is never deployed.
   const { checkRendered } = await import("../check.js");
-  const { execaRunner } = await import("../checks/tools.js");
-  const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env });
+  const { runProcess } = await import("../process.js");
+  const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env });
   if (report.problems.length > 0) {
     const { printReport } = await import("./check.js");
     const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });

@@ -10,8 +10,9 @@ export function registerScan(program: Command, context: CommandContext, setExit:
       .description("find literal credentials and the current values of secret variables; prints file:line: kind, never the secret"),
   ).action(async (paths: string[], flags: SourceFlags) => {
     const { scanForSecrets } = await import("../scan.js");
+    const { systemGit } = await import("../process.js");
     const { io } = context;
-    const result = await scanForSecrets({ dir: context.dir, paths: paths.length > 0 ? paths : undefined, ...sourceOptions(context, flags) });
+    const result = await scanForSecrets({ dir: context.dir, paths: paths.length > 0 ? paths : undefined, git: systemGit(io.env), ...sourceOptions(context, flags) });
     for (const finding of result.findings) {
       io.stdout.write(`${finding.file}${finding.line ? `:${finding.line}` : ""}: ${finding.kind}${finding.variable ? ` (${finding.variable})` : ""}\n`);
     }
