@@ -7,6 +7,11 @@
  * where it has them; unlike Alertmanager, which stops at the first problem, every problem is reported.
  */
 import validate from "../generated/alertmanager-config-validator.js";
+import { parseDuration as durationMs } from "../go/duration.js";
+import { canonicalHeaderKey, COMMON_RESERVED_HEADERS } from "../go/headers.js";
+import { re2Problem } from "../go/re2.js";
+import { unquote as goUnquote } from "../go/strconv.js";
+import { hostName, hostPortProblem, portProblem, splitUrl } from "../go/url.js";
 import { schemaFindings, type SchemaError } from "./schema-findings.js";
 import type { CheckOptions, Finding } from "./types.js";
 
@@ -503,7 +508,7 @@ class Checker {
   private headers(value: unknown, path: Path): void {
     for (const name of Object.keys(asObj(value))) {
       const canonical = canonicalHeaderKey(name);
-      if (RESERVED_HEADERS.has(canonical)) this.error("reserved-header", [...path, name], `setting header ${q(canonical)} is not allowed`, true);
+      if (COMMON_RESERVED_HEADERS.has(canonical)) this.error("reserved-header", [...path, name], `setting header ${q(canonical)} is not allowed`, true);
     }
   }
 
@@ -731,55 +736,12 @@ function hasAuthorization(http: Obj): boolean {
   return isObj(http.authorization) || filled(http.bearer_token) || filled(http.bearer_token_file);
 }
 
-const RESERVED_HEADERS = new Set([
-  "Authorization", "Host", "Content-Encoding", "Content-Length", "Content-Type", "User-Agent", "Connection", "Keep-Alive",
-  "Proxy-Authenticate", "Proxy-Authorization", "Www-Authenticate", "Accept-Encoding", "X-Prometheus-Remote-Write-Version",
-  "X-Prometheus-Remote-Read-Version", "X-Prometheus-Scrape-Timeout-Seconds", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256",
-]);
-
-/** Go's textproto.CanonicalMIMEHeaderKey for token names (others are returned unchanged, as Go does). */
-export function canonicalHeaderKey(name: string): string {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return name;
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
-}
-
 /** Go's url.Parse plus Alertmanager's ParseURL rules: http or https, with a host. Never echoes the URL (it may be a secret). */
-export function httpURLProblem(value: string): string | undefined {
+function httpURLProblem(value: string): string | undefined {
   if (/[\x00-\x1f\x7f]/.test(value)) return "invalid URL: net/url: invalid control character in URL";
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(value);
-  const name = scheme ? scheme[1]!.toLowerCase() : "";
-  if (name !== "http" && name !== "https") return `unsupported scheme ${q(name)} for URL`;
-  const rest = value.slice(scheme![0].length);
-  if (!rest.startsWith("//")) return "missing host for URL";
-  const authority = rest.slice(2).split(/[/?#]/)[0]!;
-  const host = authority.slice(authority.lastIndexOf("@") + 1);
-  const port = /^(\[[^\]]*\]|[^:]*)(:.*)?$/.exec(host);
-  if (port?.[2] !== undefined && !/^:[0-9]*$/.test(port[2])) return `invalid port ${q(port[2])} after host`;
-  if ((port?.[1] ?? host) === "") return "missing host for URL";
-  return undefined;
-}
-
-/** Go's net.SplitHostPort, then Alertmanager's HostPort rule (a port is required). */
-export function hostPortProblem(value: string): string | undefined {
-  let host: string, port: string;
-  if (value.startsWith("[")) {
-    const end = value.indexOf("]");
-    if (end < 0) return `address ${value}: missing ']' in address`;
-    const after = value.slice(end + 1);
-    if (after === "" || after[0] !== ":") return `address ${value}: missing port in address`;
-    if (after.slice(1).includes(":")) return `address ${value}: too many colons in address`;
-    host = value.slice(1, end);
-    port = after.slice(1);
-  } else {
-    const colon = value.lastIndexOf(":");
-    if (colon < 0) return `address ${value}: missing port in address`;
-    host = value.slice(0, colon);
-    port = value.slice(colon + 1);
-    if (host.includes(":")) return `address ${value}: too many colons in address`;
-  }
-  if (/[[\]]/.test(host)) return `address ${value}: unexpected '[' in address`;
-  if (port === "") return `address ${q(value)}: port cannot be empty`;
-  return undefined;
+  const { scheme, host } = splitUrl(value);
+  if (scheme !== "http" && scheme !== "https") return `unsupported scheme ${q(scheme)} for URL`;
+  return portProblem(host) ?? (hostName(host) === "" ? "missing host for URL" : undefined);
 }
 
 /** A light check of a Go template in a templated webhook URL: balanced actions. */
@@ -796,15 +758,6 @@ function goTemplateProblem(value: string): string | undefined {
     }
   }
   return depth > 0 ? "unclosed action" : undefined;
-}
-
-/** model.ParseDuration's value in milliseconds, or undefined when it is not a Prometheus duration. */
-export function durationMs(value: string): number | undefined {
-  if (value === "0") return 0;
-  const match = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(value);
-  if (!match || value === "") return undefined;
-  const units = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
-  return units.reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * unit, 0);
 }
 
 // ── time intervals (timeinterval/timeinterval.go) ─────────────────────────────────────────────────────────────────
@@ -1023,222 +976,4 @@ export function parseMatchersUTF8(input: string): string | undefined {
     p++;
     if (p >= tokens.length || tokens[p]!.kind === "}") return expectEnd();
   }
-}
-
-/** strconv.Unquote for a double-quoted Go string: the value, or undefined when it is not valid. */
-function goUnquote(quoted: string): string | undefined {
-  const body = quoted.slice(1, -1);
-  if (/\n/.test(body)) return undefined;
-  let out = "";
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (c === '"') return undefined;
-    if (c !== "\\") {
-      out += c;
-      continue;
-    }
-    const e = body[++i];
-    if (e === undefined) return undefined;
-    const simple: Record<string, string> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", '"': '"' };
-    if (e in simple) out += simple[e];
-    else if (e === "x" && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) (out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16))), (i += 2);
-    else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 1, i + 5))) (out += String.fromCodePoint(parseInt(body.slice(i + 1, i + 5), 16))), (i += 4);
-    else if (e === "U" && /^[0-9a-fA-F]{8}$/.test(body.slice(i + 1, i + 9))) {
-      const code = parseInt(body.slice(i + 1, i + 9), 16);
-      if (code > 0x10ffff) return undefined;
-      out += String.fromCodePoint(code);
-      i += 8;
-    } else if (/[0-7]/.test(e) && /^[0-7]{2}$/.test(body.slice(i + 1, i + 3))) (out += String.fromCharCode(parseInt(body.slice(i, i + 3), 8))), (i += 2);
-    else return undefined;
-  }
-  return out;
-}
-
-// ── Go RE2 syntax (regexp/syntax with Perl flags), as regexp.Compile("^(?:" + re + ")$") checks it ─────────────────
-
-const POSIX_CLASSES = new Set(["alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word", "xdigit"]);
-
-/** The error Go's regexp.Compile gives for this regex, or undefined when RE2 accepts it. */
-export function re2Problem(source: string): string | undefined {
-  const fail = (code: string, fragment: string) => `error parsing regexp: ${code}: \`${fragment}\``;
-  const s = source;
-  const stack: number[] = [];
-  const names = new Set<string>();
-  let canRepeat = false; // an atom precedes
-  let afterRepeat = false; // the previous item was a repetition operator
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === "(") {
-      afterRepeat = false;
-      canRepeat = false;
-      if (s[i + 1] === "?") {
-        const named = /^\(\?P?<([^>]*)>/.exec(s.slice(i));
-        if (s.startsWith("(?P<", i) || (s.startsWith("(?<", i) && s[i + 3] !== "=" && s[i + 3] !== "!")) {
-          if (!named) return fail("invalid named capture", s.slice(i));
-          const name = named[1]!;
-          if (!/^[A-Za-z0-9_]+$/.test(name)) return fail("invalid named capture", named[0]);
-          if (names.has(name)) return fail("duplicate capture group name", named[0]);
-          names.add(name);
-          stack.push(i);
-          i += named[0].length;
-          continue;
-        }
-        const flags = /^\(\?([imsU]*(?:-[imsU]*)?)([:)])/.exec(s.slice(i));
-        if (!flags || flags[1]!.endsWith("-")) {
-          const end = s.indexOf(")", i);
-          return fail("invalid or unsupported Perl syntax", s.slice(i, end < 0 ? i + 3 : Math.min(end + 1, i + 3)));
-        }
-        if (flags[2] === ":") stack.push(i);
-        i += flags[0].length;
-        continue;
-      }
-      stack.push(i);
-      i++;
-    } else if (c === ")") {
-      if (stack.length === 0) return fail("unexpected )", s);
-      stack.pop();
-      canRepeat = true;
-      afterRepeat = false;
-      i++;
-    } else if (c === "|") {
-      canRepeat = false;
-      afterRepeat = false;
-      i++;
-    } else if (c === "*" || c === "+" || c === "?" || (c === "{" && /^\{\d+(,\d*)?\}/.test(s.slice(i)))) {
-      let op = c;
-      if (c === "{") {
-        op = /^\{\d+(,\d*)?\}/.exec(s.slice(i))![0];
-        const [min, max] = op.slice(1, -1).split(",");
-        const lo = Number(min), hi = max === undefined ? lo : max === "" ? -1 : Number(max);
-        if (lo > 1000 || hi > 1000 || (hi >= 0 && hi < lo)) return fail("invalid repeat count", op);
-      }
-      if (afterRepeat) return fail("invalid nested repetition operator", s.slice(i - 1, i + op.length));
-      if (!canRepeat) return fail("missing argument to repetition operator", op);
-      i += op.length;
-      if (s[i] === "?") i++;
-      afterRepeat = true;
-    } else if (c === "[") {
-      const end = re2Class(s, i);
-      if (typeof end === "string") return end;
-      i = end;
-      canRepeat = true;
-      afterRepeat = false;
-    } else if (c === "\\") {
-      const end = re2Escape(s, i, false);
-      if (typeof end === "string") return end;
-      i = end;
-      canRepeat = true;
-      afterRepeat = false;
-    } else {
-      i += c.codePointAt(0)! > 0xffff ? 2 : 1;
-      canRepeat = true;
-      afterRepeat = false;
-    }
-  }
-  if (stack.length > 0) return fail("missing closing )", s);
-  return undefined;
-}
-
-/** One escape at s[i] === "\\": the index after it, or the error. */
-function re2Escape(s: string, i: number, inClass: boolean): number | string {
-  const fail = (code: string, fragment: string) => `error parsing regexp: ${code}: \`${fragment}\``;
-  const c = s[i + 1];
-  if (c === undefined) return fail("trailing backslash at end of expression", "");
-  if (/[1-7]/.test(c) && /[0-7]/.test(s[i + 2] ?? "")) {
-    let j = i + 2;
-    while (j < i + 4 && /[0-7]/.test(s[j] ?? "")) j++;
-    return j;
-  }
-  if (c === "0") {
-    let j = i + 2;
-    while (j < i + 4 && /[0-7]/.test(s[j] ?? "")) j++;
-    return j;
-  }
-  if (c === "x") {
-    const braced = /^\\x\{([0-9a-fA-F]+)\}/.exec(s.slice(i));
-    if (braced) return parseInt(braced[1]!, 16) > 0x10ffff ? fail("invalid escape sequence", braced[0]) : i + braced[0].length;
-    if (/^\\x[0-9a-fA-F]{2}/.test(s.slice(i))) return i + 4;
-    return fail("invalid escape sequence", s.slice(i, i + 4));
-  }
-  if ("afnrtv".includes(c) || "dDsSwW".includes(c)) return i + 2;
-  if (!inClass && "AzbB".includes(c)) return i + 2;
-  if (!inClass && c === "Q") {
-    const end = s.indexOf("\\E", i + 2);
-    return end < 0 ? s.length : end + 2;
-  }
-  if (c === "p" || c === "P") {
-    const braced = /^\\[pP]\{\^?([A-Za-z_]+)\}/.exec(s.slice(i));
-    const single = /^\\[pP]([A-Za-z])/.exec(s.slice(i));
-    const match = braced ?? single;
-    if (!match) return fail("invalid character class range", s.slice(i, i + 3));
-    if (!unicodeClassKnown(match[1]!)) return fail("invalid character class range", match[0]);
-    return i + match[0].length;
-  }
-  if (c.charCodeAt(0) < 0x80 && !/[0-9A-Za-z]/.test(c)) return i + 2;
-  return fail("invalid escape sequence", s.slice(i, i + 2));
-}
-
-function unicodeClassKnown(name: string): boolean {
-  if (name === "Any") return true;
-  for (const form of [`\\p{${name}}`, `\\p{Script=${name}}`]) {
-    try {
-      new RegExp(form, "u");
-      return true;
-    } catch {
-      // try the next form
-    }
-  }
-  return false;
-}
-
-/** A character class at s[i] === "[": the index after it, or the error. */
-function re2Class(s: string, start: number): number | string {
-  const fail = (code: string, fragment: string) => `error parsing regexp: ${code}: \`${fragment}\``;
-  let i = start + 1;
-  if (s[i] === "^") i++;
-  let first = true;
-  /** One class member's code point, or -1 for a multi-character item (\d, [:alpha:]); or the error. */
-  const single = (): number | string => {
-    if (s[i] === "\\") {
-      const at = i;
-      const end = re2Escape(s, i, true);
-      if (typeof end === "string") return end;
-      i = end;
-      const body = s.slice(at + 1, end);
-      if (/^[dDsSwWpP]/.test(body)) return -1;
-      const simple: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
-      if (body in simple) return simple[body]!;
-      if (body.startsWith("x")) return parseInt(body.replace(/[x{}]/g, ""), 16);
-      if (/^[0-7]+$/.test(body)) return parseInt(body, 8);
-      return body.codePointAt(0)!;
-    }
-    const code = s.codePointAt(i)!;
-    i += code > 0xffff ? 2 : 1;
-    return code;
-  };
-  while (i < s.length && (s[i] !== "]" || first)) {
-    first = false;
-    if (s.startsWith("[:", i)) {
-      const end = s.indexOf(":]", i + 2);
-      if (end >= 0) {
-        const name = s.slice(i + 2, end).replace(/^\^/, "");
-        if (!POSIX_CLASSES.has(name)) return fail("invalid character class range", s.slice(i, end + 2));
-        i = end + 2;
-        continue;
-      }
-    }
-    const rangeStart = i;
-    const lo = single();
-    if (typeof lo === "string") return lo;
-    if (lo < 0) continue; // \d, \pL: a following "-" is a literal
-    if (s[i] === "-" && s[i + 1] !== undefined && s[i + 1] !== "]") {
-      i++;
-      const hi = single();
-      if (typeof hi === "string") return hi;
-      if (hi < 0 || hi < lo) return fail("invalid character class range", s.slice(rangeStart, i));
-    }
-  }
-  if (i >= s.length) return fail("missing closing ]", s.slice(start));
-  return i + 1;
 }

@@ -8,6 +8,11 @@
 import { createHash } from "node:crypto";
 import validatePrometheus from "../generated/prometheus-config-validator.js";
 import validateWeb from "../generated/web-config-validator.js";
+import { decodedDuration as durationOf, formatDuration } from "../go/duration.js";
+import { canonicalHeaderKey, COMMON_RESERVED_HEADERS, PROMETHEUS_RESERVED_HEADERS } from "../go/headers.js";
+import { anchoredRegex, re2Problem, type Re2Match } from "../go/re2.js";
+import { parseBase2Bytes } from "../go/units.js";
+import { splitUrl, urlProblem as goUrlProblem } from "../go/url.js";
 import { PATTERNS, schemaFindings, type SchemaError } from "./schema-findings.js";
 import type { CheckOptions, Finding } from "./types.js";
 
@@ -145,7 +150,7 @@ class PrometheusChecker {
 
   private checkSize(value: unknown, path: Path, nonNegative = true): void {
     if (value === undefined) return;
-    const parsed = parseBytes(value);
+    const parsed = parseBase2Bytes(scalar(value) ?? "");
     if (typeof parsed === "string") this.error("config/size", parsed, path);
     else if (nonNegative && parsed < 0) this.error("config/size", `must be greater than or equal to 0, got ${String(value)}`, path);
   }
@@ -342,8 +347,8 @@ class PrometheusChecker {
     this.checkProxy(http, path);
     if (isObj(http.http_headers)) {
       for (const name of Object.keys(http.http_headers)) {
-        const canonical = canonicalHeader(name);
-        if (RESERVED_HTTP_HEADERS.has(canonical)) this.error("config/headers", `setting header ${JSON.stringify(canonical)} is not allowed`, [...path, "http_headers", name], true);
+        const canonical = canonicalHeaderKey(name);
+        if (COMMON_RESERVED_HEADERS.has(canonical)) this.error("config/headers", `setting header ${JSON.stringify(canonical)} is not allowed`, [...path, "http_headers", name], true);
       }
     }
     if (isObj(http.tls_config)) this.checkTls(http.tls_config, [...path, "tls_config"]);
@@ -700,7 +705,7 @@ class PrometheusChecker {
       const regex = scalar(config.regex);
       if (regex !== undefined) {
         const problem = re2Problem(regex);
-        if (problem) fail(`error parsing regexp: ${problem}`, "regex");
+        if (problem) fail(problem, "regex");
       }
     }
     forEachItem(config.source_labels, [...path, "source_labels"], (name, namePath) => {
@@ -856,7 +861,7 @@ class PrometheusChecker {
           [...path, name],
           true,
         );
-      } else if (RESERVED_HEADERS.has(lower)) {
+      } else if (PROMETHEUS_RESERVED_HEADERS.has(lower)) {
         this.error("config/headers", `${name} is a reserved header. It must not be changed`, [...path, name], true);
       }
     }
@@ -894,7 +899,7 @@ class PrometheusChecker {
     const retention = tsdb.retention;
     if (isObj(retention)) {
       if (retention.size !== undefined) {
-        const size = parseBytes(retention.size);
+        const size = parseBase2Bytes(scalar(retention.size) ?? "");
         if (typeof size === "string") this.error("config/tsdb", size, [...path, "retention", "size"]);
         else if (size < 0) this.error("config/tsdb", `'storage.tsdb.retention.size' must be greater than or equal to 0, got ${String(retention.size)}`, [...path, "retention", "size"]);
       }
@@ -1148,27 +1153,6 @@ const SD_WITH_HTTP = new Set([
   "vultr",
 ]);
 
-/** prometheus/common's reserved `http_headers` (canonical form). */
-const RESERVED_HTTP_HEADERS = new Set([
-  "Authorization", "Host", "Content-Encoding", "Content-Length", "Content-Type", "User-Agent", "Connection", "Keep-Alive", "Proxy-Authenticate",
-  "Proxy-Authorization", "Www-Authenticate", "Accept-Encoding", "X-Prometheus-Remote-Write-Version", "X-Prometheus-Remote-Read-Version",
-  "X-Prometheus-Scrape-Timeout-Seconds", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256",
-]);
-
-/** Prometheus' reserved remote read/write and tracing headers (lower case). */
-const RESERVED_HEADERS = new Set([
-  "host", "content-encoding", "content-length", "content-type", "user-agent", "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-  "www-authenticate", "accept-encoding", "x-prometheus-remote-write-version", "x-prometheus-remote-read-version", "x-amz-date", "x-amz-security-token",
-  "x-amz-content-sha256",
-]);
-
-function canonicalHeader(name: string): string {
-  return name
-    .split("-")
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase())
-    .join("-");
-}
-
 function joinPath(...parts: string[]): string {
   const joined = parts.filter((part) => part !== "").join("/").replace(/\/+/g, "/");
   const segments: string[] = [];
@@ -1177,115 +1161,6 @@ function joinPath(...parts: string[]): string {
     else if (segment !== "." && segment !== "") segments.push(segment);
   }
   return "/" + segments.join("/");
-}
-
-// --- durations and sizes ------------------------------------------------------------------------------------------
-
-const DURATION_UNITS: [string, number][] = [
-  ["y", 365 * 24 * 3_600_000],
-  ["w", 7 * 24 * 3_600_000],
-  ["d", 24 * 3_600_000],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1000],
-  ["ms", 1],
-];
-
-/** Milliseconds of a Prometheus duration (`0` and `1h30m` forms); undefined when it is not one. */
-function durationOf(value: unknown): number | undefined {
-  if (value === 0) return 0;
-  if (typeof value !== "string" || value === "") return undefined;
-  if (value === "0") return 0;
-  const re = /([0-9]+)(ms|y|w|d|h|m|s)/gy;
-  let total = 0;
-  let last = -1;
-  let match: RegExpExecArray | null;
-  let consumed = 0;
-  while ((match = re.exec(value)) !== null) {
-    const index = DURATION_UNITS.findIndex(([unit]) => unit === match![2]);
-    if (index <= last) return undefined;
-    last = index;
-    total += Number(match[1]) * DURATION_UNITS[index]![1];
-    consumed = re.lastIndex;
-  }
-  return consumed === value.length ? total : undefined;
-}
-
-function formatDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  let rest = ms;
-  let out = "";
-  for (const [unit, size] of DURATION_UNITS) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
-  }
-  return out;
-}
-
-const BYTE_UNITS: Record<string, number> = { B: 1 };
-["K", "M", "G", "T", "P", "E"].forEach((prefix, index) => {
-  BYTE_UNITS[`${prefix}B`] = 1024 ** (index + 1);
-  BYTE_UNITS[`${prefix}iB`] = 1024 ** (index + 1);
-});
-
-/** Bytes of a size (`512MB`, `1GiB`, `0`), as alecthomas/units.ParseBase2Bytes reads it; a message when invalid. */
-function parseBytes(value: unknown): number | string {
-  const text = scalar(value) ?? "";
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    sign = rest[0] === "-" ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === "0") return 0;
-  if (rest === "") return `units: invalid ${text}`;
-  let total = 0;
-  while (rest !== "") {
-    const number = /^([0-9]*(\.[0-9]*)?)/.exec(rest)![1]!;
-    if (number === "" || number === ".") return `units: invalid ${text}`;
-    rest = rest.slice(number.length);
-    const unit = /^[^0-9.]*/.exec(rest)![0];
-    rest = rest.slice(unit.length);
-    const size = BYTE_UNITS[unit];
-    if (size === undefined) return `units: unknown unit ${unit} in ${text}`;
-    total += Number(number) * size;
-  }
-  return sign * total;
-}
-
-// --- URLs (Go's net/url.Parse, the errors it reports) --------------------------------------------------------------
-
-function goUrlProblem(text: string): string | undefined {
-  if (/[\x00-\x1f\x7f]/.test(text)) return "net/url: invalid control character in URL";
-  const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text);
-  if (!schemeMatch) {
-    const firstColon = text.indexOf(":");
-    const firstOther = text.search(/[^a-zA-Z0-9+.-]/);
-    if (firstColon === 0) return "missing protocol scheme";
-    const beforeSlash = text.split("/")[0]!;
-    if (beforeSlash.includes(":") && (firstOther === -1 || firstOther >= firstColon || /^[0-9+.-]/.test(text))) {
-      return "first path segment in URL cannot contain colon";
-    }
-  }
-  if (/%(?![0-9a-fA-F]{2})/.test(text.split("#")[0]!)) return "invalid URL escape";
-  const url = splitUrl(text);
-  if (url.host !== "") {
-    const port = /^(\[[^\]]*\]|[^:]*)(:(.*))?$/.exec(url.host);
-    if (port && port[3] !== undefined && !/^[0-9]*$/.test(port[3])) return `invalid port ${JSON.stringify(":" + port[3])} after host`;
-  }
-  return undefined;
-}
-
-function splitUrl(text: string): { scheme: string; host: string } {
-  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$/s.exec(text);
-  if (!match) return { scheme: "", host: "" };
-  const rest = match[2]!;
-  if (!rest.startsWith("//")) return { scheme: match[1]!.toLowerCase(), host: "" };
-  const authority = rest.slice(2).split(/[/?#]/)[0]!;
-  const host = authority.includes("@") ? authority.slice(authority.lastIndexOf("@") + 1) : authority;
-  return { scheme: match[1]!.toLowerCase(), host };
 }
 
 // --- Kubernetes selectors ----------------------------------------------------------------------------------------
@@ -1321,342 +1196,13 @@ function labelSelectorProblem(selector: string): string | undefined {
   return undefined;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Go RE2 regular expressions: validation (what regexp.Compile rejects) and translation to JavaScript for relabeling
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Translated {
-  /** A JavaScript equivalent, when one could be built. */
-  source?: string;
-  flags: string;
-}
-
-/** The error Go's regexp package reports for a relabel regex (anchored as Prometheus does), or undefined. */
-export function re2Problem(pattern: string): string | undefined {
-  const result = translateRe2(pattern);
-  return typeof result === "string" ? result : undefined;
-}
-
-const POSIX_CLASSES: Record<string, string> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  ascii: "\\u{0}-\\u{7f}",
-  blank: "\\t ",
-  cntrl: "\\u{0}-\\u{1f}\\u{7f}",
-  digit: "0-9",
-  graph: "!-~",
-  lower: "a-z",
-  print: " -~",
-  punct: "!-/:-@\\[-`{-~",
-  space: "\\t\\n\\v\\f\\r ",
-  upper: "A-Z",
-  word: "0-9A-Za-z_",
-  xdigit: "0-9A-Fa-f",
-};
-
-function literal(code: number): string {
-  return `\\u{${code.toString(16)}}`;
-}
-
-/** RE2 syntax → JavaScript (u flag); a string is the RE2 error message. */
-function translateRe2(pattern: string): Translated | string {
-  let out = "";
-  let flags = "su";
-  let translatable = true;
-  let i = 0;
-  const depth: number[] = [];
-  let canRepeat = false; // whether the previous item can take a repetition operator
-  let lastWasRepeat = false;
-  const names = new Set<string>();
-  const chars = Array.from(pattern);
-  const at = (k: number) => chars[k] ?? "";
-
-  const readEscape = (inClass: boolean): string | { error: string } => {
-    // chars[i] is the backslash.
-    const c = at(i + 1);
-    if (c === "") return { error: "trailing backslash at end of expression: ``" };
-    i += 2;
-    if (/[1-9]/.test(c)) return { error: `invalid escape sequence: \`\\${c}\`` };
-    if (c === "0") {
-      let digits = "";
-      while (digits.length < 2 && /[0-7]/.test(at(i))) digits += chars[i++];
-      return literal(parseInt(digits || "0", 8));
-    }
-    if (c === "x") {
-      if (at(i) === "{") {
-        const end = chars.indexOf("}", i);
-        const hex = chars.slice(i + 1, end).join("");
-        if (end < 0 || !/^[0-9a-fA-F]+$/.test(hex) || parseInt(hex, 16) > 0x10ffff) return { error: `invalid escape sequence: \`\\x{${hex}\`` };
-        i = end + 1;
-        return literal(parseInt(hex, 16));
-      }
-      const hex = at(i) + at(i + 1);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { error: `invalid escape sequence: \`\\x${hex}\`` };
-      i += 2;
-      return literal(parseInt(hex, 16));
-    }
-    const simple: Record<string, string> = { a: literal(7), f: "\\f", n: "\\n", r: "\\r", t: "\\t", v: "\\v" };
-    if (simple[c]) return simple[c]!;
-    if ("dDsSwW".includes(c)) return c === "s" ? "[\\t\\n\\f\\r ]" : c === "S" ? "[^\\t\\n\\f\\r ]" : `\\${c}`;
-    if (!inClass && "bB".includes(c)) return `\\${c}`;
-    if (!inClass && c === "A") return "^";
-    if (!inClass && c === "z") return "(?![\\s\\S])";
-    if (c === "p" || c === "P") {
-      let name = at(i);
-      if (name === "{") {
-        const end = chars.indexOf("}", i);
-        if (end < 0) return { error: `invalid character class range: \`\\${c}{\`` };
-        name = chars.slice(i + 1, end).join("");
-        i = end + 1;
-      } else i += 1;
-      const negate = name.startsWith("^");
-      if (negate) name = name.slice(1);
-      const jsName = name === "Any" ? undefined : name;
-      if (jsName !== undefined) {
-        try {
-          new RegExp(`\\p{${jsName}}`, "u");
-        } catch {
-          return { error: `invalid character class range: \`\\${c}{${name}}\`` };
-        }
-      }
-      const positive = (c === "p") !== negate;
-      if (jsName === undefined) return positive ? "[\\s\\S]" : "[^\\s\\S]";
-      return `\\${positive ? "p" : "P"}{${jsName}}`;
-    }
-    if (c === "Q" && !inClass) {
-      const end = pattern.indexOf("\\E", 0);
-      void end;
-      let text = "";
-      while (i < chars.length && !(chars[i] === "\\" && at(i + 1) === "E")) text += chars[i++];
-      if (i < chars.length) i += 2;
-      return Array.from(text).map((ch) => literal(ch.codePointAt(0)!)).join("");
-    }
-    if (/[A-Za-z0-9_]/.test(c)) return { error: `invalid escape sequence: \`\\${c}\`` };
-    return literal(c.codePointAt(0)!);
-  };
-
-  while (i < chars.length) {
-    const c = chars[i]!;
-    if (c === "\\") {
-      const escaped = readEscape(false);
-      if (typeof escaped !== "string") return escaped.error;
-      out += escaped;
-      canRepeat = true;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === "[") {
-      let j = i + 1;
-      let cls = "[";
-      if (at(j) === "^") {
-        cls += "^";
-        j++;
-      }
-      let first = true;
-      let closed = false;
-      let previous: number | undefined; // code point of a single literal that could start a range
-      while (j < chars.length) {
-        const ch = chars[j]!;
-        if (ch === "]" && !first) {
-          closed = true;
-          j++;
-          break;
-        }
-        first = false;
-        if (ch === "[" && at(j + 1) === ":") {
-          const end = pattern.indexOf(":]", 0) >= 0 ? chars.slice(j).join("").indexOf(":]") : -1;
-          if (end > 0) {
-            let name = chars.slice(j + 2, j + end).join("");
-            const negate = name.startsWith("^");
-            if (negate) name = name.slice(1);
-            const ranges = POSIX_CLASSES[name];
-            if (ranges === undefined) return `invalid character class range: \`${chars.slice(j, j + end + 2).join("")}\``;
-            if (negate) translatable = false;
-            cls += ranges;
-            j += end + 2;
-            previous = undefined;
-            continue;
-          }
-        }
-        let item: string;
-        let code: number | undefined;
-        if (ch === "\\") {
-          const saved = i;
-          i = j;
-          const escaped = readEscape(true);
-          j = i;
-          i = saved;
-          if (typeof escaped !== "string") return escaped.error;
-          item = escaped;
-          const single = /^\\u\{([0-9a-f]+)\}$/.exec(escaped);
-          code = single ? parseInt(single[1]!, 16) : escaped.length === 2 && "fnrtv".includes(escaped[1]!) ? { f: 12, n: 10, r: 13, t: 9, v: 11 }[escaped[1]!] : undefined;
-        } else {
-          code = ch.codePointAt(0)!;
-          item = literal(code);
-          j++;
-        }
-        if (at(j) === "-" && at(j + 1) !== "]" && at(j + 1) !== "" && code !== undefined) {
-          // A range: lo-hi.
-          j++;
-          let hiCode: number;
-          let hiItem: string;
-          if (at(j) === "\\") {
-            const saved = i;
-            i = j;
-            const escaped = readEscape(true);
-            j = i;
-            i = saved;
-            if (typeof escaped !== "string") return escaped.error;
-            const single = /^\\u\{([0-9a-f]+)\}$/.exec(escaped);
-            if (!single) return `invalid character class range: \`${String.fromCodePoint(code)}-${escaped}\``;
-            hiCode = parseInt(single[1]!, 16);
-            hiItem = escaped;
-          } else {
-            hiCode = at(j).codePointAt(0)!;
-            hiItem = literal(hiCode);
-            j++;
-          }
-          if (hiCode < code) return `invalid character class range: \`${String.fromCodePoint(code)}-${String.fromCodePoint(hiCode)}\``;
-          cls += `${item}-${hiItem}`;
-          previous = undefined;
-          continue;
-        }
-        cls += item;
-        previous = code;
-      }
-      void previous;
-      if (!closed) return `missing closing ]: \`${chars.slice(i).join("")}\``;
-      out += cls + "]";
-      i = j;
-      canRepeat = true;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === "(") {
-      if (at(i + 1) === "?") {
-        const rest = chars.slice(i).join("");
-        const named = /^\(\?P?<([^>]*)>/.exec(rest);
-        if (named) {
-          const name = named[1]!;
-          if (!/^[A-Za-z0-9_]+$/.test(name)) return `invalid named capture: \`${named[0]}\``;
-          if (names.has(name)) return `duplicate capture group name: \`${name}\``;
-          names.add(name);
-          out += `(?<${name}>`;
-          i += Array.from(named[0]).length;
-          depth.push(1);
-          canRepeat = false;
-          lastWasRepeat = false;
-          continue;
-        }
-        const flagGroup = /^\(\?([imsU-]*)(\)|:)/.exec(rest);
-        if (flagGroup && flagGroup[1] !== "" && !/-.*-|-$|^-/.test(flagGroup[1]!) || (flagGroup && flagGroup[1] === "" && flagGroup[2] === ":")) {
-          const f = flagGroup[1]!;
-          if (flagGroup[2] === ":") {
-            if (f.replace(/s/g, "") !== "") translatable = false;
-            out += "(?:";
-            depth.push(1);
-          } else {
-            if (i === 0 && /^[is]+$/.test(f)) {
-              if (f.includes("i") && !flags.includes("i")) flags += "i";
-            } else if (f.replace(/s/g, "") !== "") translatable = false;
-          }
-          i += Array.from(flagGroup[0]).length;
-          canRepeat = false;
-          lastWasRepeat = false;
-          continue;
-        }
-        const what = /^\(\?(<[=!]|[=!>#]|[^)]{0,1})/.exec(rest)?.[0] ?? "(?";
-        return `invalid or unsupported Perl syntax: \`${what}\``;
-      }
-      out += "(";
-      depth.push(1);
-      i++;
-      canRepeat = false;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === ")") {
-      if (depth.length === 0) return `unexpected ): \`${pattern}\``;
-      depth.pop();
-      out += ")";
-      i++;
-      canRepeat = true;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === "*" || c === "+" || c === "?" || (c === "{" && /^\{[0-9]+(,[0-9]*)?\}/.test(chars.slice(i).join("")))) {
-      let op = c;
-      if (c === "{") {
-        op = /^\{[0-9]+(,[0-9]*)?\}/.exec(chars.slice(i).join(""))![0];
-        const [min, max] = op.slice(1, -1).split(",");
-        if (Number(min) > 1000 || (max !== undefined && max !== "" && (Number(max) > 1000 || Number(max) < Number(min)))) return `invalid repeat count: \`${op}\``;
-      }
-      if (lastWasRepeat) return `invalid nested repetition operator: \`${op}\``;
-      if (!canRepeat) return `missing argument to repetition operator: \`${op}\``;
-      i += Array.from(op).length;
-      out += op;
-      if (at(i) === "?") {
-        out += "?";
-        i++;
-      }
-      lastWasRepeat = true;
-      continue;
-    }
-    if (c === "|") {
-      out += "|";
-      i++;
-      canRepeat = false;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === "^" || c === "$") {
-      out += c === "$" ? "(?![\\s\\S])" : "^";
-      i++;
-      canRepeat = false;
-      lastWasRepeat = false;
-      continue;
-    }
-    if (c === ".") {
-      out += ".";
-      i++;
-      canRepeat = true;
-      lastWasRepeat = false;
-      continue;
-    }
-    out += literal(c.codePointAt(0)!);
-    i++;
-    canRepeat = true;
-    lastWasRepeat = false;
-  }
-  if (depth.length > 0) return `missing closing ): \`${pattern}\``;
-  if (!translatable) return { flags };
-  try {
-    new RegExp(out, flags);
-    return { source: out, flags };
-  } catch {
-    return { flags };
-  }
-}
-
-const regexCache = new Map<string, RegExp | null>();
-
-/** The anchored JavaScript equivalent of a relabel regex, or null when it cannot be evaluated here. */
-function relabelRegex(pattern: string): RegExp | null {
-  let cached = regexCache.get(pattern);
-  if (cached !== undefined) return cached;
-  const translated = translateRe2(pattern);
-  cached = typeof translated === "string" || translated.source === undefined ? null : new RegExp(`^(?:${translated.source})$`, translated.flags);
-  regexCache.set(pattern, cached);
-  return cached;
-}
-
 /** Go's Regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$. */
-function expand(template: string, match: RegExpExecArray): string {
+function expand(template: string, match: Re2Match): string {
   return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, _all: string, braced?: string, bare?: string) => {
     if (whole === "$$") return "$";
     const name = braced ?? bare ?? "";
-    if (/^[0-9]+$/.test(name)) return match[Number(name)] ?? "";
-    return match.groups?.[name] ?? "";
+    if (/^[0-9]+$/.test(name)) return match.groups[Number(name)] ?? "";
+    return match.named[name] ?? "";
   });
 }
 
@@ -1670,8 +1216,8 @@ function relabelProcess(input: Map<string, string>, configs: unknown): Map<strin
   for (const config of configs) {
     if (!isObj(config)) return "unknown";
     const action = config.action === undefined ? "replace" : (scalar(config.action) ?? "").toLowerCase();
-    const regex = relabelRegex(config.regex === undefined ? "(.*)" : scalar(config.regex) ?? "");
-    if (regex === null) return "unknown";
+    const regex = anchoredRegex(config.regex === undefined ? "(.*)" : scalar(config.regex) ?? "");
+    if (regex === undefined) return "unknown";
     const separator = config.separator === undefined ? ";" : scalar(config.separator) ?? "";
     const sources = Array.isArray(config.source_labels) ? config.source_labels.map((name) => labels.get(scalar(name) ?? "") ?? "") : [];
     const value = sources.join(separator);
