@@ -13,9 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
-import { moveSecretsToFiles } from "../src/secret-files.js";
-import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../src/value-files.js";
-import { ROOT, runPromplate } from "./helpers.js";
+import { moveSecretsToFiles } from "../../src/secret-files.js";
+import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../../src/value-files.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const BIN = join(ROOT, "dist", "promplate.js");
 const LIMIT = { timeout: 60_000 };

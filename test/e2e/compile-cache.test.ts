@@ -10,7 +10,7 @@ import module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ROOT } from "./helpers.js";
+import { ROOT } from "../helpers.js";
 
 const BIN = join(ROOT, "dist/promplate.js");
 const hasCompileCache = typeof (module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";

@@ -12,10 +12,10 @@ import { describe, test } from "node:test";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
-import { quoteEnvValue } from "../src/compose.js";
-import { runPromplate as run } from "./helpers.js";
+import { quoteEnvValue } from "../../src/compose.js";
+import { runPromplate as run } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 function gitRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), "promplate-compose-"));
@@ -31,7 +31,7 @@ const validateCompose = (() => {
   const ajv = new Ajv.default({ strict: false, allErrors: true });
   addFormats.default(ajv);
   // The schema names draft-07 by an https URL ajv does not know; it is draft-07, ajv's default.
-  const { $schema, ...schema } = JSON.parse(readFileSync(join(root, "test/fixtures/compose-spec.json"), "utf8")) as Record<string, unknown>;
+  const { $schema, ...schema } = JSON.parse(readFileSync(join(root, "test/data/compose-spec.json"), "utf8")) as Record<string, unknown>;
   void $schema;
   return ajv.compile(schema);
 })();

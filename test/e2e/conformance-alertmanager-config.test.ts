@@ -6,17 +6,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { checkAlertmanagerConfig, parseMatchers } from "../src/checks/alertmanager-config.js";
-import { re2Problem } from "../src/go/re2.js";
-import type { ParsedDocument } from "../src/checks/document.js";
-import type { Finding } from "../src/checks/types.js";
+import { checkAlertmanagerConfig, parseMatchers } from "../../src/checks/alertmanager-config.js";
+import { re2Problem } from "../../src/go/re2.js";
+import type { ParsedDocument } from "../../src/checks/document.js";
+import type { Finding } from "../../src/checks/types.js";
 import { load } from "js-yaml";
-import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
+import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
 import { agreementCell, currentTool, toolReports, type ToolReport } from "./current-tools.js";
 
 // src/checks/document.ts does not load with js-yaml 5 (`import jsYaml from "js-yaml"`: the package has no default
 // export, and an empty input now throws). Until it is fixed, parse the same way here so the conformance still runs.
-const documentModule = await import("../src/checks/document.js").catch((error: Error) => {
+const documentModule = await import("../../src/checks/document.js").catch((error: Error) => {
   console.log(`note: src/checks/document.ts does not load (${error.message.split("\n")[0]}); using an equivalent js-yaml parse`);
   return undefined;
 });

@@ -1,16 +1,16 @@
 // Conformance of the built-in Prometheus configuration checks with upstream's verdicts on test/corpus
 // (Prometheus 3.14 config/testdata, promtool testdata, documentation examples, real-world configs), next to the
 // current promtool's verdicts (from the servers' cache, else PATH), plus unit tests of specific findings.
-// Run: node --import tsx --test test/conformance-prometheus-config.test.ts
+// Run: node --import tsx --test test/e2e/conformance-prometheus-config.test.ts
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { test } from "node:test";
-import { parseDocumentData } from "../src/checks/document.js";
-import { checkPrometheusConfig, checkWebConfig, type IncludedScrapeConfigFile } from "../src/checks/prometheus-config.js";
-import type { Finding } from "../src/checks/types.js";
-import { re2Problem } from "../src/go/re2.js";
-import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
+import { parseDocumentData } from "../../src/checks/document.js";
+import { checkPrometheusConfig, checkWebConfig, type IncludedScrapeConfigFile } from "../../src/checks/prometheus-config.js";
+import type { Finding } from "../../src/checks/types.js";
+import { re2Problem } from "../../src/go/re2.js";
+import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
 import { agreementCell, currentTool, toolReports, type ToolReport } from "./current-tools.js";
 
 const CORPUS = `${CORPUS_DIR}/`;

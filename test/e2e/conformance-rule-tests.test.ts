@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "../src/cli.js";
-import { CORPUS } from "./corpus-path.js";
+import { runCli } from "../../src/cli.js";
+import { CORPUS } from "../corpus-path.js";
 import { agreementCell, currentTool, toolVerdict } from "./current-tools.js";
 
 interface Row {

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { parseDocumentData } from "../src/checks/document.js";
-import { checkGoTemplate } from "../src/checks/go-template.js";
-import { checkExpression, preloadPromQL } from "../src/checks/promql.js";
-import { checkRules } from "../src/checks/rules.js";
-import type { Finding } from "../src/checks/types.js";
-import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
+import { parseDocumentData } from "../../src/checks/document.js";
+import { checkGoTemplate } from "../../src/checks/go-template.js";
+import { checkExpression, preloadPromQL } from "../../src/checks/promql.js";
+import { checkRules } from "../../src/checks/rules.js";
+import type { Finding } from "../../src/checks/types.js";
+import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
 import { agreementCell, currentTool, toolReports, type ToolReport } from "./current-tools.js";
 
 const CORPUS = CORPUS_DIR;

@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { runCli } from "../src/cli.js";
+import { runCli } from "../../src/cli.js";
+import { ROOT } from "../helpers.js";
 
 const ENVSUBST = "/usr/bin/envsubst";
-const EXAMPLE = "/work/main/templates";
+const EXAMPLE = join(ROOT, "templates");
 const root = mkdtempSync(join(tmpdir(), "promplate-envsubst-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;

@@ -10,9 +10,9 @@ import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { atLeast, currentServerVersions, freePort, SERVERS_PATH, waitFor } from "./helpers.js";
+import { atLeast, currentServerVersions, freePort, SERVERS_PATH, waitFor } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
 
 async function getJson(url: string): Promise<any> {

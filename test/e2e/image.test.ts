@@ -16,7 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { validate as lintDockerfile } from "dockerfile-utils";
-import { runCli } from "../src/cli.js";
+import { runCli } from "../../src/cli.js";
 import {
   buildImages,
   finalBaseImage,
@@ -30,14 +30,14 @@ import {
   RUNTIME_PACKAGES,
   scanImageArchive,
   type Engine,
-} from "../src/image.js";
-import { describeHistoryEntry, findSecretsInText, historyBuildArgs } from "../src/secrets.js";
-import { indexTarFile, openBlob, readTarStream } from "../src/tar.js";
-import { atLeast, currentServerVersions } from "./helpers.js";
+} from "../../src/image.js";
+import { describeHistoryEntry, findSecretsInText, historyBuildArgs } from "../../src/secrets.js";
+import { indexTarFile, openBlob, readTarStream } from "../../src/tar.js";
+import { atLeast, currentServerVersions } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLE = join(ROOT, "templates");
-const FIXTURES = join(ROOT, "test", "fixtures", "image-leaks");
+const FIXTURES = join(ROOT, "test", "data", "image-leaks");
 const run = promisify(execFile);
 
 // Secret values made up per run, so no credential-looking literal sits in the repository.

@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
-import { findLeak } from "./leaks.js";
-import { ROOT, runPromplate } from "./helpers.js";
+import { findLeak } from "../leaks.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 /** Two values per variable: the second set changes them, so `render --diff` has secret lines on both sides. */
 const FIRST = {

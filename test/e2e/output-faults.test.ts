@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { ROOT } from "./helpers.js";
+import { ROOT } from "../helpers.js";
 
 const BIN = join(ROOT, "dist", "promplate.js");
 

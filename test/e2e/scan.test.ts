@@ -1,7 +1,7 @@
 /**
  * promplate scan: each credential kind is caught in fixtures (built at run time, so the repository holds no
  * credential-looking text), the embedded example is clean, examples are not findings, and on the corpus the
- * findings are exactly the reviewed list in test/fixtures/corpus-scan.expected.
+ * findings are exactly the reviewed list in test/data/corpus-scan.expected.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -10,10 +10,10 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
-import { CORPUS } from "./corpus-path.js";
-import { runPromplate as scan } from "./helpers.js";
+import { CORPUS } from "../corpus-path.js";
+import { runPromplate as scan } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 const random = (alphabet: string, length: number) => Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -131,7 +131,7 @@ describe("scan", () => {
     const result = await scan(["scan", CORPUS]);
     const shownAs = `${relative(root, CORPUS)}/`; // paths are shown relative to the working folder
     const found = result.stdout.split("\n").filter(Boolean).map((l) => (l.startsWith(shownAs) ? l.slice(shownAs.length) : l)).sort();
-    const expected = readFileSync(join(root, "test/fixtures/corpus-scan.expected"), "utf8").split("\n").filter(Boolean).sort();
+    const expected = readFileSync(join(root, "test/data/corpus-scan.expected"), "utf8").split("\n").filter(Boolean).sort();
     assert.deepEqual(found, expected);
     assert.equal(result.code, 1);
   });

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
-import { moveSecretsToFiles } from "../src/secret-files.js";
-import { atLeast, currentServerVersions, freePort, OLD_SERVERS, runPromplate, serverPath, serverVersion, SERVERS_PATH, waitFor } from "./helpers.js";
+import { moveSecretsToFiles } from "../../src/secret-files.js";
+import { atLeast, currentServerVersions, freePort, OLD_SERVERS, runPromplate, serverPath, serverVersion, SERVERS_PATH, waitFor } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
 
 describe("moveSecretsToFiles", () => {

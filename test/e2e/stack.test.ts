@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { atLeast, currentServerVersions, waitFor } from "./helpers.js";
+import { atLeast, currentServerVersions, waitFor } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
 const password = `p$ss #w"rd`;
 

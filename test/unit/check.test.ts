@@ -4,10 +4,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { atLeast, runPromplate as run, SERVERS_PATH } from "./helpers.js";
+import { atLeast, runPromplate as run, SERVERS_PATH } from "../helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
-const broken = join(root, "test/fixtures/broken");
+const root = new URL("../..", import.meta.url).pathname;
+const broken = join(root, "test/data/broken");
 const example = join(root, "templates");
 const cli = join(root, "dist/promplate.js");
 

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { runCli } from "../src/cli.js";
-import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
+import { runCli } from "../../src/cli.js";
+import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
 
 const CORPUS = CORPUS_DIR;
 const ENVSUBST = "/usr/bin/envsubst";

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { ROOT, runPromplate } from "./helpers.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const COMMANDS: string[][] = [
   ["render"],

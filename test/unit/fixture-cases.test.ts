@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { currentTool, toolVerdict } from "./current-tools.js";
-import { ROOT, runPromplate } from "./helpers.js";
+import { currentTool, toolVerdict } from "../e2e/current-tools.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 interface ExpectedFinding {
   id: string;

@@ -1,11 +1,11 @@
 // Go and Prometheus library behaviour the checkers share (src/go/): durations, sizes, URLs, header names, quoting.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodedDuration, formatDuration, parseDuration } from "../src/go/duration.js";
-import { canonicalHeaderKey, COMMON_RESERVED_HEADERS, PROMETHEUS_RESERVED_HEADERS } from "../src/go/headers.js";
-import { unquote } from "../src/go/strconv.js";
-import { parseBase2Bytes } from "../src/go/units.js";
-import { hostPortProblem, splitUrl, urlProblem } from "../src/go/url.js";
+import { decodedDuration, formatDuration, parseDuration } from "../../src/go/duration.js";
+import { canonicalHeaderKey, COMMON_RESERVED_HEADERS, PROMETHEUS_RESERVED_HEADERS } from "../../src/go/headers.js";
+import { unquote } from "../../src/go/strconv.js";
+import { parseBase2Bytes } from "../../src/go/units.js";
+import { hostPortProblem, splitUrl, urlProblem } from "../../src/go/url.js";
 
 test("durations: model.ParseDuration and Duration.String", () => {
   const cases: [string, number | undefined][] = [

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { anchoredRegex, re2Problem } from "../src/go/re2.js";
+import { anchoredRegex, re2Problem } from "../../src/go/re2.js";
 
 const GO_VERDICTS: [string, string | undefined][] = [
   ["\\C", "invalid escape sequence: `\\C`"],

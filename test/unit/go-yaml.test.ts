@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { load, loadAll } from "js-yaml";
-import { readAsGoYaml, sourceColumn, sourceOffset } from "../src/checks/go-yaml.js";
-import { CORPUS } from "./corpus-path.js";
+import { readAsGoYaml, sourceColumn, sourceOffset } from "../../src/checks/go-yaml.js";
+import { CORPUS } from "../corpus-path.js";
 
 const rewrites: { name: string; source: string; text: string }[] = [
   { name: "quoted continuation at the key's indentation", source: 'a:\n  b: "x\n  y"\n', text: 'a:\n  b: "x\n   y"\n' },

@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseDocument } from "yaml";
-import { parseDocumentData } from "../src/checks/document.js";
-import { parseEnvFile } from "../src/env-file.js";
-import { DEFAULT_MAX_FILE_SIZE } from "../src/value-files.js";
-import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../src/yaml-limits.js";
-import { ROOT, runPromplate } from "./helpers.js";
+import { parseDocumentData } from "../../src/checks/document.js";
+import { parseEnvFile } from "../../src/env-file.js";
+import { DEFAULT_MAX_FILE_SIZE } from "../../src/value-files.js";
+import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../../src/yaml-limits.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const BIN = join(ROOT, "dist", "promplate.js");
 

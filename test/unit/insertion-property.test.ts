@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isDeepStrictEqual } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
-import { renderTemplate, scanTemplate, type DeclaredType } from "../src/template/index.js";
+import { renderTemplate, scanTemplate, type DeclaredType } from "../../src/template/index.js";
 
 const NAME = "HOSTILE";
 const PLAIN = "plainvalue";

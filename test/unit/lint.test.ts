@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIOME = join(ROOT, "node_modules", ".bin", "biome");
 
 test("`process` in the core fails the lint; in main.ts, cli.ts, process.ts and tests it does not", (t) => {

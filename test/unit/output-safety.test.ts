@@ -2,7 +2,7 @@
  * No file lost or overwritten (issue 9): stale deletion only of what promplate provably wrote, paths compared as
  * files whatever their spelling, the output root's lock, promplate's own leftover temporaries, templates that leave
  * the project or are not UTF-8, template modes, and Kubernetes ConfigMap folders. In-process; the faults that need
- * real processes (kill -9, a full disk, concurrent renders) are in output-faults.test.ts.
+ * real processes (kill -9, a full disk, concurrent renders) are in e2e/output-faults.test.ts.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -12,14 +12,14 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, ut
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { describe, test } from "node:test";
-import { processStartTime, type Host, type ProcessIdentity } from "../src/host.js";
-import { LOCK_FILE, lockOutputRoot } from "../src/lock.js";
-import { removeStaleTemporaries } from "../src/output.js";
-import { normalizeRelative, resolveReal } from "../src/paths.js";
-import { PromplateError } from "../src/problems.js";
-import { parseProject } from "../src/project.js";
-import { utf8Problem } from "../src/render.js";
-import { runPromplate } from "./helpers.js";
+import { processStartTime, type Host, type ProcessIdentity } from "../../src/host.js";
+import { LOCK_FILE, lockOutputRoot } from "../../src/lock.js";
+import { removeStaleTemporaries } from "../../src/output.js";
+import { normalizeRelative, resolveReal } from "../../src/paths.js";
+import { PromplateError } from "../../src/problems.js";
+import { parseProject } from "../../src/project.js";
+import { utf8Problem } from "../../src/render.js";
+import { runPromplate } from "../helpers.js";
 
 /** A project folder holding these files (a string is content; `{ link }` a symlink to that target). */
 async function makeProject(files: Record<string, string | { link: string }>): Promise<string> {

@@ -1,6 +1,6 @@
 /**
  * src/process.ts: the one module that starts children. Real children (node, sh, git) in temporary folders; the
- * server part (startServer: signals, setpriv, exit codes) is covered end to end by exec-signals.test.ts.
+ * server part (startServer: signals, setpriv, exit codes) is covered end to end by e2e/exec-signals.test.ts.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { childExitCode, findExecutable, runProcess, streamProcess, systemGit } from "../src/process.js";
+import { childExitCode, findExecutable, runProcess, streamProcess, systemGit } from "../../src/process.js";
 
 const node = process.execPath;
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseProject } from "../src/project.js";
-import { PromplateError } from "../src/problems.js";
+import { parseProject } from "../../src/project.js";
+import { PromplateError } from "../../src/problems.js";
 
 const project = (outputs: string) => `outputs:\n${outputs}`;
 

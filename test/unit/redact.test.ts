@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, PIECE_LENGTH, quotedSpans } from "../src/redact.js";
-import { formatGithub, formatJson, formatProblems, summarize } from "../src/report.js";
-import { runPromplate } from "./helpers.js";
-import { encodedForms, findLeak, goQuoteInner } from "./leaks.js";
+import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, PIECE_LENGTH, quotedSpans } from "../../src/redact.js";
+import { formatGithub, formatJson, formatProblems, summarize } from "../../src/report.js";
+import { runPromplate } from "../helpers.js";
+import { encodedForms, findLeak, goQuoteInner } from "../leaks.js";
 
 const HOSTILE = 'ab"c\\d\te\nf}{(==';
 const ALNUM = "Zq7RvX2mKp9LwT4nYb8H";

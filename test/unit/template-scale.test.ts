@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Parser } from "yaml";
-import { renderTemplate, scanTemplate } from "../src/template/index.js";
-import { MAX_TEMPLATE_BYTES } from "../src/template/read.js";
-import { readRegularFileBytes } from "../src/value-files.js";
+import { renderTemplate, scanTemplate } from "../../src/template/index.js";
+import { MAX_TEMPLATE_BYTES } from "../../src/template/read.js";
+import { readRegularFileBytes } from "../../src/value-files.js";
 
 const readTemplate = (path: string) => readRegularFileBytes(path, MAX_TEMPLATE_BYTES);
-import { ROOT, runPromplate } from "./helpers.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const VALUES = { SCRAPE_INTERVAL: "15s", TARGET_DOMAIN: "example.internal", TEAM: "a: b #c", PASSWORD: "p@ss #w'rd" };
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { renderTemplate, scanTemplate, type InsertionKind, type Values } from "../src/template/index.js";
+import { renderTemplate, scanTemplate, type InsertionKind, type Values } from "../../src/template/index.js";
 
 const DECLARED = new Set(["TLS", "HOST", "PORT", "AWS_REGION", "LIST", "OBJ", "EMPTY", "OFF"]);
 const VALUES: Values = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compileSimpleValidator } from "../src/value-validator.js";
-import { createAjv } from "../src/variables.js";
+import { compileSimpleValidator } from "../../src/value-validator.js";
+import { createAjv } from "../../src/variables.js";
 
 const schemas: Record<string, unknown>[] = [
   { type: "string", pattern: "^[a-z]{2}(-[a-z]+)+-\\d$" },
