@@ -15,9 +15,8 @@ import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import { moveSecretsToFiles } from "../../src/secret-files.js";
 import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../../src/value-files.js";
-import { ROOT, runPromplate } from "../helpers.js";
+import { BIN, ROOT, runBuilt, runWithTools } from "../helpers.js";
 
-const BIN = join(ROOT, "dist", "promplate.js");
 const LIMIT = { timeout: 60_000 };
 
 async function project(files: Record<string, string>): Promise<string> {
@@ -37,9 +36,7 @@ const valueProject = () =>
   });
 
 /** Runs the installed executable (through its shebang, as a user's shell does). */
-function runBinary(argv: string[], cwd: string, env: Record<string, string> = {}, input?: string | Buffer) {
-  return spawnSync(BIN, argv, { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_EC2_METADATA_DISABLED: "true", ...env }, input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-}
+const runBinary = (argv: string[], cwd: string, env: Record<string, string> = {}, stdin?: string | Buffer) => runBuilt(argv, env, cwd, { stdin, executable: BIN });
 
 describe("the bounded reader", () => {
   test("regular files up to the limit are read; one byte more, a FIFO, a device or a folder is refused", LIMIT, async () => {
@@ -78,7 +75,7 @@ describe("project files, templates and checked files", () => {
       const dir = await project({});
       if (make === "fifo") execFileSync("mkfifo", [join(dir, "promplate.yaml")]);
       else await mkdir(join(dir, "promplate.yaml"));
-      const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
+      const { code, stderr } = await runWithTools(["-C", dir, "vars"], {}, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, new RegExp(`error project/unreadable: cannot read .*promplate\\.yaml: it is a ${make === "fifo" ? "FIFO" : "folder"}`));
     }
@@ -89,7 +86,7 @@ describe("project files, templates and checked files", () => {
     execFileSync("mkfifo", [join(dir, "fifo.yml")]);
     await mkdir(join(dir, "folder.yml"));
     for (const [file, reason] of [["fifo.yml", "it is a FIFO"], ["/dev/zero", "it is a device"], ["folder.yml", "it is a folder"], ["big.yml", "it is larger than 16 MiB"]] as const) {
-      const { code, stderr } = await runPromplate(["check", "--no-tools", file], {}, dir);
+      const { code, stderr } = await runWithTools(["check", "--no-tools", file], {}, dir);
       assert.equal(code, 2, `${file}: ${stderr}`);
       assert.match(stderr, new RegExp(`error input/file: cannot read ${file}: ${reason}`));
     }
@@ -98,7 +95,7 @@ describe("project files, templates and checked files", () => {
   test("a FIFO among a checked config's scrape_config_files is a finding, not a hang", LIMIT, async () => {
     const dir = await project({ "prometheus.yml": 'scrape_config_files: ["inc/*.yml"]\n', "inc/a.yml": "scrape_configs: []\n" });
     execFileSync("mkfifo", [join(dir, "inc", "b.yml")]);
-    const { code, stdout } = await runPromplate(["check", "--no-tools", "prometheus.yml"], {}, dir);
+    const { code, stdout } = await runWithTools(["check", "--no-tools", "prometheus.yml"], {}, dir);
     assert.equal(code, 1, stdout);
     assert.match(stdout, /prometheus\.yml:1:\d+: error config\/scrape-config-files: .*inc\/b\.yml: it is a FIFO/);
   });
@@ -106,11 +103,11 @@ describe("project files, templates and checked files", () => {
   test("a template over 16 MiB is exit 2 at its output; render FILE of a FIFO is exit 2", LIMIT, async () => {
     const dir = await valueProject();
     await writeFile(join(dir, "t.txt"), "a".repeat(MAX_DOCUMENT_BYTES + 1));
-    const big = await runPromplate(["-C", dir, "render", "--dry-run"], { X: "x" }, dir);
+    const big = await runWithTools(["-C", dir, "render", "--dry-run"], { X: "x" }, dir);
     assert.equal(big.code, 2, big.stderr);
     assert.match(big.stderr, /promplate\.yaml:5:1: error template\/unreadable: cannot read template t\.txt: it is larger than 16 MiB/);
     execFileSync("mkfifo", [join(dir, "pipe.txt")]);
-    const fifo = await runPromplate(["render", "pipe.txt"], {}, dir);
+    const fifo = await runWithTools(["render", "pipe.txt"], {}, dir);
     assert.equal(fifo.code, 2, fifo.stderr);
     assert.match(fifo.stderr, /error input\/file: cannot read pipe\.txt: it is a FIFO/);
   });
@@ -121,7 +118,7 @@ describe("project files, templates and checked files", () => {
       "rules.yml": "groups: []\n",
     });
     execFileSync("mkfifo", [join(dir, "rules_test.yml")]);
-    const { code, stderr } = await runPromplate(["-C", dir, "check"], {}, dir);
+    const { code, stderr } = await runWithTools(["-C", dir, "check"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /error project\/test-unreadable: cannot read rule test file rules_test\.yml: it is a FIFO/);
   });
@@ -129,28 +126,28 @@ describe("project files, templates and checked files", () => {
   test("init and compose refuse a .gitignore that is a FIFO; init then writes nothing", LIMIT, async () => {
     const target = await project({});
     execFileSync("mkfifo", [join(target, ".gitignore")]);
-    const init = await runPromplate(["init", target], {}, target);
+    const init = await runWithTools(["init", target], {}, target);
     assert.equal(init.code, 2, init.stderr);
     assert.match(init.stderr, /error init\/gitignore: cannot read .*\.gitignore: it is a FIFO/);
     assert.deepEqual(await readdir(target), [".gitignore"]);
     const dir = await valueProject();
     execFileSync("git", ["init", "-q", dir]);
     execFileSync("mkfifo", [join(dir, ".gitignore")]);
-    const compose = await runPromplate(["-C", dir, "compose", "--examples"], {}, dir);
+    const compose = await runWithTools(["-C", dir, "compose", "--examples"], {}, dir);
     assert.equal(compose.code, 2, compose.stderr);
     assert.match(compose.stderr, /error compose\/gitignore: cannot read .*\.gitignore: it is a FIFO/);
   });
 
   test("render - reads standard input up to 16 MiB, as UTF-8 (the installed executable)", LIMIT, async () => {
     const dir = await project({});
-    const small = runBinary(["render", "-", "--set", "A=1"], dir, {}, "a: ${A}\n");
-    assert.equal(small.status, 0, small.stderr);
+    const small = await runBinary(["render", "-", "--set", "A=1"], dir, {}, "a: ${A}\n");
+    assert.equal(small.code, 0, small.stderr);
     assert.equal(small.stdout, "a: 1\n");
-    const big = runBinary(["render", "-"], dir, {}, Buffer.alloc(MAX_DOCUMENT_BYTES + 1, "a"));
-    assert.equal(big.status, 2, big.stderr);
+    const big = await runBinary(["render", "-"], dir, {}, Buffer.alloc(MAX_DOCUMENT_BYTES + 1, "a"));
+    assert.equal(big.code, 2, big.stderr);
     assert.match(big.stderr, /error input\/file: cannot read the template on standard input: it is larger than 16 MiB/);
-    const latin1 = runBinary(["render", "-"], dir, {}, Buffer.from("a: caf\xe9\n", "latin1"));
-    assert.equal(latin1.status, 2, latin1.stderr);
+    const latin1 = await runBinary(["render", "-"], dir, {}, Buffer.from("a: caf\xe9\n", "latin1"));
+    assert.equal(latin1.code, 2, latin1.stderr);
     assert.match(latin1.stderr, /cannot read the template on standard input: it is not valid UTF-8: byte 6 \(0xe9\)/);
   });
 
@@ -182,7 +179,7 @@ describe("--set of an undeclared name", () => {
   test("compose, build (--dry-run too) and scan refuse it with a suggestion", LIMIT, async () => {
     const dir = await valueProject();
     for (const command of [["compose", "--examples"], ["build", "--dry-run"], ["scan"]]) {
-      const { code, stderr } = await runPromplate(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
+      const { code, stderr } = await runWithTools(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
       assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
       assert.match(stderr, /error input\/undeclared-set: --set YY: promplate\.yaml declares no variable YY; did you mean Y\?/);
     }
@@ -203,10 +200,10 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
 
   test("a default or an example keeps its digits in the output", LIMIT, async () => {
     const dir = await project({ "promplate.yaml": declarations, "t.yml": "n: ${N}\nh: ${H}\ne: ${E}\n" });
-    const rendered = await runPromplate(["-C", dir, "render", "--set", "E=5"], {}, dir);
+    const rendered = await runWithTools(["-C", dir, "render", "--set", "E=5"], {}, dir);
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), "n: 9007199254740993\nh: 9007199254740993\ne: 5\n");
-    const examples = await runPromplate(["-C", dir, "vars", "--examples", "--format", "json"], {}, dir);
+    const examples = await runWithTools(["-C", dir, "vars", "--examples", "--format", "json"], {}, dir);
     assert.equal(examples.code, 0, examples.stderr);
     const values = Object.fromEntries((JSON.parse(examples.stdout) as { name: string; value: string }[]).map((row) => [row.name, row.value]));
     assert.deepEqual(values, { N: "9007199254740993", H: "9007199254740993", E: "100000000000000000000" });
@@ -217,7 +214,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
       "promplate.yaml": "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "m: ${M}\nl: ${L}\n",
     });
-    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "M=1"], {}, dir);
+    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", "M=1"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:2:32: error project\/big-integer: 9007199254740993 is an integer beyond 2\^53/);
     assert.match(stderr, /promplate\.yaml:3:34: error project\/big-integer/);
@@ -227,7 +224,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
 describe("vars names a variable once", () => {
   test("an unreadable value file and an invalid value are shown as `NAME: what is wrong`", LIMIT, async () => {
     const dir = await valueProject();
-    const { code, stderr } = await runPromplate(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
+    const { code, stderr } = await runWithTools(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /^promplate: Y: cannot be read from Y_FILE=.*nope: there is no such file$/m);
     assert.doesNotMatch(stderr, /Y: Y /);
@@ -278,7 +275,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
       "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
     });
     const secrets = join(dir, "secrets");
-    const moved = await runPromplate(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
+    const moved = await runWithTools(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
     assert.equal(moved.code, 0, moved.stderr);
     const output = await readFile(join(dir, "out/prometheus.yml"), "utf8");
     assert.doesNotMatch(output, /hunter2/);
@@ -287,7 +284,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
     assert.equal(await readFile(join(secrets, "prometheus.scrape_configs.0.basic_auth.password"), "utf8"), "hunter2-secret");
     await writeFile(join(dir, "prometheus.yml"), "# ${P}\nscrape_configs: []\n");
     const other = join(dir, "other-out");
-    const refused = await runPromplate(["-C", dir, "render", "--out", other, "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
+    const refused = await runWithTools(["-C", dir, "render", "--out", other, "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /prometheus\.yml:1:\d+: error output\/secret-unmovable: out\/prometheus\.yml line 1: a secret stands outside any value/);
     assert.doesNotMatch(refused.stderr, /hunter2/);
@@ -314,8 +311,8 @@ describe("issue 9's exit codes, through the installed executable", () => {
       { argv: ["render", "n.yml", "--set", "M=100000000000000000000"], cwd: numbers, code: 0, says: /^$/, prints: "n: 9007199254740993\nm: 100000000000000000000\n" },
     ];
     for (const c of cases) {
-      const result = runBinary(["-C", c.cwd ?? dir, ...c.argv], c.cwd ?? dir, c.env);
-      assert.equal(result.status, c.code, `${c.argv.join(" ")}: ${result.stderr}`);
+      const result = await runBinary(["-C", c.cwd ?? dir, ...c.argv], c.cwd ?? dir, c.env);
+      assert.equal(result.code, c.code, `${c.argv.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, c.says, c.argv.join(" "));
       assert.doesNotMatch(result.stderr, /internal error/);
       if (c.prints !== undefined) assert.equal(result.stdout, c.prints);

@@ -13,7 +13,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { quoteEnvValue } from "../../src/compose.js";
-import { runPromplate as run } from "../helpers.js";
+import { runWithTools as run } from "../helpers.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 

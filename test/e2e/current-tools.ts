@@ -5,8 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-
-export const CURRENT_SERVERS = join(process.env.PROMPLATE_SERVERS_CACHE ?? "/var/cache/promplate-servers", "current/usr/bin");
+import { CURRENT_SERVERS } from "../helpers.js";
 
 export interface ServerTool {
   name: "promtool" | "amtool";

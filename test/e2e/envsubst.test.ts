@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { runCli } from "../../src/cli.js";
-import { ROOT } from "../helpers.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const ENVSUBST = "/usr/bin/envsubst";
 const EXAMPLE = join(ROOT, "templates");
@@ -20,19 +19,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const freshDir = (): string => mkdtempSync(join(root, `${counter++}-`));
 
-async function cli(argv: string[], options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => options.stdin ?? "",
-    // Never probe the EC2 instance-metadata address from a test: x-aws variables left unset reach the AWS chain.
-    env: { AWS_EC2_METADATA_DISABLED: "true", ...options.env },
-    cwd: options.cwd ?? root,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], { cwd = root, env, stdin }: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) => runPromplate(argv, env, cwd, stdin);
 
 const envsubst = (input: string, env: Record<string, string>, names?: string[]): string =>
   execFileSync(ENVSUBST, names ? [names.map((n) => `\${${n}}`).join(" ")] : [], { input, env, encoding: "utf8" });

@@ -8,7 +8,7 @@ import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { childExitCode } from "../../src/process.js";
-import { runPromplate } from "../helpers.js";
+import { runWithTools } from "../helpers.js";
 
 describe("childExitCode", () => {
   test("every signal Node knows maps to 128 + its number", () => {
@@ -30,7 +30,7 @@ describe("exec with a child killed by a signal", () => {
     await writeFile(join(project, "app.txt"), "${GREETING}\n");
   });
 
-  const run = (script: string) => runPromplate(["-C", project, "exec", "--service", "app", "--out", join(project, "runtime"), "--", "sh", "-c", script]);
+  const run = (script: string) => runWithTools(["-C", project, "exec", "--service", "app", "--out", join(project, "runtime"), "--", "sh", "-c", script]);
 
   // Linux numbers, which the shell's 128 + n convention (and Docker's exit status) uses.
   const cases: [NodeJS.Signals, number][] = [

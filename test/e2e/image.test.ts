@@ -9,14 +9,11 @@ import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { validate as lintDockerfile } from "dockerfile-utils";
-import { runCli } from "../../src/cli.js";
 import {
   buildImages,
   finalBaseImage,
@@ -33,9 +30,8 @@ import {
 } from "../../src/image.js";
 import { describeHistoryEntry, findSecretsInText, historyBuildArgs } from "../../src/secrets.js";
 import { indexTarFile, openBlob, readTarStream } from "../../src/tar.js";
-import { atLeast, currentServerVersions } from "../helpers.js";
+import { atLeast, currentServerVersions, type Env, freePort, ROOT, runPromplate } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLE = join(ROOT, "templates");
 const FIXTURES = join(ROOT, "test", "data", "image-leaks");
 const run = promisify(execFile);
@@ -52,18 +48,7 @@ function assertNoSecret(text: string, what: string) {
   for (const value of secretValues) assert.ok(!text.includes(value), `${what} holds a secret value`);
 }
 
-async function cli(argv: string[], env: Record<string, string | undefined>, cwd = ROOT) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => "",
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Env, cwd = ROOT) => runPromplate(argv, env, cwd);
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -373,15 +358,6 @@ const standInArgs = () => {
   return ["--build-arg", `PROMETHEUS_VERSION=v${versions.prometheus}`, "--build-arg", `ALERTMANAGER_VERSION=v${versions["prometheus-alertmanager"]}`];
 };
 const buildEnv = (extra: Record<string, string> = {}) => ({ ...process.env, BUILDAH_ISOLATION: "chroot", ...extra });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(url: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;

@@ -7,13 +7,13 @@
  * characters, in stdout, stderr or any file others can read. Needs `npm run build` (for dist/promplate.js).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { findLeak } from "../leaks.js";
-import { ROOT, runPromplate } from "../helpers.js";
+import { type Run, runBuilt, runWithTools } from "../helpers.js";
 
 /** Two values per variable: the second set changes them, so `render --diff` has secret lines on both sides. */
 const FIRST = {
@@ -173,20 +173,11 @@ function worldReadableFiles(root: string): string[] {
   return found;
 }
 
-type Runner = (args: string[], env: Record<string, string>, cwd: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+type Runner = (args: string[], env: Record<string, string>, cwd: string) => Promise<Run>;
 
-const inProcess: Runner = (args, env, cwd) => runPromplate(["-C", cwd, ...args], env, cwd);
+const inProcess: Runner = (args, env, cwd) => runWithTools(["-C", cwd, ...args], env, cwd);
 
-const builtProgram: Runner = async (args, env, cwd) => {
-  const result = spawnSync(process.execPath, [join(ROOT, "dist/promplate.js"), "-C", cwd, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: "true", ...env },
-    encoding: "utf8",
-    input: "",
-    timeout: 120_000,
-  });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-};
+const builtProgram: Runner = (args, env, cwd) => runBuilt(["-C", cwd, ...args], env, cwd, { timeoutMs: 120_000 });
 
 describe("leak canary", () => {
   test("the canary's own leak finder sees what a plain envsubst-style render prints", () => {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { CORPUS } from "../corpus-path.js";
-import { runPromplate as scan } from "../helpers.js";
+import { runWithTools as scan } from "../helpers.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 

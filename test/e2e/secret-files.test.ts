@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
 import { moveSecretsToFiles } from "../../src/secret-files.js";
-import { atLeast, currentServerVersions, freePort, OLD_SERVERS, runPromplate, serverPath, serverVersion, SERVERS_PATH, waitFor } from "../helpers.js";
+import { atLeast, currentServerVersions, freePort, OLD_SERVERS, runWithTools, serverPath, serverVersion, SERVERS_PATH, waitFor } from "../helpers.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const cli = join(root, "dist/promplate.js");
@@ -106,19 +106,19 @@ describe("secret-file mode with the real tools and servers", { timeout: 120_000 
     writeFileSync(join(project, "alertmanager.yml"), "route:\n  receiver: hook\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: '${HOOK}'\n");
     const out = join(work, "webhook-out");
     const env = { HOOK: "https://hooks.example.com/S3cr3tHook" };
-    const rendered = await runPromplate(["-C", project, "render", "--out", out, "--write-secret-files", join(work, "webhook-secrets")], env);
+    const rendered = await runWithTools(["-C", project, "render", "--out", out, "--write-secret-files", join(work, "webhook-secrets")], env);
     assert.equal(rendered.code, 0, rendered.stderr);
     const config = join(out, "out/alertmanager.yml");
     assert.match(readFileSync(config, "utf8"), /url_file: /);
 
-    const old = await runPromplate(["check", "--require-tools", config], { PATH: `${OLD_SERVERS}:/bin` });
+    const old = await runWithTools(["check", "--require-tools", config], { PATH: `${OLD_SERVERS}:/bin` });
     assert.equal(old.code, 1, old.stdout + old.stderr);
     assert.match(old.stdout, new RegExp(`alertmanager\\.yml:6(:\\d+)?: error amtool/[a-z-]+: amtool ${oldVersion.replaceAll(".", "\\.")}\\S*: .*url_file`));
     assert.doesNotMatch(old.stdout + old.stderr, /S3cr3tHook/);
-    const current = await runPromplate(["check", "--require-tools", config]);
+    const current = await runWithTools(["check", "--require-tools", config]);
     assert.equal(current.code, 0, current.stdout + current.stderr);
     // render checks with the tools before writing: on the old line it refuses, naming the same field.
-    const refused = await runPromplate(["-C", project, "render", "--tool-checks", "--out", join(work, "webhook-out-old"), "--write-secret-files", join(work, "webhook-secrets-old")], { ...env, PATH: `${OLD_SERVERS}:/bin` });
+    const refused = await runWithTools(["-C", project, "render", "--tool-checks", "--out", join(work, "webhook-out-old"), "--write-secret-files", join(work, "webhook-secrets-old")], { ...env, PATH: `${OLD_SERVERS}:/bin` });
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`amtool ${oldVersion.replaceAll(".", "\\.")}\\S*: .*url_file`));
   });

@@ -9,58 +9,23 @@
  * AWS_EC2_METADATA_SERVICE_ENDPOINT here.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../../src/cli.js";
+import { type Run, runBuilt, runPromplate } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "dist", "promplate.js");
 const CANARY = /Leak-Canary/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Harness
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The CLI in-process, with exactly this environment (and instance metadata off unless the test points it here). */
-async function run(argv: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => "",
-    env: { AWS_EC2_METADATA_DISABLED: "true", ...env },
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
-
-/** The built binary, with exactly this environment (PATH aside); asynchronous, so this process's servers answer it. */
-async function runBinary(argv: string[], cwd: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Run> {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...argv], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_EC2_METADATA_DISABLED: "true", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const code = await new Promise<number>((resolve) => child.on("close", (status) => resolve(status ?? -1)));
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string, env: Record<string, string>): Promise<Run> => runPromplate(argv, env, cwd);
 
 const assertNoLeak = (result: Run, label = "") => {
   assert.doesNotMatch(result.stdout, CANARY, `${label} stdout leaks a secret`);
@@ -168,10 +133,6 @@ async function varsOf(dir: string, env: Record<string, string>, extra: string[] 
   return new Map((JSON.parse(result.stdout) as VarsRow[]).map((row) => [row.name, row]));
 }
 
-before(() => {
-  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-});
-
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("each provider, with the real SDK code against endpoints on 127.0.0.1", () => {
@@ -271,7 +232,7 @@ describe("each provider, with the real SDK code against endpoints on 127.0.0.1",
     const cacheName = createHash("sha1").update(startUrl).digest("hex");
     writeFileSync(join(dir, "home/.aws/sso/cache", `${cacheName}.json`), JSON.stringify({ startUrl, region: "us-east-1", accessToken: "sso-access-token-Leak-Canary", expiresAt: future() }));
     const env = { HOME: join(dir, "home"), AWS_PROFILE: "sso", AWS_ENDPOINT_URL_SSO: sso.url };
-    const vars = await runBinary(["-C", dir, "vars", "--format", "json"], dir, env);
+    const vars = await runBuilt(["-C", dir, "vars", "--format", "json"], env, dir);
     assert.equal(vars.code, 0, vars.stderr);
     assertNoLeak(vars);
     const row = (JSON.parse(vars.stdout) as VarsRow[]).find((r) => r.name === "AWS_SECRET_KEY")!;
@@ -685,7 +646,7 @@ describe("the AWS SDK is loaded only when a variable needs it (built binary, mod
     writeFileSync(log, "");
     writeFileSync(join(hooks, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + "\\n"); return next(url, context); }\n`);
     writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(new URL(`file://${join(hooks, "hooks.mjs")}`).href)});\n`);
-    const result = await runBinary(argv, cwd, env, ["--import", join(hooks, "register.mjs")]);
+    const result = await runBuilt(argv, env, cwd, { nodeArgs: ["--import", join(hooks, "register.mjs")] });
     const files = readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:") && url.includes("/dist/")).map((url) => fileURLToPath(url));
     return { result, files };
   }

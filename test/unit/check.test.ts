@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { atLeast, runPromplate as run, SERVERS_PATH } from "../helpers.js";
+import { atLeast, runBuilt, runWithTools as run, SERVERS_PATH } from "../helpers.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const broken = join(root, "test/data/broken");
 const example = join(root, "templates");
-const cli = join(root, "dist/promplate.js");
 
 /** Each broken line of the fixture, at its template line (the Handlebars block shifts the output lines). */
 const expected = [
@@ -67,12 +65,13 @@ describe("check --examples on the embedded example", () => {
     assert.ok(atLeast(promtool, "3.0") && atLeast(amtool, "0.28"), `the current line: ${result.stdout}`);
   });
 
-  test("through the built binary, writing nothing in the project", () => {
+  test("through the built binary, writing nothing in the project", async () => {
     const project = mkdtempSync(join(tmpdir(), "promplate-check-"));
     cpSync(example, project, { recursive: true });
     const before = readdirSync(project, { recursive: true }).sort();
-    const output = execFileSync(process.execPath, [cli, "-C", project, "check", "--examples", "--require-tools"], { env: { PATH: SERVERS_PATH }, encoding: "utf8" });
-    assert.match(output, /0 errors/);
+    const result = await runBuilt(["-C", project, "check", "--examples", "--require-tools"], { PATH: SERVERS_PATH });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /0 errors/);
     assert.deepEqual(readdirSync(project, { recursive: true }).sort(), before);
   });
 

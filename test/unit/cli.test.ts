@@ -4,18 +4,14 @@
  * Runs in-process through runCli, and a few cases through the built binary.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { runCli } from "../../src/cli.js";
+import { describe, test } from "node:test";
+import { ROOT, type Run, runBuilt, runPromplate } from "../helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLE = join(ROOT, "templates");
-const BIN = join(ROOT, "dist", "promplate.js");
 
 const CANARY = /Leak-Canary/;
 const SECRETS = {
@@ -24,42 +20,14 @@ const SECRETS = {
   WEBHOOK: "https://hooks.example.com/services/S3cr3t-Leak-Canary-3",
 };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
   stdin?: string;
 }
 
-async function run(argv: string[], options: RunOptions): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => options.stdin ?? "",
-    // Never probe the EC2 instance-metadata address from a test: x-aws variables left unset reach the AWS chain.
-    env: { AWS_EC2_METADATA_DISABLED: "true", ...options.env },
-    cwd: options.cwd,
-  });
-  return { code, stdout, stderr };
-}
-
-function runBinary(argv: string[], options: RunOptions): Run {
-  const result = spawnSync(process.execPath, [BIN, ...argv], {
-    cwd: options.cwd,
-    // Node's compile cache would go to HOME/.cache (here the working folder, at times the checkout): keep it in tmp.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.cwd, XDG_CACHE_HOME: join(tmpdir(), "promplate-cli-test-cache"), AWS_EC2_METADATA_DISABLED: "true", ...options.env },
-    input: options.stdin ?? "",
-    encoding: "utf8",
-  });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (argv: string[], { cwd, env, stdin }: RunOptions): Promise<Run> => runPromplate(argv, env, cwd, stdin);
+const runBinary = (argv: string[], { cwd, env, stdin }: RunOptions): Promise<Run> => runBuilt(argv, { HOME: cwd, ...env }, cwd, { stdin });
 
 /** A fresh copy of the example project in a temporary folder. */
 async function project(): Promise<string> {
@@ -93,10 +61,6 @@ const assertNoLeak = (result: Run, label: string) => {
   assert.doesNotMatch(result.stdout, CANARY, `${label}: stdout leaks a secret`);
   assert.doesNotMatch(result.stderr, CANARY, `${label}: stderr leaks a secret`);
 };
-
-before(() => {
-  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-});
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -538,7 +502,7 @@ describe("secret-leak guard: no command prints a secret value", () => {
 describe("the built binary", () => {
   test("render: exit 0, modes, no secret printed", async () => {
     const dir = await project();
-    const result = runBinary(["render", "--diff"], { cwd: dir, env: SECRETS });
+    const result = await runBinary(["render", "--diff"], { cwd: dir, env: SECRETS });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await mode(join(dir, "out/prometheus.yml")), 0o600);
     assert.equal(await mode(join(dir, "out/rules/node.yaml")), 0o644);
@@ -547,7 +511,7 @@ describe("the built binary", () => {
 
   test("missing variable: exit 2, names it", async () => {
     const dir = await project();
-    const result = runBinary(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
+    const result = await runBinary(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /WEBHOOK is required but not set/);
     assertNoLeak(result, "binary missing");
@@ -555,19 +519,19 @@ describe("the built binary", () => {
 
   test("render - reads stdin", async () => {
     const dir = await emptyDir();
-    const result = runBinary(["render", "-"], { cwd: dir, env: { FOO: "x #y" }, stdin: "a: ${FOO}\n" });
+    const result = await runBinary(["render", "-"], { cwd: dir, env: { FOO: "x #y" }, stdin: "a: ${FOO}\n" });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "a: 'x #y'\n");
   });
 
-  test("bad flag: exit 2", () => {
-    const result = runBinary(["render", "--nope"], { cwd: ROOT });
+  test("bad flag: exit 2", async () => {
+    const result = await runBinary(["render", "--nope"], { cwd: ROOT });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--nope/);
   });
 
-  test("vars with the demo env file", () => {
-    const result = runBinary(["-C", "templates", "vars", "--env-file", "templates/demo.env"], { cwd: ROOT });
+  test("vars with the demo env file", async () => {
+    const result = await runBinary(["-C", "templates", "vars", "--env-file", "templates/demo.env"], { cwd: ROOT });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /AWS_SECRET_KEY\s+string \(secret\)\s+prometheus\s+env file\s+\*\*\*/);
     assert.doesNotMatch(result.stdout, /wJalr|not-a-comment/);

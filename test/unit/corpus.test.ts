@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { runCli } from "../../src/cli.js";
 import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
+import { runPromplate } from "../helpers.js";
 
 const CORPUS = CORPUS_DIR;
 const ENVSUBST = "/usr/bin/envsubst";
@@ -18,18 +18,7 @@ const UPPER_SNAKE_REFERENCE = /\$\{[A-Z][A-Z0-9_]*(\}|:-)/;
 const cwd = mkdtempSync(join(tmpdir(), "promplate-corpus-"));
 after(() => rmSync(cwd, { recursive: true, force: true }));
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => "",
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => runPromplate(argv, env, cwd);
 
 function tsvRows(file: string): Record<string, string>[] {
   const [header, ...lines] = readFileSync(join(CORPUS, file), "utf8").trimEnd().split("\n");

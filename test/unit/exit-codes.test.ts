@@ -4,13 +4,13 @@
  * `--format json` / `--format github` run.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { ROOT, runPromplate } from "../helpers.js";
+import { ROOT, runBuilt, runWithTools } from "../helpers.js";
 
 const COMMANDS: string[][] = [
   ["render"],
@@ -29,7 +29,7 @@ describe("-C DIR must be an existing folder", () => {
   for (const command of COMMANDS) {
     test(`-C a missing folder: ${command.join(" ")} is exit 2 naming it`, async () => {
       const missing = join(tmpdir(), "promplate-no-such-folder", "deeper");
-      const result = await runPromplate(["-C", missing, ...command]);
+      const result = await runWithTools(["-C", missing, ...command]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, new RegExp(`-C ${missing}: no such folder`));
     });
@@ -37,7 +37,7 @@ describe("-C DIR must be an existing folder", () => {
     test(`-C a file: ${command.join(" ")} is exit 2, not a folder`, async () => {
       const dir = await mkdtemp(join(tmpdir(), "promplate-c-"));
       await writeFile(join(dir, "promplate.yaml"), "variables: {}\n");
-      const result = await runPromplate(["-C", join(dir, "promplate.yaml"), ...command], {}, dir);
+      const result = await runWithTools(["-C", join(dir, "promplate.yaml"), ...command], {}, dir);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /promplate\.yaml: not a folder/);
     });
@@ -48,7 +48,7 @@ describe("-C DIR must be an existing folder", () => {
     await mkdir(join(dir, "project"));
     await writeFile(join(dir, "project", "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: web, kind: text, template: a.yml, path: out/a.yml }\n");
     await writeFile(join(dir, "project", "a.yml"), "a: ${A}\n");
-    const result = await runPromplate(["-C", "project", "vars"], {}, dir);
+    const result = await runWithTools(["-C", "project", "vars"], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^A\s/m);
   });
@@ -83,31 +83,28 @@ describe("the installed executable keeps Node from reading promplate's flags", (
   });
 
   /** Runs the installed file itself, so its shebang decides how Node starts. */
-  const runInstalled = (argv: string[]) => {
-    const result = spawnSync(bin, argv, { cwd, input: "", encoding: "utf8", env: { PATH: process.env.PATH, HOME: cwd, AWS_EC2_METADATA_DISABLED: "true" }, timeout: 30_000 });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const runInstalled = (argv: string[]) => runBuilt(argv, { HOME: cwd }, cwd, { executable: bin, timeoutMs: 30_000 });
 
   test("the bin is the bundle, starts Node through env -S and ends Node's options with --", async () => {
     const text = await readFile(bin, "utf8");
     assert.equal(text.split("\n")[0], "#!/usr/bin/env -S node --");
-    const result = runInstalled(["--version"]);
+    const result = await runInstalled(["--version"]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), "0.1.0");
   });
 
   for (const flag of ["--env-file", "--env-file="]) {
-    test(`${flag.endsWith("=") ? flag : `${flag} `}nope.env is promplate's exit 2 with its own message, not Node's exit 9`, () => {
+    test(`${flag.endsWith("=") ? flag : `${flag} `}nope.env is promplate's exit 2 with its own message, not Node's exit 9`, async () => {
       const argv = flag.endsWith("=") ? ["render", `${flag}nope.env`] : ["render", flag, "nope.env"];
-      const result = runInstalled(argv);
+      const result = await runInstalled(argv);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /cannot read --env-file .*nope\.env: there is no such file/);
       assert.doesNotMatch(result.stderr, /^node:/m);
     });
   }
 
-  test("--env-file naming a folder is promplate's exit 2", () => {
-    const result = runInstalled(["render", "--env-file", "."]);
+  test("--env-file naming a folder is promplate's exit 2", async () => {
+    const result = await runInstalled(["render", "--env-file", "."]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--env-file/);
   });
@@ -122,16 +119,16 @@ describe("the installed executable keeps Node from reading promplate's flags", (
     { argv: ["-p", "process.exit(42)"], unknown: "-p" },
   ];
   for (const { argv, unknown } of nodeOptions) {
-    test(`${argv.join(" ")} after the command is promplate's unknown option, never Node's`, () => {
-      const result = runInstalled(["render", ...argv]);
+    test(`${argv.join(" ")} after the command is promplate's unknown option, never Node's`, async () => {
+      const result = await runInstalled(["render", ...argv]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, new RegExp(`unknown option '${unknown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}'`));
       assert.doesNotMatch(result.stderr, /Debugger listening|Cannot find module/);
     });
   }
 
-  test("-C a missing folder through the installed bin is exit 2", () => {
-    const result = runInstalled(["-C", "/nonexistent", "render"]);
+  test("-C a missing folder through the installed bin is exit 2", async () => {
+    const result = await runInstalled(["-C", "/nonexistent", "render"]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /-C \/nonexistent: no such folder/);
     assert.equal(result.stdout, "");
@@ -178,7 +175,7 @@ describe("--format json and github print one document whatever went wrong", () =
     test(`json: ${failure.name} is one document with the finding, exit ${failure.code}`, async () => {
       const dir = await brokenProject();
       await failure.setup?.(dir);
-      const result = await runPromplate([...failure.argv(dir), "--format", "json"], failure.env, dir);
+      const result = await runWithTools([...failure.argv(dir), "--format", "json"], failure.env, dir);
       assert.equal(result.code, failure.code, result.stderr);
       const report = parseOne(result.stdout);
       assert.ok(report.findings.some((f) => failure.id.test(f.id) && f.severity === "error"), result.stdout);
@@ -188,7 +185,7 @@ describe("--format json and github print one document whatever went wrong", () =
     test(`github: ${failure.name} is annotated, exit ${failure.code}`, async () => {
       const dir = await brokenProject();
       await failure.setup?.(dir);
-      const result = await runPromplate([...failure.argv(dir), "--format=github"], failure.env, dir);
+      const result = await runWithTools([...failure.argv(dir), "--format=github"], failure.env, dir);
       assert.equal(result.code, failure.code, result.stderr);
       assert.match(result.stdout, /^::error .*title=[^:,]+::/m);
       assert.match(result.stdout, /\d+ errors?, \d+ warnings?\n$/);
@@ -197,7 +194,7 @@ describe("--format json and github print one document whatever went wrong", () =
 
   test("json: a bad variable's finding names promplate.yaml and the line of the declaration", async () => {
     const dir = await brokenProject();
-    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15 s" }, dir);
+    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15 s" }, dir);
     const finding = parseOne(result.stdout).findings.find((f) => f.id === "variable/invalid");
     assert.equal(finding?.file, "promplate.yaml");
     assert.equal(finding?.line, 2);
@@ -205,20 +202,20 @@ describe("--format json and github print one document whatever went wrong", () =
 
   test("json: a clean check is still one document with no findings, exit 0", async () => {
     const dir = await brokenProject();
-    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15s" }, dir);
+    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15s" }, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(parseOne(result.stdout).findings, []);
   });
 
   test("text format prints no JSON on a failure", async () => {
     const dir = await brokenProject();
-    const result = await runPromplate(["-C", dir, "check", "--no-tools"], { INTERVAL: "15 s" }, dir);
+    const result = await runWithTools(["-C", dir, "check", "--no-tools"], { INTERVAL: "15 s" }, dir);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
   });
 
   test("a --format after -- belongs to exec's server, not to promplate", async () => {
-    const result = await runPromplate(["-C", "/nonexistent", "exec", "--service", "x", "--", "server", "--format", "json"]);
+    const result = await runWithTools(["-C", "/nonexistent", "exec", "--service", "x", "--", "server", "--format", "json"]);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
   });

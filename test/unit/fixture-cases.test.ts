@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { currentTool, toolVerdict } from "../e2e/current-tools.js";
-import { ROOT, runPromplate } from "../helpers.js";
+import { ROOT, runWithTools } from "../helpers.js";
 
 interface ExpectedFinding {
   id: string;
@@ -49,7 +49,7 @@ test("the regression cases are there", () => {
 describe("promplate check on each case", () => {
   for (const { name, dir, expected } of cases) {
     test(`${name}: ${expected.about}`, async () => {
-      const result = await runPromplate(["check", "--no-tools", "--format", "json", ...expected.args], {}, dir);
+      const result = await runWithTools(["check", "--no-tools", "--format", "json", ...expected.args], {}, dir);
       assert.equal(result.code, expected.exit, result.stdout + result.stderr);
       const report = JSON.parse(result.stdout) as { findings: (ExpectedFinding & { message: string })[] };
       const place = (f: Omit<ExpectedFinding, "message">) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.id}`;
@@ -96,7 +96,7 @@ describe("templates go-yaml accepts", () => {
       "",
     ].join("\n");
     writeFileSync(join(dir, "prometheus.yml"), template);
-    const result = await runPromplate(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
+    const result = await runWithTools(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, template.replace('"first ${REGION}\n    second"', "'first eu second'").replace("${HOST}", 'a\\"1'));
   });
@@ -110,11 +110,11 @@ describe("in a project", () => {
     cpSync(join(ROOT, "templates"), project, { recursive: true });
     writeFileSync(join(project, "alertmanager.yml"), `${readFileSync(join(project, "alertmanager.yml"), "utf8")}\ntemplates:\n  - /etc/alertmanager/templates/*.tmpl\n`);
     const env = { WEBHOOK: "https://hooks.example.com/x", AWS_ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
-    const checked = await runPromplate(["-C", project, "check", "--examples", "--no-tools"], env);
+    const checked = await runWithTools(["-C", project, "check", "--examples", "--no-tools"], env);
     assert.equal(checked.code, 0, checked.stdout + checked.stderr);
     assert.match(checked.stdout, /alertmanager\.yml:\d+:\d+: warning cross-file\/templates: templates entry "\/etc\/alertmanager\/templates\/\*\.tmpl" matches no file/);
     const out = mkdtempSync(join(tmpdir(), "promplate-templates-out-"));
-    const rendered = await runPromplate(["-C", project, "render", "--out", out], env);
+    const rendered = await runWithTools(["-C", project, "render", "--out", out], env);
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.ok(statSync(join(out, "out/alertmanager.yml")).isFile());
   });

@@ -19,7 +19,7 @@ import { normalizeRelative, resolveReal } from "../../src/paths.js";
 import { PromplateError } from "../../src/problems.js";
 import { parseProject } from "../../src/project.js";
 import { utf8Problem } from "../../src/render.js";
-import { runPromplate } from "../helpers.js";
+import { runWithTools } from "../helpers.js";
 
 /** A project folder holding these files (a string is content; `{ link }` a symlink to that target). */
 async function makeProject(files: Record<string, string | { link: string }>): Promise<string> {
@@ -39,7 +39,7 @@ function projectFile(outputs: [string, string][], tests: string[] = []): string 
   return `${lines.join("\n")}\n`;
 }
 
-const render = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], {}, dir);
+const render = (dir: string, ...args: string[]) => runWithTools(["-C", dir, "render", ...args], {}, dir);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const manifestOf = async (root: string) => JSON.parse(await readFile(join(root, ".promplate/manifest.json"), "utf8")) as { version: number; files: Record<string, { sha256?: string }> };
 
@@ -140,7 +140,7 @@ describe("stale deletion removes only what promplate wrote", () => {
 
   test("exec never writes over a template or promplate.yaml, by runtimePath or --out; nor a secret file", async () => {
     const template = "a: 1\n";
-    const exec = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "exec", "--service", "s", ...args, "--", "true"], {}, dir);
+    const exec = (dir: string, ...args: string[]) => runWithTools(["-C", dir, "exec", "--service", "s", ...args, "--", "true"], {}, dir);
     const byRuntimePath = await makeProject({ "t/a.yml": template });
     for (const victim of ["t/a.yml", "promplate.yaml"]) {
       await writeFile(join(byRuntimePath, "promplate.yaml"), `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`);
@@ -158,7 +158,7 @@ describe("stale deletion removes only what promplate wrote", () => {
       "extra/x.txt": "x\n",
       "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
     });
-    const result = await runPromplate(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", "true"], { P: "pw-secret-1" }, secrets);
+    const result = await runWithTools(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", "true"], { P: "pw-secret-1" }, secrets);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /would overwrite the template extra\//);
     assert.deepEqual(await readdir(join(secrets, "extra")), ["x.txt"], "no secret file lands in a template folder, to be rendered next time");
@@ -167,19 +167,19 @@ describe("stale deletion removes only what promplate wrote", () => {
   test("render FILE --out PATH refuses to replace FILE, promplate.yaml or another template", async () => {
     const dir = await makeProject({ "t/a.yml": "a: ${X}\n", "t/b.yml": "b: 1\n", link: { link: "t/a.yml" }, "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n" });
     for (const [file, out] of [["t/a.yml", "t/a.yml"], ["t/a.yml", "./t//a.yml"], ["link", "t/a.yml"], ["t/a.yml", "promplate.yaml"], ["t/a.yml", "t/b.yml"]]) {
-      const result = await runPromplate(["-C", dir, "render", file!, "--out", out!], {}, dir);
+      const result = await runWithTools(["-C", dir, "render", file!, "--out", out!], {}, dir);
       assert.equal(result.code, 2, `${file} --out ${out}: ${result.stderr}`);
       assert.match(result.stderr, /would overwrite the (template|project file)/);
     }
     assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: ${X}\n");
-    assert.equal((await runPromplate(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
+    assert.equal((await runWithTools(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
     assert.equal(await readFile(join(dir, "out/a.yml"), "utf8"), "a: x\n");
   });
 
   test("exec takes no lock when its files are already current: a read-only folder holding them still starts the server", async () => {
     const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n" });
     const out = join(dir, "runtime");
-    const exec = () => runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", "true"], {}, dir);
+    const exec = () => runWithTools(["-C", dir, "exec", "--service", "s", "--out", out, "--", "true"], {}, dir);
     assert.equal((await exec()).code, 0);
     // Where the lock would go is a file: taking the lock fails, as it does in a read-only folder.
     await rm(join(out, ".promplate"), { recursive: true, force: true });
@@ -196,7 +196,7 @@ describe("what a render shows of the files it replaces, and what its manifest te
     "promplate.yaml": "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n",
     "a.txt": template,
   });
-  const renderWith = (dir: string, secret: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], { S: secret }, dir);
+  const renderWith = (dir: string, secret: string, ...args: string[]) => runWithTools(["-C", dir, "render", ...args], { S: secret }, dir);
 
   test("the manifest of a 0600 output is 0600: its sha256 would let anyone test guesses of a weak secret", async () => {
     const dir = await makeProject(secretProject("password: ${S}\n"));
@@ -464,7 +464,7 @@ describe("the output root's lock", () => {
     await writeLock(out, holder.identity);
     // The child's exit code is exec's: 0 only if the output is there and the lock is not.
     const script = `test "$(cat ${out}/etc/x/a.txt)" = a && test ! -e ${out}/${LOCK_FILE}`;
-    const result = await runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", "sh", "-c", script], {}, dir);
+    const result = await runWithTools(["-C", dir, "exec", "--service", "s", "--out", out, "--", "sh", "-c", script], {}, dir);
     assert.equal(result.code, 0, result.stderr);
   });
 });
@@ -516,7 +516,7 @@ describe("promplate's own leftover temporaries", () => {
     const leftover = join(dir, "secrets", `.${holder.identity.pid}-${holder.identity.start ?? ""}-00112233aabb.promplate.tmp`);
     await mkdir(dirname(leftover));
     await writeFile(leftover, "pw-secret-", { mode: 0o600 });
-    assert.equal((await runPromplate(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
+    assert.equal((await runWithTools(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
     assert.ok(!existsSync(leftover));
   });
 });
@@ -560,7 +560,7 @@ describe("templates", () => {
     const climbing = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], [`../${basename(dirname(key))}/key`]) });
     for (const dir of [linked, tests, climbing]) {
       for (const args of [["check", "--examples", "--no-tools"], ["render"]]) {
-        const result = await runPromplate(["-C", dir, ...args], {}, dir);
+        const result = await runWithTools(["-C", dir, ...args], {}, dir);
         assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
         assert.match(result.stderr, /outside the project folder/);
         assert.doesNotMatch(result.stdout + result.stderr, /ghp_Token/);
@@ -586,7 +586,7 @@ describe("templates", () => {
     assert.equal(await modeOf("out/secret.txt"), 0o600);
     assert.equal(await modeOf("out/group.txt"), 0o640);
     assert.equal(await modeOf("out/open.txt"), 0o644);
-    const single = await runPromplate(["render", "secret.txt", "--out", "one.txt"], {}, dir);
+    const single = await runWithTools(["render", "secret.txt", "--out", "one.txt"], {}, dir);
     assert.equal(single.code, 0, single.stderr);
     assert.equal(await modeOf("one.txt"), 0o600);
   });
@@ -595,7 +595,7 @@ describe("templates", () => {
     const dir = await makeProject({ "promplate.yaml": projectFile([["t.txt", "out/t.txt"]]) });
     await writeFile(join(dir, "t.txt"), Buffer.concat([Buffer.from("ok: 1\nbad: "), Buffer.from([0xff]), Buffer.from("\n")]));
     for (const argv of [["render"], ["render", "t.txt"]]) {
-      const result = await runPromplate(["-C", dir, ...argv], {}, dir);
+      const result = await runWithTools(["-C", dir, ...argv], {}, dir);
       assert.equal(result.code, 2, argv.join(" "));
       assert.match(result.stderr, /t\.txt is not valid UTF-8: byte 11 \(0xff\)/);
       assert.ok(!existsSync(join(dir, "out")));

@@ -4,7 +4,7 @@
  * the right answer, and a template over the 16 MiB limit is refused before it is read.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { MAX_TEMPLATE_BYTES } from "../../src/template/read.js";
 import { readRegularFileBytes } from "../../src/value-files.js";
 
 const readTemplate = (path: string) => readRegularFileBytes(path, MAX_TEMPLATE_BYTES);
-import { ROOT, runPromplate } from "../helpers.js";
+import { BIN, runBuilt, runWithTools } from "../helpers.js";
 
 const VALUES = { SCRAPE_INTERVAL: "15s", TARGET_DOMAIN: "example.internal", TEAM: "a: b #c", PASSWORD: "p@ss #w'rd" };
 
@@ -149,7 +149,7 @@ describe("inputs that used to be quadratic give the right answer", () => {
     const dir = await mkdtemp(join(tmpdir(), "promplate-scale-"));
     await writeFile(join(dir, "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n");
     await writeFile(join(dir, "t.yml"), Array.from({ length: 20_000 }, (_, i) => `k${i}: \${NOPE}`).join("\n"));
-    const result = await runPromplate(["-C", dir, "render"], {}, dir);
+    const result = await runWithTools(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /t\.yml:20000:9: error template\/undeclared-variable/);
     assert.match(result.stderr, /^20000 errors$/m);
@@ -207,7 +207,7 @@ describe("a 4 MiB template through the CLI", () => {
       ].join("\n"),
     );
     await writeFile(join(dir, "prometheus.yml"), template);
-    const result = await runPromplate(["-C", dir, "render", "--set", `PASSWORD=${VALUES.PASSWORD}`], {}, dir);
+    const result = await runWithTools(["-C", dir, "render", "--set", `PASSWORD=${VALUES.PASSWORD}`], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await readFile(join(dir, "out/prometheus.yml"), "utf8"), expected);
   });
@@ -221,11 +221,10 @@ describe("the template size limit", () => {
     // Sparse: the size is what stat says, and nothing past the limit is ever read.
     await writeFile(join(dir, "big.yml"), "a: ${A}\n");
     await truncate(join(dir, "big.yml"), MAX_TEMPLATE_BYTES + 1);
-    if (!existsSync(join(ROOT, "dist", "promplate.js"))) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
   });
 
   test("a project template over 16 MiB is exit 2 at its output line, and nothing is written", async () => {
-    const result = await runPromplate(["-C", dir, "render"], {}, dir);
+    const result = await runWithTools(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /promplate\.yaml:4:1: error template\/unreadable: cannot read template big\.yml: it is larger than 16 MiB/);
     assert.match(result.stderr, /hint: split it into smaller files/);
@@ -233,14 +232,14 @@ describe("the template size limit", () => {
   });
 
   test("check refuses it too, in its report", async () => {
-    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
+    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     const report = JSON.parse(result.stdout) as { findings: { id: string; message: string }[] };
     assert.ok(report.findings.some((f) => f.id === "template/unreadable" && /big\.yml: it is larger than 16 MiB/.test(f.message)), result.stdout);
   });
 
   test("render FILE over the limit is exit 2", async () => {
-    const result = await runPromplate(["render", join(dir, "big.yml")], {}, dir);
+    const result = await runWithTools(["render", join(dir, "big.yml")], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /big\.yml: it is larger than 16 MiB/);
   });
@@ -248,15 +247,15 @@ describe("the template size limit", () => {
   test("a template that is a FIFO is exit 2, not a hang", async () => {
     const fifo = join(dir, "fifo.yml");
     execFileSync("mkfifo", [fifo]);
-    const result = await runPromplate(["render", fifo], {}, dir);
+    const result = await runWithTools(["render", fifo], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /fifo\.yml: it is a FIFO/);
   });
 
-  test("standard input over the limit is exit 2 (the built binary reads at most the limit)", () => {
-    const input = Buffer.alloc(MAX_TEMPLATE_BYTES + 4096, "a");
-    const result = spawnSync(join(ROOT, "dist", "promplate.js"), ["render", "-"], { cwd: dir, input, encoding: "utf8", env: { PATH: process.env.PATH } });
-    assert.equal(result.status, 2, result.stderr);
+  test("standard input over the limit is exit 2 (the built binary reads at most the limit)", async () => {
+    const stdin = Buffer.alloc(MAX_TEMPLATE_BYTES + 4096, "a");
+    const result = await runBuilt(["render", "-"], {}, dir, { stdin, executable: BIN });
+    assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /the template on standard input: it is larger than 16 MiB/);
   });
 
