@@ -3,8 +3,9 @@
  * one result shape, waiting for a server, finding a free port, and where the Prometheus and Alertmanager servers and
  * tools are.
  */
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -83,6 +84,14 @@ export function runWithTools(argv: string[], env: Env = {}, cwd = ROOT, stdin = 
   return runPromplate(argv, { PATH: SERVERS_PATH, ...env }, cwd, stdin);
 }
 
+/** The mark the tests' secret values carry: none may reach stdout or stderr. */
+export const CANARY = /Leak-Canary/;
+
+export function assertNoLeak(result: Run, label = ""): void {
+  assert.doesNotMatch(result.stdout, CANARY, `${label}: stdout leaks a secret`);
+  assert.doesNotMatch(result.stderr, CANARY, `${label}: stderr leaks a secret`);
+}
+
 export interface BuiltOptions {
   /** Standard input (default: empty). */
   stdin?: string | Buffer;
@@ -94,13 +103,18 @@ export interface BuiltOptions {
   timeoutMs?: number;
 }
 
+/** Builds dist/ when it is missing (`npm test` builds it first; a single file run alone may not have). */
+export function ensureBuilt(): void {
+  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+}
+
 /**
  * Runs the built program, `node dist/promplate.js ARGV` (building it first when it is missing), with exactly the
  * given environment plus this process's PATH, AWS_EC2_METADATA_DISABLED and a compile cache in the temporary folder
  * (Node would put it under HOME, at times the checkout). Asynchronous, so endpoints this process serves can answer.
  */
 export async function runBuilt(argv: string[], env: Env = {}, cwd = ROOT, options: BuiltOptions = {}): Promise<Run> {
-  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+  ensureBuilt();
   const [file, args] = options.executable ? [options.executable, argv] : [process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv]];
   const child = spawn(file, args, {
     cwd,
@@ -151,4 +165,42 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export function currentServerVersions(): Record<Server, string> {
   const names: Server[] = ["prometheus", "promtool", "prometheus-alertmanager", "amtool"];
   return Object.fromEntries(names.map((name) => [name, serverVersion(serverPath(name))])) as Record<Server, string>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Golden cases
+
+export interface ExpectedFinding {
+  id: string;
+  severity: "error" | "warning";
+  file: string;
+  line: number;
+  column: number;
+  /** A part of the message. */
+  message: string;
+}
+
+/** A golden case's expected.json. */
+export interface FixtureExpected {
+  about: string;
+  args: string[];
+  exit: number;
+  findings: ExpectedFinding[];
+  /** The real tool's command line, run in the case's folder. */
+  tool: ["promtool" | "amtool", ...string[]];
+  /** What the current tool (Prometheus 3.x, Alertmanager 0.3x) decides. */
+  toolVerdict: "good" | "bad";
+  /** Where the old line (promtool 2.42, amtool 0.25) decides otherwise, and why. */
+  oldToolVerdict?: "good" | "bad";
+  oldToolWhy?: string;
+}
+
+/** Every folder of test/fixtures is a golden case; one without expected.json fails the loading. */
+export function fixtureCases(): { name: string; dir: string; expected: FixtureExpected }[] {
+  const folder = join(ROOT, "test/fixtures");
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => ({ name, dir: join(folder, name), expected: JSON.parse(readFileSync(join(folder, name, "expected.json"), "utf8")) as FixtureExpected }));
 }

@@ -1,20 +1,19 @@
 /**
- * Every file a user names is read bounded (issue 9, "Hangs and memory" and "Wrong exit codes"): promplate.yaml,
- * templates and a template on stdin, files named to `check` and the files they include, rule test files, the
- * .gitignore of compose and init. A FIFO, device or folder is exit 2 at once, a file over its limit exit 2, a file
- * promplate may not read exit 3. Also: --set of an undeclared name in every command, big integers written in
- * promplate.yaml, vars' wording, secret-file mode on outputs only go-yaml reads, and the exit codes of issue 9
- * through the installed executable. Each test has a timeout, so a regression fails instead of hanging the suite.
+ * Every file a user names is read bounded (issue 9, "Hangs and memory" and "Wrong exit codes"), with what takes a
+ * system tool to set up: FIFOs (mkfifo) as promplate.yaml, templates, outputs, value files, env files, files named
+ * to `check` and the files they include, rule test files, the .gitignore of compose and init (in a git work tree);
+ * files promplate may not read (exit 3, run as nobody through setpriv); standard input and the exit codes of issue 9
+ * through the installed executable. The rest is in test/unit/bounded-reads.test.ts. Each test has a timeout, so a
+ * regression fails instead of hanging the suite.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { describe, test } from "node:test";
-import { moveSecretsToFiles } from "../../src/secret-files.js";
-import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../../src/value-files.js";
+import { MAX_TEMPLATE_BYTES } from "../../src/template/read.js";
+import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, RefusedFileError } from "../../src/value-files.js";
 import { BIN, ROOT, runBuilt, runWithTools } from "../helpers.js";
 
 const LIMIT = { timeout: 60_000 };
@@ -39,33 +38,11 @@ const valueProject = () =>
 const runBinary = (argv: string[], cwd: string, env: Record<string, string> = {}, stdin?: string | Buffer) => runBuilt(argv, env, cwd, { stdin, executable: BIN });
 
 describe("the bounded reader", () => {
-  test("regular files up to the limit are read; one byte more, a FIFO, a device or a folder is refused", LIMIT, async () => {
-    const dir = await project({ exact: "a".repeat(1000), over: "a".repeat(1001) });
+  test("a FIFO is refused at once, never opened for reading", LIMIT, async () => {
+    const dir = await project({});
     execFileSync("mkfifo", [join(dir, "fifo")]);
-    assert.equal((await readRegularFile(join(dir, "exact"), 1000)).length, 1000);
-    assert.equal(readRegularFileSync(join(dir, "exact"), 1000).length, 1000);
-    for (const [path, reason] of [["over", /larger than 1000 bytes/], ["fifo", /a FIFO/], ["/dev/zero", /a device/], [".", /a folder/]] as const) {
-      const full = path.startsWith("/") ? path : join(dir, path);
-      await assert.rejects(readRegularFile(full, 1000), (error) => error instanceof RefusedFileError && reason.test(error.reason), path);
-      assert.throws(() => readRegularFileSync(full, 1000), (error) => error instanceof RefusedFileError && reason.test(error.reason), path);
-    }
-    await assert.rejects(readRegularFile(join(dir, "nope"), 1000), { code: "ENOENT" });
-  });
-
-  test("a stream is read up to the limit and refused past it, or when it is not UTF-8", LIMIT, async () => {
-    const cases: [(string | number[])[], number, string | RegExp][] = [
-      [["ab", "cd"], 4, "abcd"],
-      [[], 4, ""],
-      [["ab", "cde"], 4, /larger than 4 bytes/],
-      [["é"], 1, /larger than 1 bytes/],
-      [["a\n", [0xc3], [0xa9]], 10, "a\né"],
-      [["a\n", [0x62, 0xff]], 10, /not valid UTF-8: byte 3 \(0xff\)/],
-    ];
-    for (const [chunks, limit, expected] of cases) {
-      const read = readStream(Readable.from(chunks.map((c) => Buffer.from(c as string))), limit);
-      if (typeof expected === "string") assert.equal(await read, expected);
-      else await assert.rejects(read, (error) => error instanceof RefusedFileError && expected.test(error.reason));
-    }
+    await assert.rejects(readRegularFile(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
+    assert.throws(() => readRegularFileSync(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
   });
 });
 
@@ -175,120 +152,94 @@ describe("project files, templates and checked files", () => {
   });
 });
 
-describe("--set of an undeclared name", () => {
-  test("compose, build (--dry-run too) and scan refuse it with a suggestion", LIMIT, async () => {
+describe("value files: FIFOs, and files promplate may not read", () => {
+  test("NAME_FILE at a FIFO, /dev/urandom, /dev/null or a folder is exit 2 naming the variable and the reason", LIMIT, async () => {
     const dir = await valueProject();
-    for (const command of [["compose", "--examples"], ["build", "--dry-run"], ["scan"]]) {
-      const { code, stderr } = await runWithTools(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
-      assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
-      assert.match(stderr, /error input\/undeclared-set: --set YY: promplate\.yaml declares no variable YY; did you mean Y\?/);
-    }
-    assert.ok(!(await readdir(dir)).includes("docker-compose.yml"), "compose wrote nothing");
-  });
-});
-
-describe("integers beyond 2^53 written in promplate.yaml", () => {
-  const declarations = [
-    "variables:",
-    "  N: { type: integer, default: 9007199254740993 }",
-    "  H: { type: integer, default: 0x20000000000001 }",
-    "  E: { type: integer, examples: [100000000000000000000, 1] }",
-    "outputs:",
-    "  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }",
-    "",
-  ].join("\n");
-
-  test("a default or an example keeps its digits in the output", LIMIT, async () => {
-    const dir = await project({ "promplate.yaml": declarations, "t.yml": "n: ${N}\nh: ${H}\ne: ${E}\n" });
-    const rendered = await runWithTools(["-C", dir, "render", "--set", "E=5"], {}, dir);
-    assert.equal(rendered.code, 0, rendered.stderr);
-    assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), "n: 9007199254740993\nh: 9007199254740993\ne: 5\n");
-    const examples = await runWithTools(["-C", dir, "vars", "--examples", "--format", "json"], {}, dir);
-    assert.equal(examples.code, 0, examples.stderr);
-    const values = Object.fromEntries((JSON.parse(examples.stdout) as { name: string; value: string }[]).map((row) => [row.name, row.value]));
-    assert.deepEqual(values, { N: "9007199254740993", H: "9007199254740993", E: "100000000000000000000" });
-  });
-
-  test("anywhere else in variables (a bound, an enum, inside a list default) it is exit 2 at its line", LIMIT, async () => {
-    const dir = await project({
-      "promplate.yaml": "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
-      "t.yml": "m: ${M}\nl: ${L}\n",
-    });
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", "M=1"], {}, dir);
-    assert.equal(code, 2, stderr);
-    assert.match(stderr, /promplate\.yaml:2:32: error project\/big-integer: 9007199254740993 is an integer beyond 2\^53/);
-    assert.match(stderr, /promplate\.yaml:3:34: error project\/big-integer/);
-  });
-});
-
-describe("vars names a variable once", () => {
-  test("an unreadable value file and an invalid value are shown as `NAME: what is wrong`", LIMIT, async () => {
-    const dir = await valueProject();
-    const { code, stderr } = await runWithTools(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
-    assert.equal(code, 2, stderr);
-    assert.match(stderr, /^promplate: Y: cannot be read from Y_FILE=.*nope: there is no such file$/m);
-    assert.doesNotMatch(stderr, /Y: Y /);
-  });
-});
-
-describe("secret-file mode reads outputs as the servers do", () => {
-  const lax = [
-    "scrape_configs:",
-    "  - job_name: node",
-    "    basic_auth: {username: u, password: 'S1'}",
-    "    static_configs:",
-    "      - targets: [",
-    '          "b:9100"',
-    "        ]# go-yaml reads this comment; YAML 1.2 parsers refuse it",
-    "---",
-    "other:",
-    "  password: S2",
-    "",
-  ].join("\n");
-
-  test("a lax form and a second document: every secret moves", () => {
-    const result = moveSecretsToFiles("prometheus-config", lax, ["S1", "S2"], "/run/p", "cfg");
-    assert.deepEqual(result.files, [
-      { path: "/run/p/cfg.scrape_configs.0.basic_auth.password", content: "S1" },
-      { path: "/run/p/cfg.document-2.other.password", content: "S2" },
-    ]);
-    assert.deepEqual(result.unmovable, []);
-    assert.ok(!/S1|S2/.test(result.text), result.text);
-    assert.match(result.text, /\]# go-yaml reads this comment/);
-  });
-
-  test("a secret in a comment or a key, or an output that does not parse, is unmovable", () => {
-    const cases: [string, number][] = [
-      ["a: 1\n# the password is S1\n", 2],
-      ["S1: x\n", 1],
-      ["a: x\nb: c: d\n", 2],
-    ];
-    for (const [text, line] of cases) {
-      const result = moveSecretsToFiles("yaml", text, ["S1"], "/run/p", "cfg");
-      assert.equal(result.unmovable[0]?.line, line, text);
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    await mkdir(join(dir, "folder"));
+    for (const [path, reason] of [["fifo", "a FIFO"], ["/dev/urandom", "a device"], ["/dev/null", "a device"], ["folder", "a folder"]]) {
+      const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: path }, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, new RegExp(`error variable/file-refused: X cannot be read from X_FILE=${path}: it is ${reason}`));
+      assert.doesNotMatch(stderr, /required but not set/);
     }
   });
 
-  test("render --write-secret-files: the lax output holds no secret; a secret in a comment is exit 2, nothing written", LIMIT, async () => {
-    const dir = await project({
-      "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
-      "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
-    });
-    const secrets = join(dir, "secrets");
-    const moved = await runWithTools(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
-    assert.equal(moved.code, 0, moved.stderr);
-    const output = await readFile(join(dir, "out/prometheus.yml"), "utf8");
-    assert.doesNotMatch(output, /hunter2/);
-    assert.match(output, /password_file:/);
-    assert.equal((await stat(join(dir, "out/prometheus.yml"))).mode & 0o777, 0o644);
-    assert.equal(await readFile(join(secrets, "prometheus.scrape_configs.0.basic_auth.password"), "utf8"), "hunter2-secret");
-    await writeFile(join(dir, "prometheus.yml"), "# ${P}\nscrape_configs: []\n");
-    const other = join(dir, "other-out");
-    const refused = await runWithTools(["-C", dir, "render", "--out", other, "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
-    assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /prometheus\.yml:1:\d+: error output\/secret-unmovable: out\/prometheus\.yml line 1: a secret stands outside any value/);
-    assert.doesNotMatch(refused.stderr, /hunter2/);
-    await assert.rejects(stat(other), { code: "ENOENT" });
+  test("the secrets folder and --env-file are held to the same rules", LIMIT, async () => {
+    const dir = await valueProject();
+    await mkdir(join(dir, "secrets"));
+    execFileSync("mkfifo", [join(dir, "secrets", "Y"), join(dir, "fifo.env")]);
+    const fromFolder = await runWithTools(["-C", dir, "render", "--dry-run", "--secrets-dir", join(dir, "secrets")], { X: "x" }, dir);
+    assert.equal(fromFolder.code, 2, fromFolder.stderr);
+    assert.match(fromFolder.stderr, /Y cannot be read from the secrets folder's file .*secrets\/Y: it is a FIFO/);
+    for (const [file, reason] of [["fifo.env", "it is a FIFO"], ["secrets", "it is a folder"], ["nope.env", "there is no such file"]] as const) {
+      const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run", "--env-file", join(dir, file)], { X: "x" }, dir);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, new RegExp(`error input/env-file: cannot read --env-file .*${file}: ${reason}`));
+    }
+  });
+
+  test("a secret file promplate may not read is exit 3 (the environment), not 2", LIMIT, async () => {
+    // Tests run as root, who may read anything: run the built binary as nobody (uid 65534) instead, from a copy
+    // nobody can read wherever the checkout is (a text output needs nothing from node_modules).
+    const dir = await valueProject();
+    await writeFile(join(dir, "secret"), "s3cr3t-value\n", { mode: 0o600 });
+    await writeFile(join(dir, "vars.env"), "X=s3cr3t-value\n", { mode: 0o600 });
+    await chmod(dir, 0o755);
+    const bin = await mkdtemp(join(tmpdir(), "promplate-bin-"));
+    await cp(join(ROOT, "dist"), join(bin, "dist"), { recursive: true });
+    await chmod(bin, 0o755);
+    await chmod(join(bin, "dist", "promplate.js"), 0o755);
+    const asNobody = (argv: string[], env: Record<string, string>) =>
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, "dist", "promplate.js"), "-C", dir, ...argv], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env },
+        encoding: "utf8",
+      });
+    const fromFile = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret") });
+    assert.equal(fromFile.status, 3, fromFile.stderr);
+    assert.match(fromFile.stderr, /error variable\/file-permission: X cannot be read from X_FILE=.*secret: promplate is not allowed to read it \(EACCES\)/);
+    const fromEnvFile = asNobody(["render", "--dry-run", "--env-file", join(dir, "vars.env")], {});
+    assert.equal(fromEnvFile.status, 3, fromEnvFile.stderr);
+    assert.match(fromEnvFile.stderr, /cannot read --env-file .*vars\.env: promplate is not allowed to read it \(EACCES\)/);
+    // With another problem too, bad input (2) is what the user must fix first.
+    const both = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret"), Y_FILE: join(dir, "nope") });
+    assert.equal(both.status, 2, both.stderr);
+  });
+  test("the installed executable leaves --env-file to promplate: a missing file is exit 2, not Node's exit 9", LIMIT, async () => {
+    // Run as the installed `promplate` is (its shebang), not as `node dist/promplate.js`.
+    const dir = await valueProject();
+    const result = await runBuilt(["-C", dir, "render", "--dry-run", "--env-file", "nope.env"], { X: "x" }, dir, { executable: BIN });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /cannot read --env-file \/.*\/nope\.env: there is no such file/);
+  });
+});
+
+describe("templates and outputs that are FIFOs, and standard input", () => {
+  test("a template that is a FIFO is exit 2, not a hang", LIMIT, async () => {
+    const dir = await project({});
+    const fifo = join(dir, "fifo.yml");
+    execFileSync("mkfifo", [fifo]);
+    const result = await runWithTools(["render", fifo], {}, dir);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /fifo\.yml: it is a FIFO/);
+  });
+
+  test("standard input over the template limit is exit 2 (the built binary reads at most the limit)", LIMIT, async () => {
+    const dir = await project({});
+    const stdin = Buffer.alloc(MAX_TEMPLATE_BYTES + 4096, "a");
+    const result = await runBuilt(["render", "-"], {}, dir, { stdin, executable: BIN });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /the template on standard input: it is larger than 16 MiB/);
+  });
+
+  test("a FIFO at an output path is replaced without being read: the render does not block", LIMIT, async () => {
+    const dir = await project({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n" });
+    assert.equal((await runWithTools(["-C", dir, "render"], {}, dir)).code, 0);
+    await rename(join(dir, "out/a.txt"), join(dir, "out/b.txt"));
+    execFileSync("mkfifo", [join(dir, "out/a.txt")]);
+    assert.equal((await runWithTools(["-C", dir, "render"], {}, dir)).code, 0, "a FIFO at the output path does not block the render");
+    assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
   });
 });
 

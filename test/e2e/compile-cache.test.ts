@@ -4,15 +4,14 @@
  * built binary on this process' own Node, so on Node 20 it checks that no cache is attempted.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ROOT } from "../helpers.js";
+import { BIN, ensureBuilt } from "../helpers.js";
 
-const BIN = join(ROOT, "dist/promplate.js");
 const hasCompileCache = typeof (module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
 
 /** Runs `promplate --help` with exactly this environment; a hang fails through the time limit. */
@@ -32,7 +31,7 @@ function cached(directory: string): string[] {
 describe(`compile cache on Node ${process.versions.node} (${hasCompileCache ? "has" : "lacks"} module.enableCompileCache)`, () => {
   const work = mkdtempSync(join(tmpdir(), "promplate-compile-cache-"));
   before(() => {
-    if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+    ensureBuilt();
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
+import { CORPUS } from "../corpus-path.js";
 import { ROOT, runPromplate } from "../helpers.js";
 
 const ENVSUBST = "/usr/bin/envsubst";
@@ -286,4 +287,15 @@ describe("(b) what envsubst gets wrong, promplate gets right", () => {
       assert.deepEqual(snapshot(), before);
     });
   }
+});
+
+describe("the corpus' envsubst workflow (test/corpus/prom_on_ecs_example)", () => {
+  test("template.docker-compose.yaml with the dummy values equals GNU envsubst '${AWS_…}'", async () => {
+    const absolute = join(CORPUS, "prom_on_ecs_example/template.docker-compose.yaml");
+    const source = readFileSync(absolute, "utf8");
+    const names = [...new Set([...source.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
+    const { code, stdout } = await cli(["render", absolute], { env: PLAIN });
+    assert.equal(code, 0);
+    assert.equal(stdout, envsubst(source, PLAIN, names));
+  });
 });

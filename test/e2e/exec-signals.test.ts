@@ -1,26 +1,14 @@
 /**
  * `exec` returns its child's exit code, or 128 + the signal number when a signal ended the child, for every signal
- * (not only the forwarded ones): real children killed by their own signal, through the CLI.
+ * (not only the forwarded ones): real children (sh) killed by their own signal, through the CLI. The mapping itself,
+ * childExitCode, is in test/unit/process.test.ts.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { constants, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { childExitCode } from "../../src/process.js";
 import { runWithTools } from "../helpers.js";
-
-describe("childExitCode", () => {
-  test("every signal Node knows maps to 128 + its number", () => {
-    const names = Object.keys(constants.signals) as NodeJS.Signals[];
-    assert.ok(names.length > 20);
-    for (const name of names) assert.equal(childExitCode(null, name), 128 + constants.signals[name], name);
-  });
-
-  test("an exit code passes through, including 0 and codes above 128", () => {
-    for (const code of [0, 1, 2, 7, 128, 139, 255]) assert.equal(childExitCode(code, null), code);
-  });
-});
 
 describe("exec with a child killed by a signal", () => {
   let project = "";

@@ -2,129 +2,24 @@
  * x-aws and x-source (issue 5): every AWS credential provider run with the real SDK code against endpoints started
  * here on 127.0.0.1 (container credentials, instance metadata with the IMDSv2 token step, STS, SSO, SSM, Secrets
  * Manager) and ini files / credential_process in a temporary HOME; the precedence of the sources; the failure paths
- * (exit 3, bounded time, nothing secret printed); temporary credentials in ec2_sd_configs; exec --aws-env; and that
- * the AWS SDK is never loaded for a project without AWS variables.
+ * (exit 3, bounded time, nothing secret printed); temporary credentials in ec2_sd_configs; exec --aws-env. What needs
+ * a process of its own (the SSO token cache under HOME, which SDK chunks a run loads) is in test/e2e/aws.test.ts.
  *
  * No test reaches anything but 127.0.0.1: every environment sets AWS_EC2_METADATA_DISABLED=true or points
  * AWS_EC2_METADATA_SERVICE_ENDPOINT here.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createNetServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { type Run, runBuilt, runPromplate } from "../helpers.js";
-
-const CANARY = /Leak-Canary/;
+import { describe, test } from "node:test";
+import { awsProject, blackhole, future, json, past, PROJECT_YAML, rendered, serve, stsXml, temporary, type VarsRow } from "../aws-endpoints.js";
+import { assertNoLeak, type Run, runPromplate } from "../helpers.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Harness
 
 /** The CLI in-process, with exactly this environment (and instance metadata off unless the test points it here). */
 const run = (argv: string[], cwd: string, env: Record<string, string>): Promise<Run> => runPromplate(argv, env, cwd);
-
-const assertNoLeak = (result: Run, label = "") => {
-  assert.doesNotMatch(result.stdout, CANARY, `${label} stdout leaks a secret`);
-  assert.doesNotMatch(result.stderr, CANARY, `${label} stderr leaks a secret`);
-};
-
-interface Endpoint {
-  url: string;
-  requests: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[];
-  close(): Promise<void>;
-}
-
-const servers: Endpoint[] = [];
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-/** An HTTP server on 127.0.0.1 that records each request. */
-async function serve(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<Endpoint> {
-  const requests: Endpoint["requests"] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      handler(req, body, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const endpoint: Endpoint = {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-  servers.push(endpoint);
-  return endpoint;
-}
-
-/** Accepts connections and never answers: an unreachable endpoint that does not refuse. */
-async function blackhole(): Promise<Endpoint> {
-  const sockets: Socket[] = [];
-  const server = createNetServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const endpoint: Endpoint = {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    requests: [],
-    close: () => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }),
-  };
-  servers.push(endpoint);
-  return endpoint;
-}
-
-const json = (res: ServerResponse, status: number, data: unknown, type = "application/json") => {
-  res.writeHead(status, { "content-type": type });
-  res.end(typeof data === "string" ? data : JSON.stringify(data));
-};
-
-const HOUR = 3600_000;
-const future = () => new Date(Date.now() + HOUR).toISOString();
-const past = () => new Date(Date.now() - HOUR).toISOString();
-
-/** Temporary credentials as AWS hands them out; the secrets carry the canary. */
-function temporary(tag: string) {
-  return { AccessKeyId: `ASIA${tag.toUpperCase().padEnd(16, "X").slice(0, 16)}`, SecretAccessKey: `Secret-Leak-Canary-${tag}`, Token: `Token-Leak-Canary-${tag}` };
-}
-
-function stsXml(action: "AssumeRole" | "AssumeRoleWithWebIdentity", tag: string, expiration = future()): string {
-  const c = temporary(tag);
-  return `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result><Credentials><AccessKeyId>${c.AccessKeyId}</AccessKeyId><SecretAccessKey>${c.SecretAccessKey}</SecretAccessKey><SessionToken>${c.Token}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/monitoring/s</Arn><AssumedRoleId>AROAEXAMPLEEXAMPLE:s</AssumedRoleId></AssumedRoleUser></${action}Result><ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></${action}Response>`;
-}
-
-const PROJECT_YAML = `variables:
-  AWS_ACCESS_KEY: { type: string, writeOnly: true, x-aws: accessKeyId }
-  AWS_SECRET_KEY: { type: string, writeOnly: true, x-aws: secretAccessKey }
-  AWS_TOKEN: { type: string, writeOnly: true, x-aws: sessionToken, x-optional: true }
-  REGION: { type: string, x-aws: region, default: eu-west-1 }
-outputs:
-  - { service: app, kind: yaml, template: creds.yml, path: out/creds.yml }
-`;
-
-/** A project whose one output holds the AWS values, and a HOME of its own. */
-function awsProject(yaml = PROJECT_YAML, template = "key: ${AWS_ACCESS_KEY}\nsecret: ${AWS_SECRET_KEY}\ntoken: '{{#if AWS_TOKEN}}{{AWS_TOKEN}}{{/if}}'\nregion: ${REGION}\n"): string {
-  const dir = mkdtempSync(join(tmpdir(), "promplate-aws-"));
-  writeFileSync(join(dir, "promplate.yaml"), yaml);
-  writeFileSync(join(dir, "creds.yml"), template);
-  mkdirSync(join(dir, "home", ".aws"), { recursive: true });
-  return dir;
-}
-
-const rendered = (dir: string) => readFileSync(join(dir, "out/creds.yml"), "utf8");
-
-interface VarsRow {
-  name: string;
-  source?: string;
-  origin?: string;
-  expires?: string;
-  value: string;
-  status: string;
-}
 
 async function varsOf(dir: string, env: Record<string, string>, extra: string[] = []): Promise<Map<string, VarsRow>> {
   const result = await run(["-C", dir, "vars", "--format", "json", ...extra], dir, env);
@@ -217,30 +112,6 @@ describe("each provider, with the real SDK code against endpoints on 127.0.0.1",
     const result = await run(["-C", dir, "render", "--aws-profile", "monitoring"], dir, env);
     assert.equal(result.code, 0, result.stderr);
     assert.match(rendered(dir), /key: ASIAROLEXXXXXXXXXXXX\nsecret: Secret-Leak-Canary-role\ntoken: 'Token-Leak-Canary-role'\nregion: us-west-2/);
-  });
-
-  test("ini: SSO with a cached token (built binary: the SDK reads the cache under HOME)", async () => {
-    const sso = await serve((req, _body, res) => {
-      const url = new URL(req.url!, "http://x");
-      if (url.pathname !== "/federation/credentials" || req.headers["x-amz-sso_bearer_token"] !== "sso-access-token-Leak-Canary") return json(res, 401, { message: "no" });
-      json(res, 200, { roleCredentials: { accessKeyId: "ASIASSOSSOSSOSSOSSO0", secretAccessKey: "Secret-Leak-Canary-sso", sessionToken: "Token-Leak-Canary-sso", expiration: Date.now() + HOUR } });
-    });
-    const dir = awsProject();
-    const startUrl = "https://example.awsapps.com/start";
-    writeFileSync(join(dir, "home/.aws/config"), `[profile sso]\nsso_start_url = ${startUrl}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Monitoring\n`);
-    mkdirSync(join(dir, "home/.aws/sso/cache"), { recursive: true });
-    const cacheName = createHash("sha1").update(startUrl).digest("hex");
-    writeFileSync(join(dir, "home/.aws/sso/cache", `${cacheName}.json`), JSON.stringify({ startUrl, region: "us-east-1", accessToken: "sso-access-token-Leak-Canary", expiresAt: future() }));
-    const env = { HOME: join(dir, "home"), AWS_PROFILE: "sso", AWS_ENDPOINT_URL_SSO: sso.url };
-    const vars = await runBuilt(["-C", dir, "vars", "--format", "json"], env, dir);
-    assert.equal(vars.code, 0, vars.stderr);
-    assertNoLeak(vars);
-    const row = (JSON.parse(vars.stdout) as VarsRow[]).find((r) => r.name === "AWS_SECRET_KEY")!;
-    assert.equal(row.origin, 'ini profile "sso" (sso), temporary');
-    assert.ok(row.expires);
-    const call = sso.requests.at(-1)!;
-    assert.match(call.url, /account_id=123456789012/);
-    assert.match(call.url, /role_name=Monitoring/);
   });
 
   test("web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN through STS (AWS_ENDPOINT_URL_STS)", async () => {
@@ -633,39 +504,6 @@ outputs:
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /--aws-env needs AWS credentials, and none were found/);
     assert.ok(!existsSync(marker));
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-
-describe("the AWS SDK is loaded only when a variable needs it (built binary, module-load hook)", () => {
-  /** The files of the bundle that a run of the binary loaded. */
-  async function loadedChunks(argv: string[], cwd: string, env: Record<string, string>): Promise<{ result: Run; files: string[] }> {
-    const hooks = mkdtempSync(join(tmpdir(), "promplate-hooks-"));
-    const log = join(hooks, "loaded.txt");
-    writeFileSync(log, "");
-    writeFileSync(join(hooks, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + "\\n"); return next(url, context); }\n`);
-    writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(new URL(`file://${join(hooks, "hooks.mjs")}`).href)});\n`);
-    const result = await runBuilt(argv, env, cwd, { nodeArgs: ["--import", join(hooks, "register.mjs")] });
-    const files = readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:") && url.includes("/dist/")).map((url) => fileURLToPath(url));
-    return { result, files };
-  }
-  const holdsSdk = (file: string) => /node_modules\/@(aws-sdk|smithy)\//.test(readFileSync(file, "utf8"));
-
-  test("render without x-aws/x-source: no AWS module; with an ini profile: the SDK is loaded (control)", async () => {
-    const plain = awsProject(`variables:\n  TARGET: { type: string, default: "node:9100" }\noutputs:\n  - { service: app, kind: yaml, template: t.yml, path: out/t.yml }\n`, "");
-    writeFileSync(join(plain, "t.yml"), "target: ${TARGET}\n");
-    const without = await loadedChunks(["-C", plain, "render"], plain, { HOME: join(plain, "home") });
-    assert.equal(without.result.code, 0, without.result.stderr);
-    assert.ok(without.files.length > 1, "the hook saw the bundle load");
-    assert.deepEqual(without.files.filter(holdsSdk), []);
-    assert.deepEqual(without.files.filter((f) => /\/aws-[A-Z0-9]+\.js$/.test(f)), []);
-
-    const withAws = awsProject();
-    writeFileSync(join(withAws, "home/.aws/credentials"), "[default]\naws_access_key_id = AKIACONTROLCONTROL00\naws_secret_access_key = Secret-Leak-Canary-c\n");
-    const control = await loadedChunks(["-C", withAws, "render"], withAws, { HOME: join(withAws, "home") });
-    assert.equal(control.result.code, 0, control.result.stderr);
-    assert.ok(control.files.some(holdsSdk), "the control run loads the SDK, so the hook would have seen it");
   });
 });
 

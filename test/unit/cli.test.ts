@@ -1,7 +1,7 @@
 /**
  * The CLI end to end (DESIGN.md "Commands"): exit codes, messages, output files (modes, atomicity, manifest),
  * diffs, variable sources and their precedence, and that no secret value ever reaches stdout or stderr.
- * Runs in-process through runCli, and a few cases through the built binary.
+ * Runs in-process through runCli; test/e2e/cli.test.ts runs a few cases through the built binary.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -9,11 +9,10 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ROOT, type Run, runBuilt, runPromplate } from "../helpers.js";
+import { assertNoLeak, ROOT, type Run, runPromplate } from "../helpers.js";
 
 const EXAMPLE = join(ROOT, "templates");
 
-const CANARY = /Leak-Canary/;
 const SECRETS = {
   AWS_ACCESS_KEY: "S3cr3t-Leak-Canary-1",
   AWS_SECRET_KEY: "S3cr3t-Leak-Canary-2 #not-a-comment",
@@ -27,7 +26,6 @@ interface RunOptions {
 }
 
 const run = (argv: string[], { cwd, env, stdin }: RunOptions): Promise<Run> => runPromplate(argv, env, cwd, stdin);
-const runBinary = (argv: string[], { cwd, env, stdin }: RunOptions): Promise<Run> => runBuilt(argv, { HOME: cwd, ...env }, cwd, { stdin });
 
 /** A fresh copy of the example project in a temporary folder. */
 async function project(): Promise<string> {
@@ -57,10 +55,6 @@ async function snapshot(dir: string): Promise<Record<string, { content: string; 
 }
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
-const assertNoLeak = (result: Run, label: string) => {
-  assert.doesNotMatch(result.stdout, CANARY, `${label}: stdout leaks a secret`);
-  assert.doesNotMatch(result.stderr, CANARY, `${label}: stderr leaks a secret`);
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -495,45 +489,4 @@ describe("secret-leak guard: no command prints a secret value", () => {
       assert.equal(result.code, c.code, result.stderr);
     });
   }
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-
-describe("the built binary", () => {
-  test("render: exit 0, modes, no secret printed", async () => {
-    const dir = await project();
-    const result = await runBinary(["render", "--diff"], { cwd: dir, env: SECRETS });
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(await mode(join(dir, "out/prometheus.yml")), 0o600);
-    assert.equal(await mode(join(dir, "out/rules/node.yaml")), 0o644);
-    assertNoLeak(result, "binary render --diff");
-  });
-
-  test("missing variable: exit 2, names it", async () => {
-    const dir = await project();
-    const result = await runBinary(["-C", dir, "render"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /WEBHOOK is required but not set/);
-    assertNoLeak(result, "binary missing");
-  });
-
-  test("render - reads stdin", async () => {
-    const dir = await emptyDir();
-    const result = await runBinary(["render", "-"], { cwd: dir, env: { FOO: "x #y" }, stdin: "a: ${FOO}\n" });
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, "a: 'x #y'\n");
-  });
-
-  test("bad flag: exit 2", async () => {
-    const result = await runBinary(["render", "--nope"], { cwd: ROOT });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /--nope/);
-  });
-
-  test("vars with the demo env file", async () => {
-    const result = await runBinary(["-C", "templates", "vars", "--env-file", "templates/demo.env"], { cwd: ROOT });
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /AWS_SECRET_KEY\s+string \(secret\)\s+prometheus\s+env file\s+\*\*\*/);
-    assert.doesNotMatch(result.stdout, /wJalr|not-a-comment/);
-  });
 });

@@ -1,14 +1,17 @@
 /**
  * src/checks/go-yaml.ts: the text go-yaml's reading is rewritten to (table), the errors it adds, the offsets mapped
- * back, and on every YAML file of the corpus: what js-yaml already reads is left as it is.
+ * back, on every YAML file of the corpus: what js-yaml already reads is left as it is; and templates written in
+ * the lax forms go-yaml accepts render as written.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import { load, loadAll } from "js-yaml";
 import { readAsGoYaml, sourceColumn, sourceOffset } from "../../src/checks/go-yaml.js";
 import { CORPUS } from "../corpus-path.js";
+import { runWithTools } from "../helpers.js";
 
 const rewrites: { name: string; source: string; text: string }[] = [
   { name: "quoted continuation at the key's indentation", source: 'a:\n  b: "x\n  y"\n', text: 'a:\n  b: "x\n   y"\n' },
@@ -93,4 +96,28 @@ test("every YAML file of the corpus: what js-yaml reads is unchanged; of a strea
     assert.deepEqual(documents.length === 0 ? [] : [load(reading.text)], documents.slice(0, 1), file);
   }
   assert.ok(streams >= 4, `${streams} multi-document files`);
+});
+
+describe("templates go-yaml accepts", () => {
+  test("render as written, values inserted inside a lax quoted scalar and a lax flow sequence", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-lax-"));
+    const template = [
+      "global:",
+      "  external_labels:",
+      '    note: "first ${REGION}',
+      '    second"',
+      "scrape_configs:",
+      "  - job_name: node",
+      "    static_configs:",
+      "      - targets: [",
+      '          "${HOST}:9100",',
+      '          "b:9100"',
+      "        ]# two nodes",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "prometheus.yml"), template);
+    const result = await runWithTools(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, template.replace('"first ${REGION}\n    second"', "'first eu second'").replace("${HOST}", 'a\\"1'));
+  });
 });

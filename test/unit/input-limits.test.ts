@@ -5,8 +5,7 @@
  * beyond 2^53. Each test has a timeout, so a regression fails instead of hanging the suite.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -15,7 +14,7 @@ import { parseDocumentData } from "../../src/checks/document.js";
 import { parseEnvFile } from "../../src/env-file.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../../src/value-files.js";
 import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../../src/yaml-limits.js";
-import { BIN, ROOT, runBuilt, runWithTools } from "../helpers.js";
+import { runWithTools } from "../helpers.js";
 
 
 const LIMIT = { timeout: 30_000 };
@@ -162,32 +161,6 @@ const valueProject = () =>
   });
 
 describe("value files: regular files only, up to a size limit", () => {
-  test("NAME_FILE at a FIFO, /dev/urandom, /dev/null or a folder is exit 2 naming the variable and the reason", LIMIT, async () => {
-    const dir = await valueProject();
-    execFileSync("mkfifo", [join(dir, "fifo")]);
-    await mkdir(join(dir, "folder"));
-    for (const [path, reason] of [["fifo", "a FIFO"], ["/dev/urandom", "a device"], ["/dev/null", "a device"], ["folder", "a folder"]]) {
-      const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: path }, dir);
-      assert.equal(code, 2, stderr);
-      assert.match(stderr, new RegExp(`error variable/file-refused: X cannot be read from X_FILE=${path}: it is ${reason}`));
-      assert.doesNotMatch(stderr, /required but not set/);
-    }
-  });
-
-  test("the secrets folder and --env-file are held to the same rules", LIMIT, async () => {
-    const dir = await valueProject();
-    await mkdir(join(dir, "secrets"));
-    execFileSync("mkfifo", [join(dir, "secrets", "Y"), join(dir, "fifo.env")]);
-    const fromFolder = await runWithTools(["-C", dir, "render", "--dry-run", "--secrets-dir", join(dir, "secrets")], { X: "x" }, dir);
-    assert.equal(fromFolder.code, 2, fromFolder.stderr);
-    assert.match(fromFolder.stderr, /Y cannot be read from the secrets folder's file .*secrets\/Y: it is a FIFO/);
-    for (const [file, reason] of [["fifo.env", "it is a FIFO"], ["secrets", "it is a folder"], ["nope.env", "there is no such file"]] as const) {
-      const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run", "--env-file", join(dir, file)], { X: "x" }, dir);
-      assert.equal(code, 2, stderr);
-      assert.match(stderr, new RegExp(`error input/env-file: cannot read --env-file .*${file}: ${reason}`));
-    }
-  });
-
   test("a file over the limit is exit 2; PROMPLATE_MAX_FILE_SIZE raises the limit; a bad setting is exit 2", LIMIT, async () => {
     const dir = await valueProject();
     await writeFile(join(dir, "exact"), "a".repeat(DEFAULT_MAX_FILE_SIZE));
@@ -226,33 +199,6 @@ describe("value files: regular files only, up to a size limit", () => {
     assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "second y\n");
   });
 
-  test("a secret file promplate may not read is exit 3 (the environment), not 2", LIMIT, async () => {
-    // Tests run as root, who may read anything: run the built binary as nobody (uid 65534) instead, from a copy
-    // nobody can read wherever the checkout is (a text output needs nothing from node_modules).
-    const dir = await valueProject();
-    await writeFile(join(dir, "secret"), "s3cr3t-value\n", { mode: 0o600 });
-    await writeFile(join(dir, "vars.env"), "X=s3cr3t-value\n", { mode: 0o600 });
-    await chmod(dir, 0o755);
-    const bin = await mkdtemp(join(tmpdir(), "promplate-bin-"));
-    await cp(join(ROOT, "dist"), join(bin, "dist"), { recursive: true });
-    await chmod(bin, 0o755);
-    await chmod(join(bin, "dist", "promplate.js"), 0o755);
-    const asNobody = (argv: string[], env: Record<string, string>) =>
-      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, "dist", "promplate.js"), "-C", dir, ...argv], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env },
-        encoding: "utf8",
-      });
-    const fromFile = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret") });
-    assert.equal(fromFile.status, 3, fromFile.stderr);
-    assert.match(fromFile.stderr, /error variable\/file-permission: X cannot be read from X_FILE=.*secret: promplate is not allowed to read it \(EACCES\)/);
-    const fromEnvFile = asNobody(["render", "--dry-run", "--env-file", join(dir, "vars.env")], {});
-    assert.equal(fromEnvFile.status, 3, fromEnvFile.stderr);
-    assert.match(fromEnvFile.stderr, /cannot read --env-file .*vars\.env: promplate is not allowed to read it \(EACCES\)/);
-    // With another problem too, bad input (2) is what the user must fix first.
-    const both = asNobody(["render", "--dry-run"], { X_FILE: join(dir, "secret"), Y_FILE: join(dir, "nope") });
-    assert.equal(both.status, 2, both.stderr);
-  });
 });
 
 describe("--env-file lines and --set names", () => {
@@ -299,13 +245,6 @@ describe("--env-file lines and --set names", () => {
     assert.equal(stdout, "1\n");
   });
 
-  test("the installed executable leaves --env-file to promplate: a missing file is exit 2, not Node's exit 9", LIMIT, async () => {
-    // Run as the installed `promplate` is (its shebang), not as `node dist/promplate.js`.
-    const dir = await valueProject();
-    const result = await runBuilt(["-C", dir, "render", "--dry-run", "--env-file", "nope.env"], { X: "x" }, dir, { executable: BIN });
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /cannot read --env-file \/.*\/nope\.env: there is no such file/);
-  });
 });
 
 describe("integers beyond 2^53 keep their digits", () => {
