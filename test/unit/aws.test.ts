@@ -413,7 +413,7 @@ describe("check and exec fail fast; --examples never calls AWS", () => {
   test("exec: exit 3 before the server starts", async () => {
     const dir = awsProject();
     const marker = join(dir, "started");
-    const result = await run(["-C", dir, "exec", "--service", "app", "--out", join(dir, "runtime"), "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], dir, { HOME: join(dir, "home"), PATH: process.env.PATH ?? "" });
+    const result = await run(["-C", dir, "exec", "--service", "app", "--out", join(dir, "runtime"), "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], dir, { HOME: join(dir, "home") });
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /need AWS credentials/);
     assert.ok(!existsSync(marker), "the server was not started");
@@ -477,7 +477,7 @@ outputs:
     writeFileSync(join(dir, "prometheus.yml"), "scrape_configs:\n  - job_name: ec2\n    ec2_sd_configs:\n      - region: ${REGION}\n");
     const envFile = join(dir, "child-env.json");
     const child = [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(envFile)}, JSON.stringify(process.env))`];
-    const env = { HOME: join(dir, "home"), PATH: process.env.PATH ?? "", AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
+    const env = { HOME: join(dir, "home"), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
     // Without --aws-env the server gets no credentials.
     const plain = await run(["-C", dir, "exec", "--service", "prometheus", "--out", join(dir, "runtime"), "--", ...child], dir, env);
     assert.equal(plain.code, 0, plain.stderr);
@@ -500,7 +500,7 @@ outputs:
     const dir = awsProject(`variables:\n  REGION: { type: string, default: us-east-1 }\noutputs:\n  - { service: prometheus, kind: yaml, template: t.yml, path: out/t.yml }\n`, "");
     writeFileSync(join(dir, "t.yml"), "region: ${REGION}\n");
     const marker = join(dir, "started");
-    const result = await run(["-C", dir, "exec", "--service", "prometheus", "--aws-env", "--out", join(dir, "runtime"), "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], dir, { HOME: join(dir, "home"), PATH: process.env.PATH ?? "" });
+    const result = await run(["-C", dir, "exec", "--service", "prometheus", "--aws-env", "--out", join(dir, "runtime"), "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "")`], dir, { HOME: join(dir, "home") });
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /--aws-env needs AWS credentials, and none were found/);
     assert.ok(!existsSync(marker));
@@ -512,7 +512,7 @@ outputs:
 describe("a malformed answer from a credential provider is exit 3 naming it, never an internal error", () => {
   /** render, check and exec --aws-env: each exit 3 with `message`, no stack, no secret, nothing written or started. */
   const expectMalformed = async (dir: string, env: Record<string, string>, message: RegExp) => {
-    const fullEnv = { HOME: join(dir, "home"), PATH: process.env.PATH ?? "", ...env };
+    const fullEnv = { HOME: join(dir, "home"), ...env };
     for (const argv of [["render"], ["check", "--no-tools"]]) {
       const result = await run(["-C", dir, ...argv], dir, fullEnv);
       assert.equal(result.code, 3, `${argv[0]}: ${result.stderr}`);

@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import { moveSecretsToFiles } from "../../src/secret-files.js";
 import { readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../../src/value-files.js";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 const LIMIT = { timeout: 60_000 };
 
@@ -67,7 +67,7 @@ describe("--set of an undeclared name", () => {
   test("compose, build (--dry-run too) and scan refuse it with a suggestion", LIMIT, async () => {
     const dir = await valueProject();
     for (const command of [["compose", "--examples"], ["build", "--dry-run"], ["scan"]]) {
-      const { code, stderr } = await runWithTools(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
+      const { code, stderr } = await runPromplate(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
       assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
       assert.match(stderr, /error input\/undeclared-set: --set YY: promplate\.yaml declares no variable YY; did you mean Y\?/);
     }
@@ -88,10 +88,10 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
 
   test("a default or an example keeps its digits in the output", LIMIT, async () => {
     const dir = await project({ "promplate.yaml": declarations, "t.yml": "n: ${N}\nh: ${H}\ne: ${E}\n" });
-    const rendered = await runWithTools(["-C", dir, "render", "--set", "E=5"], {}, dir);
+    const rendered = await runPromplate(["-C", dir, "render", "--set", "E=5"], {}, dir);
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), "n: 9007199254740993\nh: 9007199254740993\ne: 5\n");
-    const examples = await runWithTools(["-C", dir, "vars", "--examples", "--format", "json"], {}, dir);
+    const examples = await runPromplate(["-C", dir, "vars", "--examples", "--format", "json"], {}, dir);
     assert.equal(examples.code, 0, examples.stderr);
     const values = Object.fromEntries((JSON.parse(examples.stdout) as { name: string; value: string }[]).map((row) => [row.name, row.value]));
     assert.deepEqual(values, { N: "9007199254740993", H: "9007199254740993", E: "100000000000000000000" });
@@ -102,7 +102,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
       "promplate.yaml": "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "m: ${M}\nl: ${L}\n",
     });
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", "M=1"], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "M=1"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:2:32: error project\/big-integer: 9007199254740993 is an integer beyond 2\^53/);
     assert.match(stderr, /promplate\.yaml:3:34: error project\/big-integer/);
@@ -112,7 +112,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
 describe("vars names a variable once", () => {
   test("an unreadable value file and an invalid value are shown as `NAME: what is wrong`", LIMIT, async () => {
     const dir = await valueProject();
-    const { code, stderr } = await runWithTools(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /^promplate: Y: cannot be read from Y_FILE=.*nope: there is no such file$/m);
     assert.doesNotMatch(stderr, /Y: Y /);
@@ -163,7 +163,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
       "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
     });
     const secrets = join(dir, "secrets");
-    const moved = await runWithTools(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
+    const moved = await runPromplate(["-C", dir, "render", "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
     assert.equal(moved.code, 0, moved.stderr);
     const output = await readFile(join(dir, "out/prometheus.yml"), "utf8");
     assert.doesNotMatch(output, /hunter2/);
@@ -172,7 +172,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
     assert.equal(await readFile(join(secrets, "prometheus.scrape_configs.0.basic_auth.password"), "utf8"), "hunter2-secret");
     await writeFile(join(dir, "prometheus.yml"), "# ${P}\nscrape_configs: []\n");
     const other = join(dir, "other-out");
-    const refused = await runWithTools(["-C", dir, "render", "--out", other, "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
+    const refused = await runPromplate(["-C", dir, "render", "--out", other, "--write-secret-files", secrets], { P: "hunter2-secret" }, dir);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /prometheus\.yml:1:\d+: error output\/secret-unmovable: out\/prometheus\.yml line 1: a secret stands outside any value/);
     assert.doesNotMatch(refused.stderr, /hunter2/);

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ROOT, runWithTools as run } from "../helpers.js";
+import { ROOT, runPromplate as run } from "../helpers.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const broken = join(root, "test/data/broken");

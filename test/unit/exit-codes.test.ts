@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 const COMMANDS: string[][] = [
   ["render"],
@@ -27,7 +27,7 @@ describe("-C DIR must be an existing folder", () => {
   for (const command of COMMANDS) {
     test(`-C a missing folder: ${command.join(" ")} is exit 2 naming it`, async () => {
       const missing = join(tmpdir(), "promplate-no-such-folder", "deeper");
-      const result = await runWithTools(["-C", missing, ...command]);
+      const result = await runPromplate(["-C", missing, ...command]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, new RegExp(`-C ${missing}: no such folder`));
     });
@@ -35,7 +35,7 @@ describe("-C DIR must be an existing folder", () => {
     test(`-C a file: ${command.join(" ")} is exit 2, not a folder`, async () => {
       const dir = await mkdtemp(join(tmpdir(), "promplate-c-"));
       await writeFile(join(dir, "promplate.yaml"), "variables: {}\n");
-      const result = await runWithTools(["-C", join(dir, "promplate.yaml"), ...command], {}, dir);
+      const result = await runPromplate(["-C", join(dir, "promplate.yaml"), ...command], {}, dir);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /promplate\.yaml: not a folder/);
     });
@@ -46,7 +46,7 @@ describe("-C DIR must be an existing folder", () => {
     await mkdir(join(dir, "project"));
     await writeFile(join(dir, "project", "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: web, kind: text, template: a.yml, path: out/a.yml }\n");
     await writeFile(join(dir, "project", "a.yml"), "a: ${A}\n");
-    const result = await runWithTools(["-C", "project", "vars"], {}, dir);
+    const result = await runPromplate(["-C", "project", "vars"], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^A\s/m);
   });
@@ -92,7 +92,7 @@ describe("--format json and github print one document whatever went wrong", () =
     test(`json: ${failure.name} is one document with the finding, exit ${failure.code}`, async () => {
       const dir = await brokenProject();
       await failure.setup?.(dir);
-      const result = await runWithTools([...failure.argv(dir), "--format", "json"], failure.env, dir);
+      const result = await runPromplate([...failure.argv(dir), "--format", "json"], failure.env, dir);
       assert.equal(result.code, failure.code, result.stderr);
       const report = parseOne(result.stdout);
       assert.ok(report.findings.some((f) => failure.id.test(f.id) && f.severity === "error"), result.stdout);
@@ -102,7 +102,7 @@ describe("--format json and github print one document whatever went wrong", () =
     test(`github: ${failure.name} is annotated, exit ${failure.code}`, async () => {
       const dir = await brokenProject();
       await failure.setup?.(dir);
-      const result = await runWithTools([...failure.argv(dir), "--format=github"], failure.env, dir);
+      const result = await runPromplate([...failure.argv(dir), "--format=github"], failure.env, dir);
       assert.equal(result.code, failure.code, result.stderr);
       assert.match(result.stdout, /^::error .*title=[^:,]+::/m);
       assert.match(result.stdout, /\d+ errors?, \d+ warnings?\n$/);
@@ -111,7 +111,7 @@ describe("--format json and github print one document whatever went wrong", () =
 
   test("json: a bad variable's finding names promplate.yaml and the line of the declaration", async () => {
     const dir = await brokenProject();
-    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15 s" }, dir);
+    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15 s" }, dir);
     const finding = parseOne(result.stdout).findings.find((f) => f.id === "variable/invalid");
     assert.equal(finding?.file, "promplate.yaml");
     assert.equal(finding?.line, 2);
@@ -119,20 +119,20 @@ describe("--format json and github print one document whatever went wrong", () =
 
   test("json: a clean check is still one document with no findings, exit 0", async () => {
     const dir = await brokenProject();
-    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15s" }, dir);
+    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], { INTERVAL: "15s" }, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(parseOne(result.stdout).findings, []);
   });
 
   test("text format prints no JSON on a failure", async () => {
     const dir = await brokenProject();
-    const result = await runWithTools(["-C", dir, "check", "--no-tools"], { INTERVAL: "15 s" }, dir);
+    const result = await runPromplate(["-C", dir, "check", "--no-tools"], { INTERVAL: "15 s" }, dir);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
   });
 
   test("a --format after -- belongs to exec's server, not to promplate", async () => {
-    const result = await runWithTools(["-C", "/nonexistent", "exec", "--service", "x", "--", "server", "--format", "json"]);
+    const result = await runPromplate(["-C", "/nonexistent", "exec", "--service", "x", "--", "server", "--format", "json"]);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
   });

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ExpectedFinding, fixtureCases, runWithTools } from "../helpers.js";
+import { type ExpectedFinding, fixtureCases, runPromplate } from "../helpers.js";
 
 const cases = fixtureCases();
 
@@ -19,7 +19,7 @@ test("the regression cases are there", () => {
 describe("promplate check on each case", () => {
   for (const { name, dir, expected } of cases) {
     test(`${name}: ${expected.about}`, async () => {
-      const result = await runWithTools(["check", "--no-tools", "--format", "json", ...expected.args], {}, dir);
+      const result = await runPromplate(["check", "--no-tools", "--format", "json", ...expected.args], {}, dir);
       assert.equal(result.code, expected.exit, result.stdout + result.stderr);
       const report = JSON.parse(result.stdout) as { findings: (ExpectedFinding & { message: string })[] };
       const place = (f: Omit<ExpectedFinding, "message">) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.id}`;

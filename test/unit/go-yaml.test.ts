@@ -11,7 +11,7 @@ import { describe, test } from "node:test";
 import { load, loadAll } from "js-yaml";
 import { readAsGoYaml, sourceColumn, sourceOffset } from "../../src/checks/go-yaml.js";
 import { CORPUS } from "../corpus-path.js";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 const rewrites: { name: string; source: string; text: string }[] = [
   { name: "quoted continuation at the key's indentation", source: 'a:\n  b: "x\n  y"\n', text: 'a:\n  b: "x\n   y"\n' },
@@ -116,7 +116,7 @@ describe("templates go-yaml accepts", () => {
       "",
     ].join("\n");
     writeFileSync(join(dir, "prometheus.yml"), template);
-    const result = await runWithTools(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
+    const result = await runPromplate(["render", "prometheus.yml", "--set", "REGION=eu", "--set", 'HOST=a"1'], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, template.replace('"first ${REGION}\n    second"', "'first eu second'").replace("${HOST}", 'a\\"1'));
   });

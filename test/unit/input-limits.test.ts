@@ -14,7 +14,7 @@ import { parseDocumentData } from "../../src/checks/document.js";
 import { parseEnvFile } from "../../src/env-file.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../../src/value-files.js";
 import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../../src/yaml-limits.js";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 
 const LIMIT = { timeout: 30_000 };
@@ -37,7 +37,7 @@ async function project(files: Record<string, string>): Promise<string> {
 describe("YAML alias expansion and document size", () => {
   test("a billion-laughs promplate.yaml is exit 2 at promplate.yaml:line, not an internal error", LIMIT, async () => {
     const dir = await project({ "promplate.yaml": `outputs: []\nbomb:\n${billionLaughs("  ")}` });
-    const { code, stderr } = await runWithTools(["-C", dir, "vars"], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:6:\d+: error project\/yaml: the document contains excessive aliasing/);
     assert.doesNotMatch(stderr, /internal error/);
@@ -45,7 +45,7 @@ describe("YAML alias expansion and document size", () => {
 
   test("an alias of a node inside itself in promplate.yaml is exit 2 at its line", LIMIT, async () => {
     const dir = await project({ "promplate.yaml": "outputs:\n  - &o [1, *o]\n" });
-    const { code, stderr } = await runWithTools(["-C", dir, "vars"], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:2:\d+: error project\/yaml: an alias refers to a node that contains it/);
   });
@@ -53,7 +53,7 @@ describe("YAML alias expansion and document size", () => {
   test("a billion-laughs rule file is a yaml/aliases finding at its line (check exits 1)", LIMIT, async () => {
     const rules = `groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations:\n${billionLaughs("          ")}`;
     const dir = await project({ "rules.yml": rules });
-    const { code, stdout, stderr } = await runWithTools(["check", "--no-tools", "--kind", "prometheus-rules", "rules.yml"], {}, dir);
+    const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "prometheus-rules", "rules.yml"], {}, dir);
     assert.equal(code, 1, stderr);
     assert.match(stdout + stderr, /rules\.yml:10:\d+: error yaml\/aliases: the document contains excessive aliasing/);
   });
@@ -63,7 +63,7 @@ describe("YAML alias expansion and document size", () => {
       "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": `x: \${X}\n${billionLaughs()}`,
     });
-    const first = await runWithTools(["-C", withValue, "render"], {}, withValue);
+    const first = await runPromplate(["-C", withValue, "render"], {}, withValue);
     assert.equal(first.code, 2, first.stderr);
     assert.match(first.stderr, /t\.yml:5:\d+: error template\/invalid-yaml: .*excessive aliasing/);
 
@@ -71,7 +71,7 @@ describe("YAML alias expansion and document size", () => {
       "promplate.yaml": "outputs:\n  - { service: s, kind: prometheus-rules, template: t.yml, path: out/t.yml }\n",
       "t.yml": `x: 1\n${billionLaughs()}`,
     });
-    const second = await runWithTools(["-C", plain, "render"], {}, plain);
+    const second = await runPromplate(["-C", plain, "render"], {}, plain);
     assert.equal(second.code, 1, second.stderr);
     assert.match(second.stderr, /t\.yml:5:\d+: error yaml\/aliases/);
   });
@@ -81,7 +81,7 @@ describe("YAML alias expansion and document size", () => {
     const parsed = parseDocumentData(big);
     assert.ok("error" in parsed && parsed.error.id === "yaml/too-large");
     const dir = await project({ "promplate.yaml": `outputs: []\n${"#".repeat(MAX_YAML_BYTES)}\n` });
-    const { code, stderr } = await runWithTools(["-C", dir, "vars"], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     // Refused as it is read, before a byte of it is parsed.
     assert.match(stderr, /error project\/unreadable: cannot read .*promplate\.yaml: it is larger than 16 MiB/);
@@ -118,14 +118,14 @@ describe("variable patterns run as RE2, in linear time", () => {
 
   test("^(a+)+$ against 38 a's and a ! returns: exit 2, the value does not match", LIMIT, async () => {
     const dir = await textProject('    type: string\n    pattern: "^(a+)+$"\n');
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", `X=${"a".repeat(38)}!`], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `X=${"a".repeat(38)}!`], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:2:3: error variable\/invalid: X .* must match the pattern \^\(a\+\)\+\$/);
   });
 
   test("a pattern in a schema only ajv handles (propertyNames) also runs as RE2", LIMIT, async () => {
     const dir = await textProject('    type: object\n    propertyNames: { pattern: "^(a+)+$" }\n');
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", `X={"${"a".repeat(38)}!": 1}`], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `X={"${"a".repeat(38)}!": 1}`], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /error variable\/invalid: X .*schema rule: pattern/);
   });
@@ -133,7 +133,7 @@ describe("variable patterns run as RE2, in linear time", () => {
   for (const [what, pattern] of [["a lookahead", "^(?=a)b"], ["a lookbehind", "(?<!a)b"], ["a backreference", "^(a)\\\\1$"]]) {
     test(`${what} is exit 2 at promplate.yaml:line naming the variable`, LIMIT, async () => {
       const dir = await textProject(`    type: string\n    pattern: "${pattern}"\n`);
-      const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", "X=b"], {}, dir);
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "X=b"], {}, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, /promplate\.yaml:2:3: error project\/variable-pattern: variables\.X: the pattern .* is not a valid RE2 regular expression/);
     });
@@ -141,13 +141,13 @@ describe("variable patterns run as RE2, in linear time", () => {
 
   test("RE2 syntax that JavaScript lacks works: (?i) and \\z", LIMIT, async () => {
     const dir = await textProject('    type: string\n    pattern: "(?i)^prod-[a-z]+\\\\z"\n');
-    assert.equal((await runWithTools(["-C", dir, "render", "--set", "X=PROD-eu"], {}, dir)).code, 0);
-    assert.equal((await runWithTools(["-C", dir, "render", "--set", "X=PROD-eu\n"], {}, dir)).code, 2);
+    assert.equal((await runPromplate(["-C", dir, "render", "--set", "X=PROD-eu"], {}, dir)).code, 0);
+    assert.equal((await runPromplate(["-C", dir, "render", "--set", "X=PROD-eu\n"], {}, dir)).code, 2);
   });
 
   test("the built-in schemas' patterns run as RE2 too: a web-config interval that backtracked for minutes", LIMIT, async () => {
     const dir = await project({ "web.yml": `rate_limit:\n  interval: "1${"ms".repeat(40)}!"\n` });
-    const { code, stdout, stderr } = await runWithTools(["check", "--no-tools", "--kind", "web-config", "web.yml"], {}, dir);
+    const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "web-config", "web.yml"], {}, dir);
     assert.equal(code, 1, stderr);
     assert.match(stdout + stderr, /web\.yml:2:\d+: error schema\/pattern: must match/);
   });
@@ -165,16 +165,16 @@ describe("value files: regular files only, up to a size limit", () => {
     const dir = await valueProject();
     await writeFile(join(dir, "exact"), "a".repeat(DEFAULT_MAX_FILE_SIZE));
     await writeFile(join(dir, "over"), "a".repeat(DEFAULT_MAX_FILE_SIZE + 1));
-    assert.equal((await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: "exact" }, dir)).code, 0);
-    const over = await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: "over" }, dir);
+    assert.equal((await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "exact" }, dir)).code, 0);
+    const over = await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "over" }, dir);
     assert.equal(over.code, 2, over.stderr);
     assert.match(over.stderr, /X cannot be read from X_FILE=over: it is larger than 1 MiB/);
     assert.match(over.stderr, /hint: .*PROMPLATE_MAX_FILE_SIZE/);
-    assert.equal((await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: "over", PROMPLATE_MAX_FILE_SIZE: "2MiB" }, dir)).code, 0);
-    const small = await runWithTools(["-C", dir, "render", "--dry-run"], { X: "x", Y_FILE: "exact", PROMPLATE_MAX_FILE_SIZE: "1000" }, dir);
+    assert.equal((await runPromplate(["-C", dir, "render", "--dry-run"], { X_FILE: "over", PROMPLATE_MAX_FILE_SIZE: "2MiB" }, dir)).code, 0);
+    const small = await runPromplate(["-C", dir, "render", "--dry-run"], { X: "x", Y_FILE: "exact", PROMPLATE_MAX_FILE_SIZE: "1000" }, dir);
     assert.equal(small.code, 2, small.stderr);
     assert.match(small.stderr, /Y cannot be read from Y_FILE=exact: it is larger than 1000 bytes/);
-    const bad = await runWithTools(["-C", dir, "render", "--dry-run"], { X: "x", PROMPLATE_MAX_FILE_SIZE: "lots" }, dir);
+    const bad = await runPromplate(["-C", dir, "render", "--dry-run"], { X: "x", PROMPLATE_MAX_FILE_SIZE: "lots" }, dir);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /PROMPLATE_MAX_FILE_SIZE must be a size/);
   });
@@ -186,7 +186,7 @@ describe("value files: regular files only, up to a size limit", () => {
     await writeFile(join(mount, "..2026_11_29_10_00_00.1", "X"), "first\n");
     await symlink("..2026_11_29_10_00_00.1", join(mount, "..data"));
     await symlink("..data/X", join(mount, "X"));
-    const first = await runWithTools(["-C", dir, "render", "--secrets-dir", mount], {}, dir);
+    const first = await runPromplate(["-C", dir, "render", "--secrets-dir", mount], {}, dir);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "first y\n");
     // The kubelet's update: a new timestamped folder, then ..data re-pointed by an atomic rename.
@@ -194,7 +194,7 @@ describe("value files: regular files only, up to a size limit", () => {
     await writeFile(join(mount, "..2026_11_29_11_00_00.2", "X"), "second\n");
     await symlink("..2026_11_29_11_00_00.2", join(mount, "..data_tmp"));
     await rename(join(mount, "..data_tmp"), join(mount, "..data"));
-    const second = await runWithTools(["-C", dir, "render"], { X_FILE: join(mount, "X") }, dir);
+    const second = await runPromplate(["-C", dir, "render"], { X_FILE: join(mount, "X") }, dir);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "second y\n");
   });
@@ -220,7 +220,7 @@ describe("--env-file lines and --set names", () => {
     const dir = await valueProject();
     const lines = ["X=ok", "PASSWORD hunter2-secret", "1BAD=hunter2-secret", "Q='hunter2-secret' trailing", "Y=fine", 'Z="hunter2-secret'];
     await writeFile(join(dir, "bad.env"), `${lines.join("\n")}\n`);
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run", "--env-file", join(dir, "bad.env")], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--dry-run", "--env-file", join(dir, "bad.env")], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /bad\.env:2: the line has no `=`/);
     assert.match(stderr, /bad\.env:3: the name before `=` is not a variable name/);
@@ -233,14 +233,14 @@ describe("--env-file lines and --set names", () => {
   test("--set of an undeclared name is exit 2 with a suggestion; without a project any name is fine", LIMIT, async () => {
     const dir = await valueProject();
     for (const command of [["render", "--dry-run"], ["vars"], ["check", "--no-tools"], ["render", "t.txt"]]) {
-      const { code, stderr } = await runWithTools(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
+      const { code, stderr } = await runPromplate(["-C", dir, ...command, "--set", "X=x", "--set", "YY=1"], {}, dir);
       assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
       assert.match(stderr, /error input\/undeclared-set: --set YY: promplate\.yaml declares no variable YY; did you mean Y\?/);
     }
-    const far = await runWithTools(["-C", dir, "render", "--dry-run", "--set", "X=x", "--set", "SOMETHING_ELSE=1"], {}, dir);
+    const far = await runPromplate(["-C", dir, "render", "--dry-run", "--set", "X=x", "--set", "SOMETHING_ELSE=1"], {}, dir);
     assert.match(far.stderr, /declares no variable SOMETHING_ELSE\n/);
     const plain = await project({ "t.txt": "${A}\n" });
-    const { code, stdout } = await runWithTools(["render", "t.txt", "--set", "A=1", "--set", "UNUSED=2"], {}, plain);
+    const { code, stdout } = await runPromplate(["render", "t.txt", "--set", "A=1", "--set", "UNUSED=2"], {}, plain);
     assert.equal(code, 0);
     assert.equal(stdout, "1\n");
   });
@@ -264,13 +264,13 @@ describe("integers beyond 2^53 keep their digits", () => {
       "t.json": '{"n": ${N}, "f": ${F}}\n',
       "t.txt": "${N} ${F}\n",
     });
-    const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", "N=9007199254740993", "--set", "F=+00100000000000000000000"], {}, dir);
+    const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "N=9007199254740993", "--set", "F=+00100000000000000000000"], {}, dir);
     assert.equal(code, 0, stderr);
     assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), 'n: 9007199254740993\nq: "9007199254740993"\nf: 100000000000000000000\n');
     assert.equal(await readFile(join(dir, "out/t.json"), "utf8"), '{"n": 9007199254740993, "f": 100000000000000000000}\n');
     assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "9007199254740993 100000000000000000000\n");
     // Still validated: minimum 0.
-    const negative = await runWithTools(["-C", dir, "render", "--set", "N=-9007199254740993", "--set", "F=1"], {}, dir);
+    const negative = await runPromplate(["-C", dir, "render", "--set", "N=-9007199254740993", "--set", "F=1"], {}, dir);
     assert.equal(negative.code, 2, negative.stderr);
     assert.match(negative.stderr, /N \(from --set\) = "-9007199254740993" must be >= 0/);
   });
@@ -281,7 +281,7 @@ describe("integers beyond 2^53 keep their digits", () => {
       "t.yml": "l: ${L}\no: ${O}\n",
     });
     for (const [list, object] of [["1,9007199254740993", "{}"], ["[9007199254740993]", "{}"], ["1", '{"a": 100000000000000000000}']]) {
-      const { code, stderr } = await runWithTools(["-C", dir, "render", "--set", `L=${list}`, "--set", `O=${object}`], {}, dir);
+      const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `L=${list}`, "--set", `O=${object}`], {}, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, /beyond 2\^53/);
     }

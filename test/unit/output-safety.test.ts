@@ -19,7 +19,7 @@ import { normalizeRelative, resolveReal } from "../../src/paths.js";
 import { PromplateError } from "../../src/problems.js";
 import { parseProject } from "../../src/project.js";
 import { utf8Problem } from "../../src/render.js";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 /** A project folder holding these files (a string is content; `{ link }` a symlink to that target). */
 async function makeProject(files: Record<string, string | { link: string }>): Promise<string> {
@@ -42,7 +42,7 @@ function projectFile(outputs: [string, string][], tests: string[] = []): string 
 /** The server exec starts in these tests: Node, exiting at once (no system tool). */
 const EXITS_AT_ONCE = [process.execPath, "-e", ""];
 
-const render = (dir: string, ...args: string[]) => runWithTools(["-C", dir, "render", ...args], {}, dir);
+const render = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], {}, dir);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const manifestOf = async (root: string) => JSON.parse(await readFile(join(root, ".promplate/manifest.json"), "utf8")) as { version: number; files: Record<string, { sha256?: string }> };
 
@@ -143,7 +143,7 @@ describe("stale deletion removes only what promplate wrote", () => {
 
   test("exec never writes over a template or promplate.yaml, by runtimePath or --out; nor a secret file", async () => {
     const template = "a: 1\n";
-    const exec = (dir: string, ...args: string[]) => runWithTools(["-C", dir, "exec", "--service", "s", ...args, "--", ...EXITS_AT_ONCE], {}, dir);
+    const exec = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "exec", "--service", "s", ...args, "--", ...EXITS_AT_ONCE], {}, dir);
     const byRuntimePath = await makeProject({ "t/a.yml": template });
     for (const victim of ["t/a.yml", "promplate.yaml"]) {
       await writeFile(join(byRuntimePath, "promplate.yaml"), `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`);
@@ -161,7 +161,7 @@ describe("stale deletion removes only what promplate wrote", () => {
       "extra/x.txt": "x\n",
       "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
     });
-    const result = await runWithTools(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", ...EXITS_AT_ONCE], { P: "pw-secret-1" }, secrets);
+    const result = await runPromplate(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", ...EXITS_AT_ONCE], { P: "pw-secret-1" }, secrets);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /would overwrite the template extra\//);
     assert.deepEqual(await readdir(join(secrets, "extra")), ["x.txt"], "no secret file lands in a template folder, to be rendered next time");
@@ -170,19 +170,19 @@ describe("stale deletion removes only what promplate wrote", () => {
   test("render FILE --out PATH refuses to replace FILE, promplate.yaml or another template", async () => {
     const dir = await makeProject({ "t/a.yml": "a: ${X}\n", "t/b.yml": "b: 1\n", link: { link: "t/a.yml" }, "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n" });
     for (const [file, out] of [["t/a.yml", "t/a.yml"], ["t/a.yml", "./t//a.yml"], ["link", "t/a.yml"], ["t/a.yml", "promplate.yaml"], ["t/a.yml", "t/b.yml"]]) {
-      const result = await runWithTools(["-C", dir, "render", file!, "--out", out!], {}, dir);
+      const result = await runPromplate(["-C", dir, "render", file!, "--out", out!], {}, dir);
       assert.equal(result.code, 2, `${file} --out ${out}: ${result.stderr}`);
       assert.match(result.stderr, /would overwrite the (template|project file)/);
     }
     assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: ${X}\n");
-    assert.equal((await runWithTools(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
+    assert.equal((await runPromplate(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
     assert.equal(await readFile(join(dir, "out/a.yml"), "utf8"), "a: x\n");
   });
 
   test("exec takes no lock when its files are already current: a read-only folder holding them still starts the server", async () => {
     const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n" });
     const out = join(dir, "runtime");
-    const exec = () => runWithTools(["-C", dir, "exec", "--service", "s", "--out", out, "--", ...EXITS_AT_ONCE], {}, dir);
+    const exec = () => runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", ...EXITS_AT_ONCE], {}, dir);
     assert.equal((await exec()).code, 0);
     // Where the lock would go is a file: taking the lock fails, as it does in a read-only folder.
     await rm(join(out, ".promplate"), { recursive: true, force: true });
@@ -199,7 +199,7 @@ describe("what a render shows of the files it replaces, and what its manifest te
     "promplate.yaml": "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n",
     "a.txt": template,
   });
-  const renderWith = (dir: string, secret: string, ...args: string[]) => runWithTools(["-C", dir, "render", ...args], { S: secret }, dir);
+  const renderWith = (dir: string, secret: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], { S: secret }, dir);
 
   test("the manifest of a 0600 output is 0600: its sha256 would let anyone test guesses of a weak secret", async () => {
     const dir = await makeProject(secretProject("password: ${S}\n"));
@@ -463,7 +463,7 @@ describe("the output root's lock", () => {
     await writeLock(out, holder.identity);
     // The child's exit code is exec's: 0 only if the output is there and the lock is not.
     const script = `const fs = require("fs"); process.exit(fs.readFileSync(${JSON.stringify(`${out}/etc/x/a.txt`)}, "utf8") === "a\\n" && !fs.existsSync(${JSON.stringify(`${out}/${LOCK_FILE}`)}) ? 0 : 1)`;
-    const result = await runWithTools(["-C", dir, "exec", "--service", "s", "--out", out, "--", process.execPath, "-e", script], {}, dir);
+    const result = await runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", process.execPath, "-e", script], {}, dir);
     assert.equal(result.code, 0, result.stderr);
   });
 });
@@ -515,7 +515,7 @@ describe("promplate's own leftover temporaries", () => {
     const leftover = join(dir, "secrets", `.${holder.identity.pid}-${holder.identity.start ?? ""}-00112233aabb.promplate.tmp`);
     await mkdir(dirname(leftover));
     await writeFile(leftover, "pw-secret-", { mode: 0o600 });
-    assert.equal((await runWithTools(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
+    assert.equal((await runPromplate(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
     assert.ok(!existsSync(leftover));
   });
 });
@@ -559,7 +559,7 @@ describe("templates", () => {
     const climbing = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], [`../${basename(dirname(key))}/key`]) });
     for (const dir of [linked, tests, climbing]) {
       for (const args of [["check", "--examples", "--no-tools"], ["render"]]) {
-        const result = await runWithTools(["-C", dir, ...args], {}, dir);
+        const result = await runPromplate(["-C", dir, ...args], {}, dir);
         assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
         assert.match(result.stderr, /outside the project folder/);
         assert.doesNotMatch(result.stdout + result.stderr, /ghp_Token/);
@@ -585,7 +585,7 @@ describe("templates", () => {
     assert.equal(await modeOf("out/secret.txt"), 0o600);
     assert.equal(await modeOf("out/group.txt"), 0o640);
     assert.equal(await modeOf("out/open.txt"), 0o644);
-    const single = await runWithTools(["render", "secret.txt", "--out", "one.txt"], {}, dir);
+    const single = await runPromplate(["render", "secret.txt", "--out", "one.txt"], {}, dir);
     assert.equal(single.code, 0, single.stderr);
     assert.equal(await modeOf("one.txt"), 0o600);
   });
@@ -594,7 +594,7 @@ describe("templates", () => {
     const dir = await makeProject({ "promplate.yaml": projectFile([["t.txt", "out/t.txt"]]) });
     await writeFile(join(dir, "t.txt"), Buffer.concat([Buffer.from("ok: 1\nbad: "), Buffer.from([0xff]), Buffer.from("\n")]));
     for (const argv of [["render"], ["render", "t.txt"]]) {
-      const result = await runWithTools(["-C", dir, ...argv], {}, dir);
+      const result = await runPromplate(["-C", dir, ...argv], {}, dir);
       assert.equal(result.code, 2, argv.join(" "));
       assert.match(result.stderr, /t\.txt is not valid UTF-8: byte 11 \(0xff\)/);
       assert.ok(!existsSync(join(dir, "out")));

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, PIECE_LENGTH, quotedSpans } from "../../src/redact.js";
 import { formatGithub, formatJson, formatProblems, summarize } from "../../src/report.js";
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 import { encodedForms, findLeak, goQuoteInner } from "../leaks.js";
 
 const HOSTILE = 'ab"c\\d\te\nf}{(==';
@@ -92,7 +92,7 @@ describe("redaction", () => {
     writeFileSync(join(dir, "promplate.yaml"), "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: p, kind: prometheus-rules, template: rules.yml, path: out/rules.yml }\n");
     writeFileSync(join(dir, "rules.yml"), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up{job="${S}"} == 0\n');
     for (const secret of ['p4ss"w0rd!xY', 'Kq"zp9 Wv']) {
-      const result = await runWithTools(["-C", dir, "check", "--no-tools"], { S: secret }, dir);
+      const result = await runPromplate(["-C", dir, "check", "--no-tools"], { S: secret }, dir);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stdout, /unexpected[^\n]*"\*\*\*"/);
       assert.doesNotMatch(result.stdout, /w0rd|zp9/);

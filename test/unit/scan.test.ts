@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { CORPUS } from "../corpus-path.js";
-import { ROOT as root, runWithTools as scan } from "../helpers.js";
+import { ROOT as root, runPromplate as scan } from "../helpers.js";
 
 const random = (alphabet: string, length: number) => Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -15,7 +15,7 @@ import { MAX_TEMPLATE_BYTES } from "../../src/template/read.js";
 import { readRegularFileBytes } from "../../src/value-files.js";
 
 const readTemplate = (path: string) => readRegularFileBytes(path, MAX_TEMPLATE_BYTES);
-import { runWithTools } from "../helpers.js";
+import { runPromplate } from "../helpers.js";
 
 const VALUES = { SCRAPE_INTERVAL: "15s", TARGET_DOMAIN: "example.internal", TEAM: "a: b #c", PASSWORD: "p@ss #w'rd" };
 
@@ -148,7 +148,7 @@ describe("inputs that used to be quadratic give the right answer", () => {
     const dir = await mkdtemp(join(tmpdir(), "promplate-scale-"));
     await writeFile(join(dir, "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n");
     await writeFile(join(dir, "t.yml"), Array.from({ length: 20_000 }, (_, i) => `k${i}: \${NOPE}`).join("\n"));
-    const result = await runWithTools(["-C", dir, "render"], {}, dir);
+    const result = await runPromplate(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /t\.yml:20000:9: error template\/undeclared-variable/);
     assert.match(result.stderr, /^20000 errors$/m);
@@ -206,7 +206,7 @@ describe("a 4 MiB template through the CLI", () => {
       ].join("\n"),
     );
     await writeFile(join(dir, "prometheus.yml"), template);
-    const result = await runWithTools(["-C", dir, "render", "--set", `PASSWORD=${VALUES.PASSWORD}`], {}, dir);
+    const result = await runPromplate(["-C", dir, "render", "--set", `PASSWORD=${VALUES.PASSWORD}`], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await readFile(join(dir, "out/prometheus.yml"), "utf8"), expected);
   });
@@ -223,7 +223,7 @@ describe("the template size limit", () => {
   });
 
   test("a project template over 16 MiB is exit 2 at its output line, and nothing is written", async () => {
-    const result = await runWithTools(["-C", dir, "render"], {}, dir);
+    const result = await runPromplate(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /promplate\.yaml:4:1: error template\/unreadable: cannot read template big\.yml: it is larger than 16 MiB/);
     assert.match(result.stderr, /hint: split it into smaller files/);
@@ -231,14 +231,14 @@ describe("the template size limit", () => {
   });
 
   test("check refuses it too, in its report", async () => {
-    const result = await runWithTools(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
+    const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     const report = JSON.parse(result.stdout) as { findings: { id: string; message: string }[] };
     assert.ok(report.findings.some((f) => f.id === "template/unreadable" && /big\.yml: it is larger than 16 MiB/.test(f.message)), result.stdout);
   });
 
   test("render FILE over the limit is exit 2", async () => {
-    const result = await runWithTools(["render", join(dir, "big.yml")], {}, dir);
+    const result = await runPromplate(["render", join(dir, "big.yml")], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /big\.yml: it is larger than 16 MiB/);
   });
