@@ -407,6 +407,8 @@ describe("the output root's lock", () => {
     const root = await mkdtemp(join(tmpdir(), "promplate-lock-"));
     await writeLock(root, { pid: process.pid, start: "1" });
     const release = await lockOutputRoot(root, { waitMs: 300 });
+    const record = JSON.parse(await readFile(join(root, LOCK_FILE), "utf8")) as ProcessIdentity;
+    assert.deepEqual({ pid: record.pid, start: record.start }, { pid: process.pid, start: processStartTime(process.pid) }, "the lock is this process's now");
     await release();
   });
 
