@@ -1,5 +1,5 @@
 // Precompiles the JSON Schemas in schemas/ into standalone validators, so checking needs no ajv compiler at run
-// time. `npm run generate` writes src/generated/*-validator.js; test/generated.test.ts fails when they drift.
+// time. `npm run generate` writes src/generated/*-validator.js; test/unit/generated.test.ts fails when they drift.
 import { readFileSync, writeFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
