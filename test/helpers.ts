@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { runCli } from "../src/cli.js";
 
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -166,6 +167,27 @@ export function currentServerVersions(): Record<Server, string> {
   const names: Server[] = ["prometheus", "promtool", "prometheus-alertmanager", "amtool"];
   return Object.fromEntries(names.map((name) => [name, serverVersion(serverPath(name))])) as Record<Server, string>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Projects
+
+/** A project folder in the temporary folder holding these files (a string is content; `{ link }` a symlink). */
+export async function makeProject(files: Record<string, string | { link: string }>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "promplate-project-"));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    if (typeof content === "string") await writeFile(join(dir, path), content);
+    else await symlink(content.link, join(dir, path));
+  }
+  return dir;
+}
+
+/** A project with a secret X and a plain Y (default "y"), rendered into a text output of the prometheus service. */
+export const valueProject = () =>
+  makeProject({
+    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: prometheus, kind: text, template: t.txt, path: out/t.txt }\n",
+    "t.txt": "${X} ${Y}\n",
+  });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Golden cases

@@ -14,32 +14,16 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { MAX_TEMPLATE_BYTES } from "../../src/template/read.js";
 import { MAX_DOCUMENT_BYTES, readRegularFile, readRegularFileSync, RefusedFileError } from "../../src/value-files.js";
-import { BIN, ROOT, runBuilt, runWithTools } from "../helpers.js";
+import { BIN, makeProject, ROOT, runBuilt, runWithTools, valueProject } from "../helpers.js";
 
 const LIMIT = { timeout: 60_000 };
-
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "promplate-bounded-"));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(join(dir, name, ".."), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-/** A project with a secret X and a plain Y (default "y"), rendered into a text output. */
-const valueProject = () =>
-  project({
-    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: prometheus, kind: text, template: t.txt, path: out/t.txt }\n",
-    "t.txt": "${X} ${Y}\n",
-  });
 
 /** Runs the installed executable (through its shebang, as a user's shell does). */
 const runBinary = (argv: string[], cwd: string, env: Record<string, string> = {}, stdin?: string | Buffer) => runBuilt(argv, env, cwd, { stdin, executable: BIN });
 
 describe("the bounded reader", () => {
   test("a FIFO is refused at once, never opened for reading", LIMIT, async () => {
-    const dir = await project({});
+    const dir = await makeProject({});
     execFileSync("mkfifo", [join(dir, "fifo")]);
     await assert.rejects(readRegularFile(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
     assert.throws(() => readRegularFileSync(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
@@ -49,7 +33,7 @@ describe("the bounded reader", () => {
 describe("project files, templates and checked files", () => {
   test("promplate.yaml as a FIFO or a folder is exit 2 naming it, at once", LIMIT, async () => {
     for (const make of ["fifo", "folder"] as const) {
-      const dir = await project({});
+      const dir = await makeProject({});
       if (make === "fifo") execFileSync("mkfifo", [join(dir, "promplate.yaml")]);
       else await mkdir(join(dir, "promplate.yaml"));
       const { code, stderr } = await runWithTools(["-C", dir, "vars"], {}, dir);
@@ -59,7 +43,7 @@ describe("project files, templates and checked files", () => {
   });
 
   test("check FILE: a FIFO, a device, a folder or a file over 16 MiB is exit 2 naming it", LIMIT, async () => {
-    const dir = await project({ "big.yml": `groups: []\n${"#".repeat(MAX_DOCUMENT_BYTES)}\n` });
+    const dir = await makeProject({ "big.yml": `groups: []\n${"#".repeat(MAX_DOCUMENT_BYTES)}\n` });
     execFileSync("mkfifo", [join(dir, "fifo.yml")]);
     await mkdir(join(dir, "folder.yml"));
     for (const [file, reason] of [["fifo.yml", "it is a FIFO"], ["/dev/zero", "it is a device"], ["folder.yml", "it is a folder"], ["big.yml", "it is larger than 16 MiB"]] as const) {
@@ -70,7 +54,7 @@ describe("project files, templates and checked files", () => {
   });
 
   test("a FIFO among a checked config's scrape_config_files is a finding, not a hang", LIMIT, async () => {
-    const dir = await project({ "prometheus.yml": 'scrape_config_files: ["inc/*.yml"]\n', "inc/a.yml": "scrape_configs: []\n" });
+    const dir = await makeProject({ "prometheus.yml": 'scrape_config_files: ["inc/*.yml"]\n', "inc/a.yml": "scrape_configs: []\n" });
     execFileSync("mkfifo", [join(dir, "inc", "b.yml")]);
     const { code, stdout } = await runWithTools(["check", "--no-tools", "prometheus.yml"], {}, dir);
     assert.equal(code, 1, stdout);
@@ -90,7 +74,7 @@ describe("project files, templates and checked files", () => {
   });
 
   test("a rule test file that is a FIFO is exit 2 naming it", LIMIT, async () => {
-    const dir = await project({
+    const dir = await makeProject({
       "promplate.yaml": "outputs:\n  - { service: prometheus, kind: prometheus-rules, template: rules.yml, path: out/rules.yml }\ntests: [rules_test.yml]\n",
       "rules.yml": "groups: []\n",
     });
@@ -101,7 +85,7 @@ describe("project files, templates and checked files", () => {
   });
 
   test("init and compose refuse a .gitignore that is a FIFO; init then writes nothing", LIMIT, async () => {
-    const target = await project({});
+    const target = await makeProject({});
     execFileSync("mkfifo", [join(target, ".gitignore")]);
     const init = await runWithTools(["init", target], {}, target);
     assert.equal(init.code, 2, init.stderr);
@@ -116,7 +100,7 @@ describe("project files, templates and checked files", () => {
   });
 
   test("render - reads standard input up to 16 MiB, as UTF-8 (the installed executable)", LIMIT, async () => {
-    const dir = await project({});
+    const dir = await makeProject({});
     const small = await runBinary(["render", "-", "--set", "A=1"], dir, {}, "a: ${A}\n");
     assert.equal(small.code, 0, small.stderr);
     assert.equal(small.stdout, "a: 1\n");
@@ -217,7 +201,7 @@ describe("value files: FIFOs, and files promplate may not read", () => {
 
 describe("templates and outputs that are FIFOs, and standard input", () => {
   test("a template that is a FIFO is exit 2, not a hang", LIMIT, async () => {
-    const dir = await project({});
+    const dir = await makeProject({});
     const fifo = join(dir, "fifo.yml");
     execFileSync("mkfifo", [fifo]);
     const result = await runWithTools(["render", fifo], {}, dir);
@@ -226,7 +210,7 @@ describe("templates and outputs that are FIFOs, and standard input", () => {
   });
 
   test("standard input over the template limit is exit 2 (the built binary reads at most the limit)", LIMIT, async () => {
-    const dir = await project({});
+    const dir = await makeProject({});
     const stdin = Buffer.alloc(MAX_TEMPLATE_BYTES + 4096, "a");
     const result = await runBuilt(["render", "-"], {}, dir, { stdin, executable: BIN });
     assert.equal(result.code, 2, result.stderr);
@@ -234,7 +218,7 @@ describe("templates and outputs that are FIFOs, and standard input", () => {
   });
 
   test("a FIFO at an output path is replaced without being read: the render does not block", LIMIT, async () => {
-    const dir = await project({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n" });
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n" });
     assert.equal((await runWithTools(["-C", dir, "render"], {}, dir)).code, 0);
     await rename(join(dir, "out/a.txt"), join(dir, "out/b.txt"));
     execFileSync("mkfifo", [join(dir, "out/a.txt")]);
@@ -249,8 +233,8 @@ describe("issue 9's exit codes, through the installed executable", () => {
     await mkdir(join(dir, "folder.env"));
     await writeFile(join(dir, "bad.env"), "X=1\nNOT A LINE\n");
     await writeFile(join(dir, "bad.txt"), Buffer.from([0x61, 0x0a, 0x62, 0xff, 0x0a]));
-    const bomb = await project({ "promplate.yaml": `outputs: []\nbomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${["b", "c", "d", "e", "f", "g", "h", "i"].map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`).join("\n")}\n` });
-    const numbers = await project({ "promplate.yaml": "variables:\n  N: { type: integer, default: 9007199254740993 }\n  M: { type: integer }\noutputs:\n  - { service: s, kind: yaml, template: n.yml, path: out/n.yml }\n", "n.yml": "n: ${N}\nm: ${M}\n" });
+    const bomb = await makeProject({ "promplate.yaml": `outputs: []\nbomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${["b", "c", "d", "e", "f", "g", "h", "i"].map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`).join("\n")}\n` });
+    const numbers = await makeProject({ "promplate.yaml": "variables:\n  N: { type: integer, default: 9007199254740993 }\n  M: { type: integer }\noutputs:\n  - { service: s, kind: yaml, template: n.yml, path: out/n.yml }\n", "n.yml": "n: ${N}\nm: ${M}\n" });
     const cases: { argv: string[]; cwd?: string; env?: Record<string, string>; code: number; says: RegExp; prints?: string }[] = [
       { argv: ["render", "--dry-run", "--env-file", "nope.env"], env: { X: "x" }, code: 2, says: /cannot read --env-file .*nope\.env: there is no such file/ },
       { argv: ["render", "--dry-run", "--env-file", "folder.env"], env: { X: "x" }, code: 2, says: /cannot read --env-file .*folder\.env: it is a folder/ },

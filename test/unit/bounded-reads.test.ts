@@ -6,36 +6,19 @@
  * regression fails instead of hanging the suite.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import { moveSecretsToFiles } from "../../src/secret-files.js";
 import { readRegularFile, readRegularFileSync, readStream, RefusedFileError } from "../../src/value-files.js";
-import { runPromplate } from "../helpers.js";
+import { makeProject, runPromplate, valueProject } from "../helpers.js";
 
 const LIMIT = { timeout: 60_000 };
 
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "promplate-bounded-"));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(join(dir, name, ".."), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
-  return dir;
-}
-
-/** A project with a secret X and a plain Y (default "y"), rendered into a text output. */
-const valueProject = () =>
-  project({
-    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: prometheus, kind: text, template: t.txt, path: out/t.txt }\n",
-    "t.txt": "${X} ${Y}\n",
-  });
-
 describe("the bounded reader", () => {
   test("regular files up to the limit are read; one byte more, a device or a folder is refused", LIMIT, async () => {
-    const dir = await project({ exact: "a".repeat(1000), over: "a".repeat(1001) });
+    const dir = await makeProject({ exact: "a".repeat(1000), over: "a".repeat(1001) });
     assert.equal((await readRegularFile(join(dir, "exact"), 1000)).length, 1000);
     assert.equal(readRegularFileSync(join(dir, "exact"), 1000).length, 1000);
     for (const [path, reason] of [["over", /larger than 1000 bytes/], ["/dev/zero", /a device/], [".", /a folder/]] as const) {
@@ -87,7 +70,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
   ].join("\n");
 
   test("a default or an example keeps its digits in the output", LIMIT, async () => {
-    const dir = await project({ "promplate.yaml": declarations, "t.yml": "n: ${N}\nh: ${H}\ne: ${E}\n" });
+    const dir = await makeProject({ "promplate.yaml": declarations, "t.yml": "n: ${N}\nh: ${H}\ne: ${E}\n" });
     const rendered = await runPromplate(["-C", dir, "render", "--set", "E=5"], {}, dir);
     assert.equal(rendered.code, 0, rendered.stderr);
     assert.equal(await readFile(join(dir, "out/t.yml"), "utf8"), "n: 9007199254740993\nh: 9007199254740993\ne: 5\n");
@@ -98,7 +81,7 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
   });
 
   test("anywhere else in variables (a bound, an enum, inside a list default) it is exit 2 at its line", LIMIT, async () => {
-    const dir = await project({
+    const dir = await makeProject({
       "promplate.yaml": "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "m: ${M}\nl: ${L}\n",
     });
@@ -158,7 +141,7 @@ describe("secret-file mode reads outputs as the servers do", () => {
   });
 
   test("render --write-secret-files: the lax output holds no secret; a secret in a comment is exit 2, nothing written", LIMIT, async () => {
-    const dir = await project({
+    const dir = await makeProject({
       "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
       "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
     });

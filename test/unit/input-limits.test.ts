@@ -5,8 +5,7 @@
  * beyond 2^53. Each test has a timeout, so a regression fails instead of hanging the suite.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseDocument } from "yaml";
@@ -14,7 +13,7 @@ import { parseDocumentData } from "../../src/checks/document.js";
 import { parseEnvFile } from "../../src/env-file.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../../src/value-files.js";
 import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../../src/yaml-limits.js";
-import { runPromplate } from "../helpers.js";
+import { makeProject, runPromplate, valueProject } from "../helpers.js";
 
 
 const LIMIT = { timeout: 30_000 };
@@ -28,15 +27,10 @@ function billionLaughs(indent = ""): string {
   return `${lines.join("\n")}\n`;
 }
 
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "promplate-limits-"));
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
-  return dir;
-}
 
 describe("YAML alias expansion and document size", () => {
   test("a billion-laughs promplate.yaml is exit 2 at promplate.yaml:line, not an internal error", LIMIT, async () => {
-    const dir = await project({ "promplate.yaml": `outputs: []\nbomb:\n${billionLaughs("  ")}` });
+    const dir = await makeProject({ "promplate.yaml": `outputs: []\nbomb:\n${billionLaughs("  ")}` });
     const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:6:\d+: error project\/yaml: the document contains excessive aliasing/);
@@ -44,7 +38,7 @@ describe("YAML alias expansion and document size", () => {
   });
 
   test("an alias of a node inside itself in promplate.yaml is exit 2 at its line", LIMIT, async () => {
-    const dir = await project({ "promplate.yaml": "outputs:\n  - &o [1, *o]\n" });
+    const dir = await makeProject({ "promplate.yaml": "outputs:\n  - &o [1, *o]\n" });
     const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /promplate\.yaml:2:\d+: error project\/yaml: an alias refers to a node that contains it/);
@@ -52,14 +46,14 @@ describe("YAML alias expansion and document size", () => {
 
   test("a billion-laughs rule file is a yaml/aliases finding at its line (check exits 1)", LIMIT, async () => {
     const rules = `groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations:\n${billionLaughs("          ")}`;
-    const dir = await project({ "rules.yml": rules });
+    const dir = await makeProject({ "rules.yml": rules });
     const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "prometheus-rules", "rules.yml"], {}, dir);
     assert.equal(code, 1, stderr);
     assert.match(stdout + stderr, /rules\.yml:10:\d+: error yaml\/aliases: the document contains excessive aliasing/);
   });
 
   test("a billion-laughs YAML template is exit 2 naming the template line; without values it is a finding", LIMIT, async () => {
-    const withValue = await project({
+    const withValue = await makeProject({
       "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": `x: \${X}\n${billionLaughs()}`,
     });
@@ -67,7 +61,7 @@ describe("YAML alias expansion and document size", () => {
     assert.equal(first.code, 2, first.stderr);
     assert.match(first.stderr, /t\.yml:5:\d+: error template\/invalid-yaml: .*excessive aliasing/);
 
-    const plain = await project({
+    const plain = await makeProject({
       "promplate.yaml": "outputs:\n  - { service: s, kind: prometheus-rules, template: t.yml, path: out/t.yml }\n",
       "t.yml": `x: 1\n${billionLaughs()}`,
     });
@@ -80,7 +74,7 @@ describe("YAML alias expansion and document size", () => {
     const big = `groups: []\n${"#".repeat(80)}\n`.repeat(Math.ceil(MAX_YAML_BYTES / 90) + 1);
     const parsed = parseDocumentData(big);
     assert.ok("error" in parsed && parsed.error.id === "yaml/too-large");
-    const dir = await project({ "promplate.yaml": `outputs: []\n${"#".repeat(MAX_YAML_BYTES)}\n` });
+    const dir = await makeProject({ "promplate.yaml": `outputs: []\n${"#".repeat(MAX_YAML_BYTES)}\n` });
     const { code, stderr } = await runPromplate(["-C", dir, "vars"], {}, dir);
     assert.equal(code, 2, stderr);
     // Refused as it is read, before a byte of it is parsed.
@@ -114,7 +108,7 @@ describe("YAML alias expansion and document size", () => {
 
 describe("variable patterns run as RE2, in linear time", () => {
   const textProject = (variable: string) =>
-    project({ "promplate.yaml": `variables:\n  X:\n${variable}outputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n`, "t.txt": "${X}\n" });
+    makeProject({ "promplate.yaml": `variables:\n  X:\n${variable}outputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n`, "t.txt": "${X}\n" });
 
   test("^(a+)+$ against 38 a's and a ! returns: exit 2, the value does not match", LIMIT, async () => {
     const dir = await textProject('    type: string\n    pattern: "^(a+)+$"\n');
@@ -146,7 +140,7 @@ describe("variable patterns run as RE2, in linear time", () => {
   });
 
   test("the built-in schemas' patterns run as RE2 too: a web-config interval that backtracked for minutes", LIMIT, async () => {
-    const dir = await project({ "web.yml": `rate_limit:\n  interval: "1${"ms".repeat(40)}!"\n` });
+    const dir = await makeProject({ "web.yml": `rate_limit:\n  interval: "1${"ms".repeat(40)}!"\n` });
     const { code, stdout, stderr } = await runPromplate(["check", "--no-tools", "--kind", "web-config", "web.yml"], {}, dir);
     assert.equal(code, 1, stderr);
     assert.match(stdout + stderr, /web\.yml:2:\d+: error schema\/pattern: must match/);
@@ -154,11 +148,6 @@ describe("variable patterns run as RE2, in linear time", () => {
 });
 
 /** A project with a secret X and a plain Y (default "y"), rendered into a text output. */
-const valueProject = () =>
-  project({
-    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n",
-    "t.txt": "${X} ${Y}\n",
-  });
 
 describe("value files: regular files only, up to a size limit", () => {
   test("a file over the limit is exit 2; PROMPLATE_MAX_FILE_SIZE raises the limit; a bad setting is exit 2", LIMIT, async () => {
@@ -239,7 +228,7 @@ describe("--env-file lines and --set names", () => {
     }
     const far = await runPromplate(["-C", dir, "render", "--dry-run", "--set", "X=x", "--set", "SOMETHING_ELSE=1"], {}, dir);
     assert.match(far.stderr, /declares no variable SOMETHING_ELSE\n/);
-    const plain = await project({ "t.txt": "${A}\n" });
+    const plain = await makeProject({ "t.txt": "${A}\n" });
     const { code, stdout } = await runPromplate(["render", "t.txt", "--set", "A=1", "--set", "UNUSED=2"], {}, plain);
     assert.equal(code, 0);
     assert.equal(stdout, "1\n");
@@ -249,7 +238,7 @@ describe("--env-file lines and --set names", () => {
 
 describe("integers beyond 2^53 keep their digits", () => {
   test("…993 and 10^20 reach YAML, JSON and text outputs digit for digit", LIMIT, async () => {
-    const dir = await project({
+    const dir = await makeProject({
       "promplate.yaml": [
         "variables:",
         "  N: { type: integer, minimum: 0 }",
@@ -276,7 +265,7 @@ describe("integers beyond 2^53 keep their digits", () => {
   });
 
   test("where the digits cannot be kept (inside a list or JSON), it is exit 2, not a rounded value", LIMIT, async () => {
-    const dir = await project({
+    const dir = await makeProject({
       "promplate.yaml": "variables:\n  L: { type: array, items: { type: integer } }\n  O: { type: object }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "l: ${L}\no: ${O}\n",
     });

@@ -19,18 +19,7 @@ import { normalizeRelative, resolveReal } from "../../src/paths.js";
 import { PromplateError } from "../../src/problems.js";
 import { parseProject } from "../../src/project.js";
 import { utf8Problem } from "../../src/render.js";
-import { runPromplate } from "../helpers.js";
-
-/** A project folder holding these files (a string is content; `{ link }` a symlink to that target). */
-async function makeProject(files: Record<string, string | { link: string }>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "promplate-safety-"));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    if (typeof content === "string") await writeFile(join(dir, path), content);
-    else await symlink(content.link, join(dir, path));
-  }
-  return dir;
-}
+import { makeProject, runPromplate } from "../helpers.js";
 
 /** promplate.yaml with `text` outputs (no config checks), each `[template, path]`. */
 function projectFile(outputs: [string, string][], tests: string[] = []): string {
