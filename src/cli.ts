@@ -7,6 +7,9 @@ import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { CliIo, CommandContext } from "./commands/options.js";
+
+export type { CliIo } from "./commands/options.js";
 import { formatGithub, formatJson, formatProblems, summarize } from "./report.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
@@ -16,65 +19,6 @@ import { registerBuild } from "./commands/build.js";
 import { registerCompose } from "./commands/compose.js";
 import { registerInit } from "./commands/init.js";
 import { registerScan } from "./commands/scan.js";
-
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Reads all of standard input (for `render -`). */
-  readStdin(): Promise<string>;
-  /** Standard input is a terminal: nothing is piped in. */
-  stdinIsTTY?: boolean;
-  env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
-  /** Colour diagnostics (a TTY without NO_COLOR). */
-  color?: boolean;
-}
-
-/** What every command receives: the I/O and the options shared by all commands. */
-export interface CommandContext {
-  io: CliIo;
-  /** The project folder: `-C DIR`, else the working folder. */
-  dir: string;
-}
-
-export interface SourceFlags {
-  set?: string[];
-  envFile?: string;
-  secretsDir?: string;
-  awsProfile?: string;
-}
-
-/** Options every command that resolves variables takes. */
-export function addSourceOptions(command: Command): Command {
-  return command
-    .option("--set <NAME=VALUE>", "set a variable (repeatable; highest precedence)", (value: string, previous: string[] = []) => [...previous, value])
-    .option("--env-file <FILE>", "read variables from a dotenv file")
-    .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)")
-    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)");
-}
-
-export function parseSetFlags(values: string[] = []): Record<string, string> {
-  const set: Record<string, string> = {};
-  for (const pair of values) {
-    const equals = pair.indexOf("=");
-    if (equals <= 0) {
-      throw new PromplateError([{ id: "input/flag", severity: "error", message: `--set expects NAME=VALUE, got \`${pair.slice(0, 40)}\`` }]);
-    }
-    set[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return set;
-}
-
-export function sourceOptions(context: CommandContext, flags: SourceFlags) {
-  const resolvePath = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : join(context.io.cwd, path));
-  return {
-    env: context.io.env,
-    set: parseSetFlags(flags.set),
-    envFile: resolvePath(flags.envFile),
-    secretsDir: resolvePath(flags.secretsDir),
-    awsProfile: flags.awsProfile,
-  };
-}
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const context: CommandContext = { io, dir: io.cwd };

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, parseSetFlags, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, collectValues, parseSetFlags, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import { ExitCode, PromplateError } from "../problems.js";
 
 interface BuildFlags extends SourceFlags {
@@ -11,7 +11,7 @@ interface BuildFlags extends SourceFlags {
   buildArg?: string[];
 }
 
-export function registerBuild(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerBuild(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("build")
@@ -21,7 +21,7 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       .option("--push", "push the images when every scan is clean")
       .option("--dry-run", "print the plan and do nothing")
       .addOption(new Option("--pull <POLICY>", "when to pull base images (default: the engine's)").choices(["always", "missing", "never"]))
-      .option("--build-arg <NAME=VALUE>", "a build argument, e.g. PROMETHEUS_VERSION=v3.5.0 (repeatable)", (value: string, previous: string[] = []) => [...previous, value]),
+      .option("--build-arg <NAME=VALUE>", "a build argument, e.g. PROMETHEUS_VERSION=v3.5.0 (repeatable)", collectValues),
   ).action(async (flags: BuildFlags) => {
     const { io } = context;
     const { mkdtemp, readFile } = await import("node:fs/promises");

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import { ExitCode } from "../problems.js";
 
 interface ComposeFlags extends SourceFlags {
@@ -9,7 +9,7 @@ interface ComposeFlags extends SourceFlags {
   pushgateway?: boolean;
 }
 
-export function registerCompose(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerCompose(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("compose")

@@ -1,6 +1,6 @@
 import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, fromCwd, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import type { FileChange } from "../output.js";
 import { ExitCode, PromplateError } from "../problems.js";
 
@@ -16,7 +16,7 @@ interface RenderFlags extends SourceFlags {
   kind?: "yaml" | "json" | "text";
 }
 
-export function registerRender(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerRender(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("render")
@@ -25,7 +25,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--out <DIR|PATH>", "write outputs under DIR (project) or to PATH (one template; 0600 when it holds a secret)")
       .option("--diff", "show what changed, secrets redacted")
       .option("--dry-run", "show what would change, secrets redacted; write nothing")
-      .option("--service <NAME>", "only this service's outputs (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(serviceOption("this service's outputs"))
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
@@ -63,7 +63,7 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const { execaRunner } = await import("../checks/tools.js");
   const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env });
   if (report.problems.length > 0) {
-    const { printReport } = await import("./check.js");
+    const { printReport } = await import("./print.js");
     const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });
     if (code !== ExitCode.ok) {
       io.stderr.write("promplate: nothing was written\n");

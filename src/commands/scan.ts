@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import { ExitCode } from "../problems.js";
 
-export function registerScan(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerScan(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("scan")

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import { ExitCode } from "../problems.js";
 
 interface VarsFlags extends SourceFlags {
@@ -8,12 +8,12 @@ interface VarsFlags extends SourceFlags {
   format?: "text" | "json";
 }
 
-export function registerVars(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerVars(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("vars")
       .description("list variables: type, services using them, the source that supplied each, value (secrets as ***)")
-      .option("--service <NAME>", "only variables this service uses (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(serviceOption("variables this service uses"))
       .option("--examples", "show the example values check --examples uses (no environment, files or cloud)")
       .option("--format <FORMAT>", "text or json", "text"),
   ).action(async (flags: VarsFlags) => {
