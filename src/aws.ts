@@ -32,7 +32,8 @@
 import { request } from "node:http";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import type { OutputFile, VariableDeclaration } from "./project.js";
 import type { CloudValue, ResolvedVariable } from "./variables.js";
 
@@ -478,7 +479,7 @@ function attemptsText(attempts: Attempt[]): string {
 const NO_CREDENTIALS_HINT =
   "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --aws-profile or AWS_PROFILE, or run where a role is available (ECS task role, EKS web identity, EC2 instance profile); PROMPLATE_AWS_TIMEOUT_MS bounds each call";
 
-function chainError(result: ChainResult, needing: string, where: Partial<Problem> = {}): PromplateError {
+function chainError(result: ChainResult, needing: string, where: Partial<Finding> = {}): PromplateError {
   const failed = result.attempts.find((a) => a.outcome === "failed");
   const message = failed
     ? `${needing} AWS credentials, and the ${failed.provider} provider failed: ${failed.message}${result.attempts.length > 1 ? ` (before it: ${attemptsText(result.attempts.filter((a) => a !== failed))})` : ""}`
@@ -496,7 +497,7 @@ function chainError(result: ChainResult, needing: string, where: Partial<Problem
 export async function resolveCloudValues(declarations: VariableDeclaration[], options: CloudOptions): Promise<Map<string, CloudValue>> {
   const context = createContext(options);
   const values = new Map<string, CloudValue>();
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const where = (d: VariableDeclaration) => ({ file: "promplate.yaml", line: d.line, column: d.column });
   const needs = (d: VariableDeclaration) => d.required && d.default === undefined;
 
@@ -653,12 +654,12 @@ export interface RenderedConfig {
  * Problems (exit 2) for each `access_key` / `secret_key` of an `ec2_sd_configs` or `lightsail_sd_configs` entry in a
  * rendered Prometheus config that holds a temporary credential from an x-aws variable.
  */
-export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Problem[]> {
+export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Finding[]> {
   const all = [...variables.values()];
   const temporary = all.filter((v) => (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") && v.source !== "example" && v.source !== "synthesized" && isTemporaryCredential(v, all));
   if (temporary.length === 0) return [];
   const byValue = new Map(temporary.map((v) => [v.value as string, v]));
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   for (const file of files) {
     if (file.source.output.kind !== "prometheus-config") continue;
     const lineCounter = new LineCounter();

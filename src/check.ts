@@ -8,14 +8,15 @@ import { mkdtemp, readFile, rm, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
 import { isScalar, isSeq, parseDocument } from "yaml";
-import { checkDocument, inferKind, isConfigKind, locate, type LocatedFinding } from "./checks/index.js";
+import { checkDocument, inferKind, isConfigKind, locate } from "./checks/index.js";
 import { crossFileFindings } from "./checks/cross-file.js";
 import { globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
 import { referencedFileFindings, type ReferencedFiles } from "./checks/referenced-files.js";
 import { parseDocumentData } from "./checks/document.js";
-import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
-import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
+import type { CheckOptions, ConfigKind } from "./checks/types.js";
+import { createFinding, type Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
@@ -33,13 +34,14 @@ export interface ToolOptions {
 }
 
 export interface CheckReport {
-  problems: Problem[];
+  /** Redacted when made: they hold no secret. */
+  findings: Finding[];
   /** The tools that ran, with their versions. */
   tools: Tool[];
   /** One-line remarks (a tool skipped, a verdict that differs between promplate and an older tool). */
   notes: string[];
   /** Masks the secrets in use (src/redact.ts) in what a reporter adds, e.g. the source line of a checked file. */
-  redact?: Redactor;
+  redact: Redactor;
 }
 
 /** A file under check: what it is, where it is checked, and how its lines map to the template. */
@@ -52,7 +54,8 @@ interface Subject {
   /** Template line of each output line; identity when absent. */
   lineMap?: number[];
   data?: unknown;
-  findings: LocatedFinding[];
+  /** The built-in checks' findings, in the checked text's own lines and with no file yet. */
+  findings: Finding[];
 }
 
 export interface CheckProjectOptions extends RenderProjectOptions, ToolOptions {
@@ -67,14 +70,12 @@ export async function checkProject(options: CheckProjectOptions): Promise<CheckR
 export async function checkRendered(rendered: ProjectRender, options: ToolOptions & { agent?: boolean; promql?: boolean }): Promise<CheckReport> {
   const subjects = rendered.files.map((file) => subjectOf(file));
   await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
-  const report: CheckReport = { problems: [], tools: [], notes: [] };
   const redact = createRedactor(rendered.secrets);
+  const report: CheckReport = { findings: [], tools: [], notes: [], redact };
   if (options.tools) {
-    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files, redact });
+    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files });
   }
-  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, redact);
-  report.redact = redact;
+  report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
 
@@ -103,15 +104,13 @@ async function runBuiltInChecks(subjects: Subject[], options: CheckOptions): Pro
   }
 }
 
-function problemsOf(subject: Subject, findings: readonly LocatedFinding[]): Problem[] {
-  return findings.map((finding) => ({
-    id: finding.id,
-    severity: finding.severity,
-    message: finding.message,
-    file: subject.name,
-    line: subject.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line,
-    column: finding.column,
-  }));
+/** The subject's findings as reported: in the template's lines (a rendered output's line maps to one), redacted. */
+function findingsOf(subject: Subject, redact: Redactor): Finding[] {
+  return subject.findings.map((finding) => createFinding(redact, { ...finding, file: subject.name, line: templateLine(subject, finding.line) }));
+}
+
+function templateLine(subject: Subject, line: number | undefined): number | undefined {
+  return line !== undefined && subject.lineMap ? (subject.lineMap[line - 1] ?? line) : line;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -122,17 +121,15 @@ interface ToolContext {
   files?: RenderedFile[];
   syntaxOnly?: boolean;
   agent?: boolean;
-  /** Applied to the tools' output before it becomes findings. */
-  redact?: Redactor;
 }
 
 async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
   const tools = new Map<ToolName, Tool>();
-  const missing: Problem[] = [];
+  const missing: Finding[] = [];
   for (const name of needed) {
     const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
     if (!path) {
-      const problem: Problem = { id: `tool/missing`, severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
+      const problem: Finding = { id: "tool/missing", severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
       if (options.requireTools) missing.push(problem);
       else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
       continue;
@@ -189,22 +186,22 @@ async function runTools(subjects: Subject[], options: ToolOptions, report: Check
       if (!tool) continue;
       const cwd = dirname(invocation.files[0] ?? root);
       const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
-      const findings = parseToolOutput(invocation, tool, result, context.redact);
+      const findings = parseToolOutput(invocation, tool, result, report.redact);
       for (const finding of mergeTestFailures(invocation, findings)) {
-        const subject = byCheckedPath.get(finding.file) ?? byCheckedPath.get(invocation.files[0] ?? "");
+        const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
         const message = finding.message.split(root).join("");
         const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
         const differs = finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
           ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
           : "";
-        const line = finding.line && subject?.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line;
-        report.problems.push({ id: finding.id, severity: finding.severity, message: `${message}${differs}`, file: subject?.name ?? relative(root, finding.file), line, column: finding.column });
+        const line = subject ? templateLine(subject, finding.line) : finding.line;
+        report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file: subject?.name ?? relative(root, finding.file ?? ""), line }));
       }
       if (result.exitCode === 0) {
         for (const file of invocation.files) {
           const subject = byCheckedPath.get(file);
           if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-            report.notes.push(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`);
+            report.notes.push(report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`));
           }
         }
       }
@@ -215,7 +212,7 @@ async function runTools(subjects: Subject[], options: ToolOptions, report: Check
 }
 
 /** A failing unit test prints many lines; keep them as one finding per test file. */
-function mergeTestFailures(invocation: ToolInvocation, findings: ToolFinding[]): ToolFinding[] {
+function mergeTestFailures(invocation: ToolInvocation, findings: Finding[]): Finding[] {
   if (invocation.id !== "promtool/test-rules" || findings.length <= 1) return findings;
   const first = findings[0]!;
   return [{ ...first, message: findings.map((f, i) => (i === 0 ? f.message : f.message.replace(/^\S+ \S+: /, ""))).join("\n    ") }];
@@ -275,7 +272,8 @@ export interface CheckFilesOptions extends ToolOptions {
 
 /** `check FILE…`: plain files, no project, checked where they are. */
 export async function checkFiles(paths: string[], options: CheckFilesOptions): Promise<CheckReport> {
-  const report: CheckReport = { problems: [], tools: [], notes: [] };
+  const redact = createRedactor(options.secrets ?? []);
+  const report: CheckReport = { findings: [], tools: [], notes: [], redact };
   const subjects: Subject[] = [];
   for (const path of paths) {
     const absolute = isAbsolute(path) ? path : join(options.cwd, path);
@@ -308,11 +306,8 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     }
     subjects.push(subject);
   }
-  const redact = createRedactor(options.secrets ?? []);
-  if (options.tools) await runToolsInPlace(subjects, options, report, redact);
-  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, redact);
-  report.redact = redact;
+  if (options.tools) await runToolsInPlace(subjects, options, report);
+  report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
 
@@ -372,7 +367,7 @@ function kindFromName(path: string): ConfigKind | undefined {
 }
 
 /** Plain files are checked where they are (their references resolve as the tools would resolve them). */
-async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport, redact: Redactor): Promise<void> {
+async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport): Promise<void> {
   const laidOut = subjects.filter((s) => s.kind !== "rule-test").map((subject) => ({ subject, checkedPath: subject.runtimePath }));
   const tests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
   const plan = planToolInvocations(laidOut, tests, { syntaxOnly: options.syntaxOnly, agent: options.agent });
@@ -382,19 +377,9 @@ async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, 
     const tool = tools.get(invocation.tool);
     if (!tool) continue;
     const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? options.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, redact))) {
-      const subject = byPath.get(finding.file) ?? byPath.get(invocation.files[0] ?? "");
-      report.problems.push({ id: finding.id, severity: finding.severity, message: finding.message, file: subject?.name ?? finding.file, line: finding.line, column: finding.column });
+    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
+      const subject = byPath.get(finding.file ?? "") ?? byPath.get(invocation.files[0] ?? "");
+      report.findings.push(createFinding(report.redact, { ...finding, file: subject?.name ?? finding.file }));
     }
   }
-}
-
-/** Secrets never reach a report, in any encoding, whatever a tool or parser printed (src/redact.ts). */
-function scrub(report: CheckReport, redact: Redactor): void {
-  for (const problem of report.problems) {
-    problem.message = redact(problem.message);
-    if (problem.hint !== undefined) problem.hint = redact(problem.hint);
-    if (problem.file !== undefined) problem.file = redact(problem.file);
-  }
-  report.notes = report.notes.map(redact);
 }

@@ -6,11 +6,12 @@ import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import type { CliIo, CommandContext } from "./commands/options.js";
 
 export type { CliIo } from "./commands/options.js";
-import { formatGithub, formatJson, formatProblems, summarize } from "./report.js";
+import { formatMachine, formatText } from "./report.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
@@ -91,7 +92,7 @@ export function requestedFormat(argv: readonly string[]): string | undefined {
 
 function reportError(error: unknown, context: CommandContext, format: string | undefined): number {
   const { io } = context;
-  let problems: Problem[];
+  let problems: Finding[];
   let exitCode: number;
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
@@ -106,8 +107,8 @@ function reportError(error: unknown, context: CommandContext, format: string | u
         return undefined;
       }
     };
-    io.stderr.write(formatProblems(error.problems, { sourceOf, color: io.color }));
-    problems = error.problems;
+    io.stderr.write(formatText(error.findings, { sourceOf, color: io.color }));
+    problems = error.findings;
     exitCode = error.exitCode;
   } else {
     const code = (error as NodeJS.ErrnoException)?.code;
@@ -123,7 +124,7 @@ function reportError(error: unknown, context: CommandContext, format: string | u
     }
   }
   // Machine-readable formats get their one document on stdout too; the exit code stays the same.
-  if (format === "json") io.stdout.write(formatJson(problems, summarize(problems)));
-  else if (format === "github") io.stdout.write(formatGithub(problems, summarize(problems)));
+  const machine = formatMachine(format, problems);
+  if (machine !== undefined) io.stdout.write(machine);
   return exitCode;
 }

@@ -15,8 +15,10 @@ import type { CheckReport } from "./check.js";
 import { withOutputLock } from "./lock.js";
 import { outputMode, writeChangedFiles, writeFileAtomic } from "./output.js";
 import { commonFolder } from "./paths.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import type { Project } from "./project.js";
+import { formatLine } from "./report.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
@@ -87,9 +89,9 @@ async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promis
     for (const { variable, output, field } of moved.inline) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
   }
   const report = await options.check(rendered, toolChecks);
-  const errors = report.problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) throw new PromplateError(report.problems, ExitCode.checkFailed);
-  for (const warning of report.problems) options.log(`warning ${warning.id}: ${warning.file ?? ""}${warning.line ? `:${warning.line}` : ""} ${warning.message}`);
+  const errors = report.findings.filter((p) => p.severity === "error");
+  if (errors.length > 0) throw new PromplateError(report.findings, ExitCode.checkFailed);
+  for (const warning of report.findings) options.log(formatLine(warning));
   return rendered;
 }
 
@@ -207,9 +209,9 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
       options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);
     } catch (error) {
       // The running configuration stays; one line, redacted by construction (problems never hold values).
-      const problems: Problem[] = error instanceof PromplateError ? error.problems : [{ id: "exec/reload", severity: "error", message: (error as Error).message }];
+      const problems: Finding[] = error instanceof PromplateError ? error.findings : [{ id: "exec/reload", severity: "error", message: (error as Error).message }];
       const first = problems.find((p) => p.severity === "error") ?? problems[0];
-      options.log(`re-render failed, keeping the running configuration: ${first?.file ? `${first.file}${first.line ? `:${first.line}` : ""}: ` : ""}${first?.message ?? "error"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+      options.log(`re-render failed, keeping the running configuration: ${first ? formatLine(first) : "error"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
     }
   };
   const schedule = () => {

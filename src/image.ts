@@ -10,6 +10,7 @@ import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode, PromplateError } from "./problems.js";
+import { formatBrief } from "./report.js";
 import { loadProject } from "./project.js";
 import { createRedactor } from "./redact.js";
 import { buildSources, type SourceOptions } from "./render.js";
@@ -21,8 +22,9 @@ import {
   historyBuildArgs,
   isSecretLikeName,
   looksBinary,
+  secretFinding,
   type KnownSecret,
-  type SecretFinding,
+  type SecretMatch,
 } from "./secrets.js";
 import { indexTarFile, openBlob, readFileRange, readTarStream, type TarFileEntry } from "./tar.js";
 
@@ -323,7 +325,7 @@ export interface ImageScanOptions {
 }
 
 export interface ImageScan {
-  findings: SecretFinding[];
+  findings: SecretMatch[];
   layers: number;
   files: number;
   bytes: number;
@@ -341,7 +343,7 @@ export async function scanImageArchive(path: string, options: ImageScanOptions):
   const archive = await readImageArchive(path);
   const { secrets } = options;
   const secretNames = new Set(options.secretNames ?? []);
-  const findings: SecretFinding[] = [];
+  const findings: SecretMatch[] = [];
   const flaggedName = (name: string) => secretNames.has(name) || isSecretLikeName(name);
 
   // Config: every field but the history (scanned next, entry by entry) and the layer list.
@@ -469,7 +471,7 @@ export interface BuiltImage {
 
 export interface ImageBuildResult {
   images: BuiltImage[];
-  findings: Array<SecretFinding & { image: string }>;
+  findings: Array<SecretMatch & { image: string }>;
 }
 
 async function runStep(command: CommandLine, options: BuildImagesOptions, what: string, echo: boolean): Promise<{ output: string }> {
@@ -568,11 +570,9 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-/** A finding as one line: `IMAGE: FILE:LINE: KIND (VARIABLE) in WHERE`. */
-export function formatFinding(finding: SecretFinding & { image?: string }): string {
-  const at = finding.line !== undefined ? `${finding.file}:${finding.line}` : finding.file;
-  const what = finding.variable ? `${finding.kind} (${finding.variable})` : finding.kind;
-  return `${finding.image ? `${finding.image}: ` : ""}${at}: ${what} in ${finding.where}`;
+/** A match as one line, as `build` prints it: `IMAGE: FILE:LINE: KIND (VARIABLE) in WHERE`. */
+export function formatFinding(finding: SecretMatch & { image?: string }): string {
+  return formatBrief([secretFinding(finding, finding.image)]).trimEnd();
 }
 
 /** promplate's own folder (holding package.json, dist/ and the Dockerfiles), from a module inside it. */

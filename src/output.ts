@@ -8,7 +8,8 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs
 import { dirname, join } from "node:path";
 import { systemHost, type Host } from "./host.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 
 const MANIFEST = ".promplate/manifest.json";
 
@@ -167,7 +168,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 
 /** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
 export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   for (const file of files) {
     const real = resolveReal(join(root, normalizeRelative(file.path)));
     const protector = protectedPaths.find((p) => isWithin(real, p.path));

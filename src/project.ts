@@ -7,7 +7,8 @@ import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
 import { validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
-import { PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { PromplateError } from "./problems.js";
 import type { DeclaredType } from "./template/index.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
@@ -102,7 +103,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
   if (document.errors.length > 0) {
     throw new PromplateError(
-      document.errors.map((e): Problem => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
+      document.errors.map((e): Finding => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
   const data = document.toJS({ maxAliasCount: -1 }) as unknown; // aliases are within the budget already
@@ -129,7 +130,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
 
   if (!validateProjectFile(data)) {
-    const problems = (validateProjectFile.errors ?? []).map((error): Problem => {
+    const problems = (validateProjectFile.errors ?? []).map((error): Finding => {
       const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
       const where = path.length > 0 ? path.join(".") : "the project";
       const extra = error.keyword === "additionalProperties" ? ` \`${String(error.params.additionalProperty)}\`` : "";
@@ -161,7 +162,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       column: position.column,
     });
   }
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const outputs = valid.outputs.map((output, index) => {
     const position = positionOfPath(["outputs", index]);
     for (const key of ["template", "path"] as const) {
@@ -191,8 +192,8 @@ function findPathClashes(
   outputs: OutputDeclaration[],
   tests: string[],
   positionOf: (index: number) => { file: string; line: number; column: number },
-): Problem[] {
-  const problems: Problem[] = [];
+): Finding[] {
+  const problems: Finding[] = [];
   const real = (path: string) => resolveReal(join(dir, normalizeRelative(path)));
   const targets = outputs.map((output) => real(output.path));
   const sources = [
@@ -234,13 +235,13 @@ export function protectedPaths(project: Project): ProtectedPath[] {
  */
 export async function listOutputFiles(project: Project, services?: readonly string[]): Promise<OutputFile[]> {
   const files: OutputFile[] = [];
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const projectReal = resolveReal(project.dir);
   for (const output of project.outputs) {
     if (services && !services.includes(output.service)) continue;
     const templatePath = join(project.dir, output.template);
     const where = { file: project.file, line: output.line, column: 1 };
-    const outsideProblem = (name: string, real: string): Problem => ({
+    const outsideProblem = (name: string, real: string): Finding => ({
       id: "template/outside-project",
       severity: "error",
       message: `template ${name} is a symlink to ${real}, outside the project folder`,

@@ -6,7 +6,8 @@ import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
@@ -114,7 +115,7 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /** Reads and scans each output's template; problems are collected, not thrown. */
-export async function scanOutputs(project: Project, files: OutputFile[], problems: Problem[]): Promise<Map<OutputFile, ScannedTemplate>> {
+export async function scanOutputs(project: Project, files: OutputFile[], problems: Finding[]): Promise<Map<OutputFile, ScannedTemplate>> {
   const declared = new Set(project.variables.keys());
   const scanned = new Map<OutputFile, ScannedTemplate>();
   for (const file of files) {
@@ -147,7 +148,7 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
  * A template must be UTF-8: decoding would silently turn a stray byte into U+FFFD, changing the output. Exit 2
  * with the offset of the first byte that is not, for every output kind.
  */
-export function utf8Problem(bytes: Uint8Array, name: string): Problem | undefined {
+export function utf8Problem(bytes: Uint8Array, name: string): Finding | undefined {
   if (isUtf8(bytes)) return undefined;
   const offset = firstInvalidUtf8(bytes);
   let line = 1;
@@ -215,7 +216,7 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
       throw new PromplateError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
     }
   }
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const scanned = await scanOutputs(project, files, problems);
   const { all, required } = referencedVariables(scanned.values());
   const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
@@ -250,7 +251,7 @@ export async function renderScanned(
   const values = Object.fromEntries([...variables].map(([name, v]) => [name, v.value]));
   const secretNames = new Set([...variables.values()].filter((v) => v.declaration.secret).map((v) => v.declaration.name));
   const secretValues = secretStrings(variables.values());
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const files: RenderedFile[] = [];
   for (const [file, template] of scanned) {
     const result = await renderTemplate(template, {
@@ -298,7 +299,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   if (options.project) refuseUndeclaredSet(options.set ?? {}, options.project.variables);
   const declared = options.project ? new Set(options.project.variables.keys()) : undefined;
   const template = scanTemplate(options.name, options.source, { declared });
-  const problems: Problem[] = [...template.problems];
+  const problems: Finding[] = [...template.problems];
   const declarations: VariableDeclaration[] = [...template.references.keys()].map(
     (name) => options.project?.variables.get(name) ?? plainDeclaration(name),
   );
@@ -328,7 +329,7 @@ function plainDeclaration(name: string): VariableDeclaration {
 }
 
 /** The line of each variable's first reference, for the problem naming it; one pass, however many problems. */
-function firstReferenceLines(template: ScannedTemplate): (problem: Problem) => number {
+function firstReferenceLines(template: ScannedTemplate): (problem: Finding) => number {
   const firstStart = new Map<string, number>();
   for (const token of template.tokens) if (token.type === "reference" && !firstStart.has(token.name)) firstStart.set(token.name, token.start);
   const { lineOf } = lineIndex(template.source);

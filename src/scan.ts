@@ -8,7 +8,8 @@ import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
-import { findSecretsInText, findSecretValuesInBuffer, looksBinary, type KnownSecret, type SecretFinding } from "./secrets.js";
+import type { Finding } from "./finding.js";
+import { findSecretsInText, findSecretValuesInBuffer, looksBinary, secretFinding, type KnownSecret, type SecretMatch } from "./secrets.js";
 
 export interface ScanOptions extends SourceOptions {
   /** The project folder (`-C DIR`): where git and promplate.yaml are looked for. */
@@ -18,7 +19,8 @@ export interface ScanOptions extends SourceOptions {
 }
 
 export interface ScanResult {
-  findings: SecretFinding[];
+  /** `FILE:LINE: KIND (VARIABLE)`, never the value. */
+  findings: Finding[];
   files: number;
   notes: string[];
 }
@@ -61,7 +63,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     notes.push(`not followed: ${tree.leaving.length} symlink${tree.leaving.length === 1 ? "" : "s"} leading out of the scanned folder (${shown.join(", ")}${tree.leaving.length > 5 ? ", …" : ""})`);
   }
 
-  const findings: SecretFinding[] = [];
+  const matches: SecretMatch[] = [];
   for (const file of [...tree.files.keys()].sort()) {
     const shown = relative(options.dir, file) || file;
     let buffer: Buffer;
@@ -74,16 +76,16 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
       continue; // deleted since git listed it, or unreadable
     }
     if (looksBinary(buffer) || buffer.length > MAX_TEXT_SIZE) {
-      findings.push(...findSecretValuesInBuffer(buffer, secrets, { file: shown, where: shown }));
+      matches.push(...findSecretValuesInBuffer(buffer, secrets, { file: shown, where: shown }));
       continue;
     }
     let text = buffer.toString("utf8");
     // Documented examples are masked (as placeholders the patterns already allow), so a realistic-looking example
     // is not a finding.
     for (const example of examples) text = text.split(example).join("EXAMPLE".padEnd(example.length, "X"));
-    findings.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
+    matches.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
   }
-  return { findings, files: tree.files.size, notes };
+  return { findings: matches.map((match) => secretFinding(match)), files: tree.files.size, notes };
 }
 
 function gitTrackedFiles(dir: string): string[] | undefined {

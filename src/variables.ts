@@ -3,7 +3,8 @@
  * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, then the default.
  */
 import { isAbsolute, join } from "node:path";
-import { ExitCode, PromplateError, suggestName, type Problem } from "./problems.js";
+import { suggestName, type Finding } from "./finding.js";
+import { ExitCode, PromplateError } from "./problems.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
@@ -68,7 +69,7 @@ export interface ResolvedVariable {
 
 export interface ResolveResult {
   variables: Map<string, ResolvedVariable>;
-  problems: Problem[];
+  problems: Finding[];
   /** The exit code to use: 3 when the only problems are an unreachable cloud source, else 2. */
   exitCode: number;
 }
@@ -80,7 +81,7 @@ async function readValueFile(path: string, sources: VariableSources): Promise<st
 }
 
 /** Where a value file could not be read from, as a problem; permission problems are the environment's (exit 3). */
-function valueFileProblem(name: string, what: string, error: unknown): { problem: Problem; environment: boolean } {
+function valueFileProblem(name: string, what: string, error: unknown): { problem: Finding; environment: boolean } {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (reason: string) => `${name} cannot be read from ${what}: ${reason}`;
   if (error instanceof ValueFileError) {
@@ -99,7 +100,7 @@ function valueFileProblem(name: string, what: string, error: unknown): { problem
 export function refuseUndeclaredSet(set: Readonly<Record<string, string>>, declared: ReadonlyMap<string, unknown>): void {
   const problems = Object.keys(set)
     .filter((name) => !declared.has(name))
-    .map((name): Problem => {
+    .map((name): Finding => {
       const suggestion = suggestName(name, declared.keys());
       return {
         id: "input/undeclared-set",
@@ -238,14 +239,14 @@ export async function resolveVariables(
   sources: VariableSources | ExampleSources,
   required: ReadonlySet<string>,
 ): Promise<ResolveResult> {
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
   const raws = new Map<string, RawValue | undefined>();
   let cloudFailed: number | undefined;
-  const cloudProblems: Problem[] = [];
+  const cloudProblems: Finding[] = [];
   const cloudAsked = new Set<string>();
-  const environmentProblems: Problem[] = [];
+  const environmentProblems: Finding[] = [];
   /** Why a variable's file could not be read, by variable (the problem is reported once, as is). */
   const fileFailed = new Map<string, string>();
   if (!("examples" in sources)) {
@@ -268,7 +269,7 @@ export async function resolveVariables(
       } catch (error) {
         // Collected with the rest, so a run reports every problem at once; the caller exits 3 if only these remain.
         if (!(error instanceof PromplateError)) throw error;
-        cloudProblems.push(...error.problems);
+        cloudProblems.push(...error.findings);
         cloudFailed = error.exitCode;
         for (const declaration of fromCloud) cloudAsked.add(declaration.name);
       }
@@ -336,7 +337,7 @@ function resolveExample(declaration: VariableDeclaration, validate: ValueValidat
   return { declaration, value: undefined, status: "no-example", errors: ["has no example value that passes its schema"] };
 }
 
-function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Problem[] {
+function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Finding[] {
   const { declaration } = resolved;
   const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
   if (resolved.status === "no-example") {
@@ -395,7 +396,7 @@ export async function createAjv() {
   return ajvInstance;
 }
 
-async function compileValidators(declarations: readonly VariableDeclaration[], problems: Problem[]): Promise<Map<string, ValueValidator>> {
+async function compileValidators(declarations: readonly VariableDeclaration[], problems: Finding[]): Promise<Map<string, ValueValidator>> {
   const validators = new Map<string, ValueValidator>();
   for (const declaration of declarations) {
     const simple = compileSimpleValidator(declaration.schema);

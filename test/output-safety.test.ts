@@ -159,7 +159,7 @@ describe("paths are compared as files, whatever their spelling", () => {
     } catch (error) {
       if (!(error instanceof PromplateError)) throw error;
       assert.equal(error.exitCode, 2);
-      return error.problems.map((p) => p.message);
+      return error.findings.map((p) => p.message);
     }
   };
 

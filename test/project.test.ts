@@ -20,6 +20,6 @@ for (const c of cases) {
       assert.doesNotThrow(() => parseProject("/p", "promplate.yaml", c.text));
       return;
     }
-    assert.throws(() => parseProject("/p", "promplate.yaml", c.text), (error: unknown) => error instanceof PromplateError && error.problems.some((p) => c.problem!.test(p.message)));
+    assert.throws(() => parseProject("/p", "promplate.yaml", c.text), (error: unknown) => error instanceof PromplateError && error.findings.some((p) => c.problem!.test(p.message)));
   });
 }

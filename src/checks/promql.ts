@@ -7,13 +7,8 @@
  * here runs at import time, which keeps them off promplate's `render` start path.
  */
 import { createRequire } from "node:module";
+import type { OffsetFinding } from "../finding.js";
 
-export interface ExpressionProblem {
-  message: string;
-  /** Offset in the expression string (UTF-16 code units, as JavaScript strings count). */
-  offset: number;
-  id: "promql/parse" | "promql/type";
-}
 
 interface TreeLike {
   length: number;
@@ -104,7 +99,7 @@ export function preloadPromQL(): "direct" | "editor-state" {
   return loadEngine().mode;
 }
 
-const cache = new Map<string, ExpressionProblem[]>();
+const cache = new Map<string, OffsetFinding[]>();
 const CACHE_LIMIT = 50_000;
 
 /**
@@ -112,7 +107,7 @@ const CACHE_LIMIT = 50_000;
  * syntax error gets only that error (type errors on a recovered tree are noise). Same input, same answer: results
  * are cached, since rule files repeat expressions.
  */
-export function checkExpression(expr: string): ExpressionProblem[] {
+export function checkExpression(expr: string): OffsetFinding[] {
   const key = shapeOf(expr);
   const cached = cache.get(key);
   if (cached) return cached;
@@ -149,12 +144,12 @@ function shapeOf(expr: string): string {
   return shape;
 }
 
-function analyze(expr: string): ExpressionProblem[] {
+function analyze(expr: string): OffsetFinding[] {
   if (expr.replace(/#[^\n]*/g, "").trim() === "") return [{ id: "promql/parse", message: "parse error: no expression found in input", offset: 0 }];
   const { parse, diagnose } = loadEngine();
   const tree = parse(expr);
   let errorAt = -1;
-  let structural: ExpressionProblem | undefined;
+  let structural: OffsetFinding | undefined;
   for (const cursor = tree.cursor(); cursor.next(); ) {
     if (cursor.type.isError) {
       errorAt = cursor.from;
@@ -164,7 +159,7 @@ function analyze(expr: string): ExpressionProblem[] {
   }
   if (errorAt >= 0) return [{ id: "promql/parse", ...syntaxError(expr, errorAt) }];
   if (structural) return [structural];
-  const problems: ExpressionProblem[] = [];
+  const problems: OffsetFinding[] = [];
   for (const diagnostic of diagnose(expr, tree)) {
     if (diagnostic.severity !== "error") continue;
     // codemirror-promql also rejects several `__name__` matchers inside the braces (`{__name__=~"a.*",
@@ -198,7 +193,7 @@ function escapeProblem(rest: string, quote: string): string | undefined {
  * Rules of Prometheus' parser that codemirror-promql does not check: what `offset`, `@`, a range and a subquery may
  * follow, and the escape sequences in strings. Leaves the cursor where it was.
  */
-function checkNode(expr: string, cursor: TreeCursorLike): ExpressionProblem | undefined {
+function checkNode(expr: string, cursor: TreeCursorLike): OffsetFinding | undefined {
   const name = cursor.name;
   if (name === "StringLiteral") {
     const quote = expr[cursor.from];

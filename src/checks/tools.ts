@@ -4,6 +4,7 @@
  */
 import { access, constants } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
+import type { Finding } from "../finding.js";
 
 export type ToolName = "promtool" | "amtool";
 
@@ -30,15 +31,6 @@ export interface ProcessResult {
 /** Runs a command with a time limit; stdout and stderr interleaved as the tool printed them. */
 export type ProcessRunner = (command: string, args: readonly string[], options: { cwd: string; env: Record<string, string | undefined> }) => Promise<ProcessResult>;
 
-export interface ToolFinding {
-  id: string;
-  severity: "error" | "warning";
-  message: string;
-  /** Absolute path of the file the tool named (or the invocation's first file). */
-  file: string;
-  line?: number;
-  column?: number;
-}
 
 export const INSTALL_HINT: Record<ToolName, string> = {
   promtool: "install it (Debian: apt-get install prometheus; or the promtool binary from prometheus.io/download) or pass --promtool PATH",
@@ -65,15 +57,16 @@ export async function toolVersion(path: string, run: ProcessRunner, env: Record<
 }
 
 /**
- * Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file.
+ * Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file. Each
+ * names the absolute path of the file the tool named (or the invocation's first file).
  * `redact` (src/redact.ts) runs on the whole output first, so no finding is ever made from a secret.
  */
-export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): ToolFinding[] {
+export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): Finding[] {
   const result = { ...processResult, output: redact(processResult.output) };
   if (result.exitCode === 0) {
     return warningsOf(invocation, tool, result.output);
   }
-  const findings: ToolFinding[] = [];
+  const findings: Finding[] = [];
   const label = `${tool.name} ${tool.version}`;
   const lines = result.output.split("\n").map((l) => l.trimEnd());
   let currentFile = invocation.files[0] ?? "";
@@ -98,7 +91,7 @@ export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processR
   return findings;
 }
 
-function locate(invocation: ToolInvocation, label: string, file: string, message: string): ToolFinding {
+function locate(invocation: ToolInvocation, label: string, file: string, message: string): Finding {
   const lineMatch = /\bline (\d+)(?::(\d+))?/.exec(message);
   return {
     id: invocation.id,
@@ -111,8 +104,8 @@ function locate(invocation: ToolInvocation, label: string, file: string, message
 }
 
 /** promtool's lint output on success (e.g. duplicate rules) becomes warnings. */
-function warningsOf(invocation: ToolInvocation, tool: Tool, output: string): ToolFinding[] {
-  const findings: ToolFinding[] = [];
+function warningsOf(invocation: ToolInvocation, tool: Tool, output: string): Finding[] {
+  const findings: Finding[] = [];
   for (const line of output.split("\n")) {
     const warning = /^\s*(?:WARNING|Warning):?\s*(.*)$/i.exec(line);
     if (warning) {

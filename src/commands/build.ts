@@ -69,7 +69,9 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     const env = Object.fromEntries(Object.entries(io.env).filter(([name]) => !project.variables.has(name) && !project.variables.has(name.replace(/_FILE$/, ""))));
     const { rm } = await import("node:fs/promises");
     const result = await image.buildImages(plan, { run: image.execaStreamingRunner, log, env, secrets }).finally(() => rm(work, { recursive: true, force: true }));
-    for (const finding of result.findings) io.stdout.write(`${image.formatFinding(finding)}\n`);
+    const { secretFinding } = await import("../secrets.js");
+    const { formatBrief } = await import("../report.js");
+    io.stdout.write(formatBrief(result.findings.map((match) => secretFinding(match, match.image))));
     const summary = result.images.map((i) => `${i.tag} ${i.scan.findings.length ? image.plural(i.scan.findings.length, "finding") : "clean"}${i.pushed ? ", pushed" : ""}`).join("; ");
     io.stdout.write(`${result.findings.length ? `${image.plural(result.findings.length, "secret")} found` : "no secrets found"}: ${summary}\n`);
     setExit(result.findings.length ? ExitCode.checkFailed : ExitCode.ok);

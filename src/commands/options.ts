@@ -36,7 +36,7 @@ export interface SourceFlags {
   awsProfile?: string;
 }
 
-export type ReportFormat = "text" | "json" | "github";
+export type { ReportFormat } from "../report.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -1,30 +1,39 @@
-/** How commands print a check report: notes on stderr, the findings in the chosen format on stdout. */
+/** How commands print findings: through src/report.ts, notes on stderr, a report on stdout. */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { CheckReport } from "../check.js";
+import { countBySeverity, type Finding } from "../finding.js";
 import { ExitCode } from "../problems.js";
-import { formatGithub, formatJson, formatProblems, summarize } from "../report.js";
-import type { CommandContext, ReportFormat } from "./options.js";
+import { formatMachine, formatText, summarize, type ReportFormat } from "../report.js";
+import type { Redactor } from "../redact.js";
+import type { CliIo, CommandContext } from "./options.js";
 
-/** Prints a report in the chosen format; returns 1 when there is an error finding. */
-export async function printReport(report: CheckReport, format: ReportFormat, context: CommandContext): Promise<number> {
+/** Reads a file named in a finding (relative to the project folder), to show its line. */
+export function sourceReader(dir: string): (file: string) => string | undefined {
+  return (file) => {
+    try {
+      return readFileSync(isAbsolute(file) ? file : join(dir, file), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Findings in the text format on `stream`, source lines masked with `redact`. */
+export function printText(stream: CliIo["stdout"], findings: readonly Finding[], context: CommandContext, redact?: Redactor): void {
+  stream.write(formatText(findings, { sourceOf: sourceReader(context.dir), color: context.io.color, redact }));
+}
+
+/** Prints a check report in the chosen format on stdout; returns 1 when there is an error finding. */
+export function printReport(report: CheckReport, format: ReportFormat, context: CommandContext): number {
   const { io } = context;
   const tools = report.tools.map((t) => `${t.name} ${t.version}`);
-  const summary = summarize(report.problems, tools);
   for (const note of report.notes) io.stderr.write(`promplate: ${note}\n`);
-  const redact = report.redact;
-  if (format === "json") io.stdout.write(formatJson(report.problems, summary, { redact }));
-  else if (format === "github") io.stdout.write(formatGithub(report.problems, summary, { redact }));
+  const machine = formatMachine(format, report.findings, summarize(report.findings, tools));
+  if (machine !== undefined) io.stdout.write(machine);
   else {
-    const sourceOf = (file: string) => {
-      try {
-        return readFileSync(isAbsolute(file) ? file : join(context.dir, file), "utf8");
-      } catch {
-        return undefined;
-      }
-    };
-    const text = report.problems.length > 0 ? formatProblems(report.problems, { sourceOf, color: io.color, redact }) : "0 errors\n";
+    const text = report.findings.length > 0 ? formatText(report.findings, { sourceOf: sourceReader(context.dir), color: io.color, redact: report.redact }) : "0 errors\n";
     io.stdout.write(text.replace(/\n$/, tools.length ? ` (checked with promplate's built-in checks, ${tools.join(", ")})\n` : " (built-in checks only)\n"));
   }
-  return summary.errors > 0 ? ExitCode.checkFailed : ExitCode.ok;
+  return countBySeverity(report.findings).errors > 0 ? ExitCode.checkFailed : ExitCode.ok;
 }

@@ -62,7 +62,7 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const { checkRendered } = await import("../check.js");
   const { execaRunner } = await import("../checks/tools.js");
   const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env });
-  if (report.problems.length > 0) {
+  if (report.findings.length > 0) {
     const { printReport } = await import("./print.js");
     const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });
     if (code !== ExitCode.ok) {
