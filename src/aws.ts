@@ -33,7 +33,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
 import type { OutputFile, VariableDeclaration } from "./project.js";
 import type { CloudValue, ResolvedVariable } from "./variables.js";
 
@@ -126,7 +126,7 @@ function timeoutFrom(env: Readonly<Record<string, string | undefined>>): number 
   if (text === undefined || text === "") return DEFAULT_AWS_TIMEOUT_MS;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new PromplateError([{ id: "input/aws-timeout", severity: "error", message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\`` }]);
+    throw new BadInputError([{ id: "input/aws-timeout", severity: "error", message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\`` }]);
   }
   return value;
 }
@@ -484,7 +484,7 @@ function chainError(result: ChainResult, needing: string, where: Partial<Finding
   const message = failed
     ? `${needing} AWS credentials, and the ${failed.provider} provider failed: ${failed.message}${result.attempts.length > 1 ? ` (before it: ${attemptsText(result.attempts.filter((a) => a !== failed))})` : ""}`
     : `${needing} AWS credentials, and none were found (tried ${attemptsText(result.attempts)})`;
-  return new PromplateError([{ id: failed ? "aws/credentials" : "aws/no-credentials", severity: "error", message, hint: NO_CREDENTIALS_HINT, ...where }], ExitCode.environment);
+  return new EnvironmentError([{ id: failed ? "aws/credentials" : "aws/no-credentials", severity: "error", message, hint: NO_CREDENTIALS_HINT, ...where }]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ export async function resolveCloudValues(declarations: VariableDeclaration[], op
       problems.push({ id: "aws/source", severity: "error", message: `${declaration.name}: cannot read ${declaration.source} (credentials from ${resolved.origin}): ${describe(error)}`, ...where(declaration) });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems, ExitCode.environment);
+  if (problems.length > 0) throw new EnvironmentError(problems);
   return values;
 }
 
@@ -556,7 +556,7 @@ function parseSource(declaration: VariableDeclaration): ParsedSource {
   if (ssm) return { kind: "ssm", name: ssm[1]! };
   const secrets = /^secretsmanager:([^#]+)(?:#(.+))?$/.exec(text);
   if (secrets) return { kind: "secretsmanager", name: secrets[1]!, key: secrets[2] };
-  throw new PromplateError([{
+  throw new BadInputError([{
     id: "project/x-source",
     severity: "error",
     message: `${declaration.name}: x-source \`${text}\` is not ssm:/path or secretsmanager:name#key`,

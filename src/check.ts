@@ -16,7 +16,7 @@ import { parseDocumentData } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind } from "./checks/types.js";
 import { createFinding, type Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
 import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
@@ -138,7 +138,7 @@ async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report:
     tools.set(name, tool);
     report.tools.push(tool);
   }
-  if (missing.length > 0) throw new PromplateError(missing, ExitCode.environment);
+  if (missing.length > 0) throw new EnvironmentError(missing);
   return tools;
 }
 
@@ -235,7 +235,7 @@ async function layOutTests(root: string, project: Project, files: RenderedFile[]
     try {
       text = await readFile(source, "utf8");
     } catch {
-      throw new PromplateError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
+      throw new BadInputError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
     }
     const document = parseDocument(text, { keepSourceTokens: true, logLevel: "silent" });
     const ruleFiles = document.get("rule_files", true);
@@ -281,7 +281,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     try {
       content = await readFile(absolute, "utf8");
     } catch (error) {
-      throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+      throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
     }
     const parsed = parseDocumentData(content);
     const kind = options.kind ?? ("data" in parsed ? inferKind(parsed.data) : undefined) ?? kindFromName(path);
@@ -292,7 +292,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       continue;
     }
     if (!kind) {
-      throw new PromplateError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
+      throw new BadInputError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
     if (kind !== "rule-test" && isConfigKind(kind)) {

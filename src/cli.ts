@@ -2,16 +2,14 @@
  * The process boundary: parses arguments, calls the core, prints, and maps typed errors to exit codes. Only this
  * file and main.ts know about stdout, stderr and exit codes; commands import the core they need lazily.
  */
-import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { BadInputError, BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
 import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
-import type { CliIo, CommandContext } from "./commands/options.js";
-
-export type { CliIo } from "./commands/options.js";
 import { formatMachine, formatText } from "./report.js";
+import { ExitCode, type CliIo, type CommandContext } from "./commands/options.js";
+import { sourceReader } from "./commands/print.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
@@ -20,6 +18,8 @@ import { registerBuild } from "./commands/build.js";
 import { registerCompose } from "./commands/compose.js";
 import { registerInit } from "./commands/init.js";
 import { registerScan } from "./commands/scan.js";
+
+export type { CliIo } from "./commands/options.js";
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const context: CommandContext = { io, dir: io.cwd };
@@ -61,17 +61,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 /** `-C DIR` resolved against the working folder; a missing or non-folder DIR is bad input for every command. */
 async function projectFolder(dir: string, cwd: string): Promise<string> {
   const path = isAbsolute(dir) ? dir : join(cwd, dir);
-  const fail = (message: string, exitCode: number = ExitCode.badInput) =>
-    new PromplateError([{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }], exitCode);
+  const finding = (message: string): Finding[] => [{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }];
   let info;
   try {
     info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") throw fail("permission denied", ExitCode.environment);
-    throw fail(code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? "error"})`);
+    if (code === "EACCES" || code === "EPERM") throw new EnvironmentError(finding("permission denied"));
+    throw new BadInputError(finding(code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? "error"})`));
   }
-  if (!info.isDirectory()) throw fail("not a folder");
+  if (!info.isDirectory()) throw new BadInputError(finding("not a folder"));
   return path;
 }
 
@@ -90,41 +89,42 @@ export function requestedFormat(argv: readonly string[]): string | undefined {
   return format;
 }
 
+/** The exit code of each kind of failure: chosen here and nowhere else. */
+export function exitCodeOf(error: PromplateError): number {
+  if (error instanceof CheckFailedError) return ExitCode.checkFailed;
+  if (error instanceof EnvironmentError) return ExitCode.environment;
+  return ExitCode.badInput;
+}
+
 function reportError(error: unknown, context: CommandContext, format: string | undefined): number {
   const { io } = context;
-  let problems: Finding[];
+  let findings: readonly Finding[];
   let exitCode: number;
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
     // commander has already printed the message and usage on stderr.
-    problems = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
+    findings = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
     exitCode = ExitCode.badInput;
   } else if (error instanceof PromplateError) {
-    const sourceOf = (file: string) => {
-      try {
-        return readFileSync(isAbsolute(file) ? file : join(context.dir, file), "utf8");
-      } catch {
-        return undefined;
-      }
-    };
-    io.stderr.write(formatText(error.findings, { sourceOf, color: io.color }));
-    problems = error.findings;
-    exitCode = error.exitCode;
+    io.stderr.write(formatText(error.findings, { sourceOf: sourceReader(context.dir), color: io.color }));
+    findings = error.findings;
+    exitCode = exitCodeOf(error);
   } else {
-    const code = (error as NodeJS.ErrnoException)?.code;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    if (code && /^E[A-Z]+$/.test(code)) {
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+      // A system call failed where no finding was prepared for it: the environment's, as a missing folder is.
       io.stderr.write(`promplate: ${message}\n`);
-      problems = [{ id: "environment/io", severity: "error", message }];
+      findings = [{ id: "environment/io", severity: "error", message }];
       exitCode = ExitCode.environment;
     } else {
-      io.stderr.write(`promplate: internal error: ${message}\n`);
-      problems = [{ id: "internal", severity: "error", message: `internal error: ${message}` }];
-      exitCode = ExitCode.checkFailed;
+      io.stderr.write(`promplate: internal error: ${message} (${BUG_REPORT})\n`);
+      findings = [{ id: "internal", severity: "error", message: `internal error: ${message}`, hint: BUG_REPORT }];
+      exitCode = ExitCode.internal;
     }
   }
   // Machine-readable formats get their one document on stdout too; the exit code stays the same.
-  const machine = formatMachine(format, problems);
+  const machine = formatMachine(format, findings);
   if (machine !== undefined) io.stdout.write(machine);
   return exitCode;
 }

@@ -11,7 +11,7 @@ import { join, posix } from "node:path";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "./output.js";
 import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
 import { listOutputFiles, loadProject, type VariableDeclaration } from "./project.js";
 import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
 import { resolveVariables, type ResolvedVariable } from "./variables.js";
@@ -55,7 +55,7 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
   const engine = options.engine ?? "docker";
   const servers = ["prometheus", "alertmanager"].filter((s) => project.outputs.some((o) => o.service === s));
   if (servers.length === 0) {
-    throw new PromplateError([{ id: "compose/services", severity: "error", message: "the project has no prometheus or alertmanager outputs", file: project.file }]);
+    throw new BadInputError([{ id: "compose/services", severity: "error", message: "the project has no prometheus or alertmanager outputs", file: project.file }]);
   }
   const notes: string[] = [];
   const files: ComposeFile[] = [];
@@ -102,7 +102,7 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
     }
     services[service] = definition;
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 
   services["node-exporter"] = {
     image: options.images?.nodeExporter ?? "prom/node-exporter:v1.9.1",
@@ -148,7 +148,7 @@ async function ensureProfileResolves(profile: string, options: ComposeOptions, d
     if (found.size === 0) throw new Error("no credentials");
   } catch (error) {
     if (error instanceof PromplateError) throw error;
-    throw new PromplateError([{ id: "compose/aws-profile", severity: "error", message: `AWS profile "${profile}" does not resolve to credentials`, hint: "pass --aws-profile NAME, or use --examples" }], ExitCode.environment);
+    throw new EnvironmentError([{ id: "compose/aws-profile", severity: "error", message: `AWS profile "${profile}" does not resolve to credentials`, hint: "pass --aws-profile NAME, or use --examples" }]);
   }
 }
 
@@ -206,7 +206,7 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
   }
   const tracked = trackedPaths(git, paths);
   if (tracked.length > 0) {
-    throw new PromplateError([{
+    throw new BadInputError([{
       id: "compose/tracked",
       severity: "error",
       message: `git tracks ${tracked.join(", ")}: the secrets written there would go into the next commit, whatever .gitignore says; nothing was written`,
@@ -229,7 +229,7 @@ export async function ensureIgnored(dir: string, paths: string[]): Promise<Ignor
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
   const still = paths.filter(notIgnored);
   if (still.length > 0) {
-    throw new PromplateError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
+    throw new BadInputError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
   }
   return { added: lines, checked: true };
 }

@@ -15,8 +15,7 @@ import type { CheckReport } from "./check.js";
 import { withOutputLock } from "./lock.js";
 import { outputMode, writeChangedFiles, writeFileAtomic } from "./output.js";
 import { commonFolder } from "./paths.js";
-import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
 import type { Project } from "./project.js";
 import { formatLine } from "./report.js";
 import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
@@ -90,7 +89,7 @@ async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promis
   }
   const report = await options.check(rendered, toolChecks);
   const errors = report.findings.filter((p) => p.severity === "error");
-  if (errors.length > 0) throw new PromplateError(report.findings, ExitCode.checkFailed);
+  if (errors.length > 0) throw new CheckFailedError(report.findings);
   for (const warning of report.findings) options.log(formatLine(warning));
   return rendered;
 }
@@ -116,7 +115,13 @@ export async function execService(options: ExecOptions): Promise<number> {
   const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
 
-  const watching = options.watch ? startWatching(options, rendered, child) : undefined;
+  // From here on the exit status is the server's: a failure of promplate's own is logged, never returned.
+  let watching: { close(): void } | undefined;
+  try {
+    if (options.watch) watching = startWatching(options, rendered, child);
+  } catch (error) {
+    options.log(`cannot watch for changes, the server runs without --watch: ${oneLine(error)}`);
+  }
   try {
     return await new Promise<number>((resolve) => {
       child.on("exit", (code, signal) => resolve(childExitCode(code, signal)));
@@ -144,12 +149,12 @@ async function startChild(command: string, args: string[], env: Record<string, s
   const setpriv = await findExecutable("setpriv", pathVariable);
   const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
   if (!(await findExecutable(command, pathVariable))) {
-    throw new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: not found or not executable` }], ExitCode.environment);
+    throw new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: not found or not executable` }]);
   }
   const child = spawn(file, argv, { stdio: "inherit", env });
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", () => resolve());
-    child.once("error", (error) => reject(new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${error.message}` }], ExitCode.environment)));
+    child.once("error", (error) => reject(new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${error.message}` }])));
   });
   return child;
 }
@@ -208,10 +213,15 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
       await reload(options, child);
       options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);
     } catch (error) {
-      // The running configuration stays; one line, redacted by construction (problems never hold values).
-      const problems: Finding[] = error instanceof PromplateError ? error.findings : [{ id: "exec/reload", severity: "error", message: (error as Error).message }];
-      const first = problems.find((p) => p.severity === "error") ?? problems[0];
-      options.log(`re-render failed, keeping the running configuration: ${first ? formatLine(first) : "error"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+      // The server keeps running with the configuration it has, whatever went wrong: one line, redacted by
+      // construction (findings never hold values). The server's exit status stays the only one promplate returns.
+      if (!(error instanceof PromplateError)) {
+        options.log(`re-render failed, keeping the running configuration: internal error: ${oneLine(error)} (${BUG_REPORT})`);
+        return;
+      }
+      const first = error.findings.find((p) => p.severity === "error") ?? error.findings[0];
+      const more = error.findings.length > 1 ? ` (and ${error.findings.length - 1} more)` : "";
+      options.log(`re-render failed, keeping the running configuration: ${first ? formatLine(first) : "error"}${more}`);
     }
   };
   const schedule = () => {
@@ -244,6 +254,16 @@ async function reload(options: ExecOptions, child: ChildProcess): Promise<void> 
     child.kill("SIGHUP");
     return;
   }
-  const response = await fetch(options.reloadUrl, { method: "POST" });
-  if (!response.ok) throw new Error(`reload at ${options.reloadUrl} answered ${response.status}`);
+  const failed = (reason: string) => new EnvironmentError([{ id: "exec/reload", severity: "error", message: `reload at ${options.reloadUrl} ${reason}` }]);
+  let response: Response;
+  try {
+    response = await fetch(options.reloadUrl, { method: "POST" });
+  } catch (error) {
+    throw failed(`failed: ${oneLine(error)}`);
+  }
+  if (!response.ok) throw failed(`answered ${response.status}`);
+}
+
+function oneLine(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }

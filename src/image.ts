@@ -9,7 +9,7 @@
 import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ExitCode, PromplateError } from "./problems.js";
+import { EnvironmentError } from "./errors.js";
 import { formatBrief } from "./report.js";
 import { loadProject } from "./project.js";
 import { createRedactor } from "./redact.js";
@@ -483,16 +483,14 @@ async function runStep(command: CommandLine, options: BuildImagesOptions, what: 
     result = await options.run(command.command, command.args, { env: options.env, onLine });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PromplateError(
+    throw new EnvironmentError(
       [{ id: "build/engine", severity: "error", message: `cannot run ${command.command}${code ? ` (${code})` : ""}`, hint: `install ${command.command}, or choose another with --engine ${ENGINES.join("|")}` }],
-      ExitCode.environment,
     );
   }
   if (result.exitCode !== 0) {
     const tail = result.output.trim().split("\n").slice(-5).map((l) => scrub(l)).join("\n  ");
-    throw new PromplateError(
+    throw new EnvironmentError(
       [{ id: "build/engine", severity: "error", message: `${what} failed: ${command.command} exited with ${result.exitCode}${tail ? `\n  ${tail}` : ""}` }],
-      ExitCode.environment,
     );
   }
   return result;
@@ -506,9 +504,8 @@ export async function stageContext(plan: ImageBuildPlan): Promise<void> {
     try {
       await stat(copy.from);
     } catch {
-      throw new PromplateError(
+      throw new EnvironmentError(
         [{ id: "build/context", severity: "error", message: `${copy.from} is missing`, hint: copy.to === "dist" ? "build promplate first: npm run build" : "reinstall promplate (npm ci)" }],
-        ExitCode.environment,
       );
     }
     await cp(copy.from, join(plan.context.dir, copy.to), {
@@ -587,7 +584,7 @@ export async function findPromplateRoot(moduleUrl: string): Promise<string> {
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new PromplateError([{ id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" }], ExitCode.environment);
+      throw new EnvironmentError([{ id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" }]);
     }
     dir = parent;
   }

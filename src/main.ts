@@ -28,7 +28,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
 
 /** Standard input as a template: read up to the template size limit, not one byte more into memory. */
 async function readStdinBounded(): Promise<string> {
-  const { PromplateError } = await import("./problems.js");
+  const { BadInputError } = await import("./errors.js");
   const { MAX_TEMPLATE_BYTES, tooLargeMessage } = await import("./template/read.js");
   const chunks: Buffer[] = [];
   let length = 0;
@@ -36,7 +36,7 @@ async function readStdinBounded(): Promise<string> {
     length += (chunk as Buffer).length;
     if (length > MAX_TEMPLATE_BYTES) {
       process.stdin.destroy();
-      throw new PromplateError([{ id: "template/too-large", severity: "error", message: `standard input ${tooLargeMessage()}` }]);
+      throw new BadInputError([{ id: "template/too-large", severity: "error", message: `standard input ${tooLargeMessage()}` }]);
     }
     chunks.push(chunk as Buffer);
   }

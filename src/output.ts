@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { systemHost, type Host } from "./host.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
 import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
 
 const MANIFEST = ".promplate/manifest.json";
 
@@ -176,7 +176,7 @@ export function refuseProtectedTargets(root: string, files: readonly PlannedFile
       problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 /**
@@ -316,9 +316,8 @@ const WRITE_FAILURES: Record<string, string> = {
 function writeError(path: string, error: unknown): PromplateError {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
   const reason = WRITE_FAILURES[code] ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  return new PromplateError(
+  return new EnvironmentError(
     [{ id: "output/write", severity: "error", message: `cannot write ${path}: ${reason} (${code}); the previous files are left as they were`, hint: "free space or fix the folder's permissions, then run again" }],
-    ExitCode.environment,
   );
 }
 

@@ -8,7 +8,7 @@ import { validate as validateProjectFile } from "./generated/project-validator.j
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import type { Finding } from "./finding.js";
-import { PromplateError } from "./problems.js";
+import { BadInputError } from "./errors.js";
 import type { DeclaredType } from "./template/index.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
@@ -89,7 +89,7 @@ export async function loadProject(dir: string): Promise<Project> {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new PromplateError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+    throw new BadInputError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
   }
   return parseProject(dir, PROJECT_FILE, text);
 }
@@ -102,7 +102,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     return { file: fileName, line, column: col };
   };
   if (document.errors.length > 0) {
-    throw new PromplateError(
+    throw new BadInputError(
       document.errors.map((e): Finding => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
@@ -137,7 +137,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       const allowed = error.keyword === "enum" ? ` (one of ${(error.params.allowedValues as unknown[]).join(", ")})` : "";
       return { id: "project/schema", severity: "error", message: `${where}: ${error.message}${extra}${allowed}`, ...positionOfPath(path) };
     });
-    throw new PromplateError(problems);
+    throw new BadInputError(problems);
   }
   const valid = data as {
     variables?: Record<string, Record<string, unknown>>;
@@ -177,7 +177,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   });
   const tests = valid.tests ?? [];
   if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return { dir: resolve(dir), file: fileName, variables, outputs, tests };
 }
 
@@ -286,7 +286,7 @@ export async function listOutputFiles(project: Project, services?: readonly stri
       });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return files;
 }
 

@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
 import type { Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { BadInputError, EnvironmentError } from "./errors.js";
 import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
@@ -62,12 +62,12 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
   };
   const maxBytes = maxFileSize(options.env);
-  if (typeof maxBytes === "object") throw new PromplateError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
+  if (typeof maxBytes === "object") throw new BadInputError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
   sources.maxFileSize = maxBytes;
   if (options.envFile) sources.envFile = { path: options.envFile, values: await readEnvFile(options.envFile, maxBytes) };
   if (options.secretsDir) {
     if (!(await isDirectory(options.secretsDir))) {
-      throw new PromplateError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
+      throw new BadInputError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
     }
     sources.secretsDir = options.secretsDir;
   } else {
@@ -90,16 +90,14 @@ async function readEnvFile(path: string, maxBytes: number): Promise<Record<strin
       : code === "ENOENT" ? "there is no such file"
       : permission ? `promplate is not allowed to read it (${code})`
       : `it cannot be read (${code ?? "error"})`;
-    throw new PromplateError(
-      [{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${path}: ${reason}`, hint: permission ? "give the user promplate runs as read access" : error instanceof ValueFileError ? error.hint : "pass the path of a dotenv file (NAME=VALUE lines)" }],
-      permission ? ExitCode.environment : ExitCode.badInput,
-    );
+    const findings: Finding[] = [{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${path}: ${reason}`, hint: permission ? "give the user promplate runs as read access" : error instanceof ValueFileError ? error.hint : "pass the path of a dotenv file (NAME=VALUE lines)" }];
+    throw permission ? new EnvironmentError(findings) : new BadInputError(findings);
   }
   const parsed = parseEnvFile(text);
   if ("errors" in parsed) {
     // The file and line go in the message, not in the problem's position: the reporter would show the line, and an
     // env file's line may hold a secret.
-    throw new PromplateError(
+    throw new BadInputError(
       parsed.errors.map((e) => ({ id: "input/env-file", severity: "error" as const, message: `--env-file ${path}:${e.line}: ${e.message} (the line is not shown: it may hold a secret)` })),
     );
   }
@@ -213,7 +211,7 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
     const known = new Set(project.outputs.map((o) => o.service));
     const unknown = options.services.filter((s) => !known.has(s));
     if (unknown.length > 0) {
-      throw new PromplateError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
+      throw new BadInputError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
     }
   }
   const problems: Finding[] = [];
@@ -224,7 +222,7 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   const resolved = await resolveVariables(declarations, sources, required);
   const templateProblems = problems.length;
   problems.push(...resolved.problems);
-  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
+  if (problems.length > 0) throw templateProblems === 0 && resolved.environmentOnly ? new EnvironmentError(problems) : new BadInputError(problems);
 
   const rendered = await renderScanned(project, scanned, resolved.variables);
   await refuseTemporaryCredentials(rendered, resolved.variables);
@@ -240,7 +238,7 @@ async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<
   if (!keys) return;
   const { findTemporaryCredentialProblems } = await import("./aws.js");
   const problems = await findTemporaryCredentialProblems(files, variables);
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 export async function renderScanned(
@@ -273,7 +271,7 @@ export async function renderScanned(
       lineMap: result.lineMap,
     });
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return files;
 }
 
@@ -309,7 +307,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   const templateProblems = problems.length;
   const lineOfFirstReference = firstReferenceLines(template);
   problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: lineOfFirstReference(p), column: 1 })));
-  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
+  if (problems.length > 0) throw templateProblems === 0 && resolved.environmentOnly ? new EnvironmentError(problems) : new BadInputError(problems);
   const values = Object.fromEntries([...resolved.variables].map(([name, v]) => [name, v.value]));
   const secrets = secretStrings(resolved.variables.values());
   const result = await renderTemplate(template, {
@@ -319,7 +317,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
     secretNames: new Set(declarations.filter((d) => d.secret).map((d) => d.name)),
     secretValues: secrets,
   });
-  if (result.problems.length > 0) throw new PromplateError(result.problems);
+  if (result.problems.length > 0) throw new BadInputError(result.problems);
   return { text: result.text, holdsSecret: result.holdsSecret, secretLines: result.secretLines, secrets };
 }
 

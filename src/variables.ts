@@ -4,7 +4,7 @@
  */
 import { isAbsolute, join } from "node:path";
 import { suggestName, type Finding } from "./finding.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
@@ -24,7 +24,7 @@ export interface CloudValue {
 
 /**
  * Resolves `x-aws` and `x-source` variables that no higher source set. Called once, with all of them, and only when
- * there are some (so the AWS SDK is loaded only then). Throws PromplateError (exit 3) when a needed value cannot
+ * there are some (so the AWS SDK is loaded only then). Throws EnvironmentError when a needed value cannot
  * be had, naming the providers tried.
  */
 export type CloudResolver = (declarations: VariableDeclaration[]) => Promise<Map<string, CloudValue>>;
@@ -70,8 +70,8 @@ export interface ResolvedVariable {
 export interface ResolveResult {
   variables: Map<string, ResolvedVariable>;
   problems: Finding[];
-  /** The exit code to use: 3 when the only problems are an unreachable cloud source, else 2. */
-  exitCode: number;
+  /** The only problems are the environment's (an unreachable cloud source, a file promplate may not read): exit 3, else 2. */
+  environmentOnly: boolean;
 }
 
 /** Reads a value from a file the way the Docker/Kubernetes convention expects: one trailing newline dropped. */
@@ -109,7 +109,7 @@ export function refuseUndeclaredSet(set: Readonly<Record<string, string>>, decla
         hint: suggestion ? `--set ${suggestion}=…` : "declare it under variables: in promplate.yaml, or drop the --set",
       };
     });
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 interface RawValue {
@@ -243,7 +243,7 @@ export async function resolveVariables(
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
   const raws = new Map<string, RawValue | undefined>();
-  let cloudFailed: number | undefined;
+  let cloudFailed: PromplateError | undefined;
   const cloudProblems: Finding[] = [];
   const cloudAsked = new Set<string>();
   const environmentProblems: Finding[] = [];
@@ -270,7 +270,7 @@ export async function resolveVariables(
         // Collected with the rest, so a run reports every problem at once; the caller exits 3 if only these remain.
         if (!(error instanceof PromplateError)) throw error;
         cloudProblems.push(...error.findings);
-        cloudFailed = error.exitCode;
+        cloudFailed = error;
         for (const declaration of fromCloud) cloudAsked.add(declaration.name);
       }
     }
@@ -323,9 +323,9 @@ export async function resolveVariables(
     problems.push(...problemsOf(resolved, sources));
   }
   // Exit 3 when the environment is all that is wrong: a cloud source unreachable, or a file promplate may not read.
-  const exitCode = problems.length > 0 ? ExitCode.badInput : environmentProblems.length > 0 ? ExitCode.environment : (cloudFailed ?? ExitCode.badInput);
+  const environmentOnly = problems.length === 0 && (environmentProblems.length > 0 || cloudFailed instanceof EnvironmentError);
   problems.push(...environmentProblems, ...cloudProblems);
-  return { variables, problems, exitCode };
+  return { variables, problems, environmentOnly };
 }
 
 function resolveExample(declaration: VariableDeclaration, validate: ValueValidator | undefined): ResolvedVariable {

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { addSourceOptions, collectValues, parseSetFlags, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode, PromplateError } from "../problems.js";
+import { BadInputError, EnvironmentError } from "../errors.js";
+import { ExitCode } from "./options.js";
 
 interface BuildFlags extends SourceFlags {
   engine?: "docker" | "podman" | "buildah";
@@ -30,7 +31,7 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     const { findProject, loadProject } = await import("../project.js");
     const image = await import("../image.js");
     if (!(await findProject(context.dir))) {
-      throw new PromplateError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)" }]);
+      throw new BadInputError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)" }]);
     }
     const project = await loadProject(context.dir);
     const root = await image.findPromplateRoot(import.meta.url);
@@ -51,7 +52,7 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       buildArgs: parseSetFlags(flags.buildArg),
     });
     if (plan.images.length === 0) {
-      throw new PromplateError([{ id: "build/no-service", severity: "error", message: `the project has no prometheus or alertmanager outputs to build an image for` }]);
+      throw new BadInputError([{ id: "build/no-service", severity: "error", message: `the project has no prometheus or alertmanager outputs to build an image for` }]);
     }
     if (flags.dryRun) {
       io.stdout.write(image.formatPlan(plan));
@@ -91,8 +92,7 @@ async function detectEngine(pathVariable: string | undefined, engines: readonly 
       }
     }
   }
-  throw new PromplateError(
+  throw new EnvironmentError(
     [{ id: "build/engine", severity: "error", message: "no image builder found: docker, podman or buildah", hint: "install one, or pass --engine with one that is installed" }],
-    ExitCode.environment,
   );
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { addSourceOptions, formatOption, serviceOption, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode, PromplateError } from "../problems.js";
+import { BadInputError } from "../errors.js";
 
 interface CheckFlags extends SourceFlags {
   examples?: boolean;
@@ -43,7 +43,7 @@ export function registerCheck(program: Command, context: CommandContext, setExit
     } else {
       const { findProject } = await import("../project.js");
       if (!(await findProject(context.dir))) {
-        throw new PromplateError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder (or -C DIR), or name the files to check" }]);
+        throw new BadInputError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder (or -C DIR), or name the files to check" }]);
       }
       const { checkProject } = await import("../check.js");
       report = await checkProject({ dir: context.dir, services: flags.service, examples: flags.examples, agent: flags.agent, ...sourceOptions(context, flags), ...toolOptions, env: io.env });

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { addSourceOptions, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode } from "../problems.js";
+import { ExitCode } from "./options.js";
 
 interface ComposeFlags extends SourceFlags {
   examples?: boolean;

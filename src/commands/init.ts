@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { fromCwd, type CommandContext, type SetExit } from "./options.js";
-import { ExitCode } from "../problems.js";
+import { ExitCode } from "./options.js";
 
 export function registerInit(program: Command, context: CommandContext, setExit: SetExit): void {
   program

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
-import { PromplateError } from "../problems.js";
+import { BadInputError } from "../errors.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -28,6 +28,16 @@ export interface CommandContext {
 
 /** How a command hands its exit code back to the CLI. */
 export type SetExit = (code: number) => void;
+
+/** Exit codes shared by every command (README's table). Only the CLI and its commands choose one. */
+export const ExitCode = {
+  ok: 0,
+  checkFailed: 1,
+  badInput: 2,
+  environment: 3,
+  /** An unexpected exception: a bug in promplate. */
+  internal: 70,
+} as const;
 
 export interface SourceFlags {
   set?: string[];
@@ -67,7 +77,7 @@ export function parseSetFlags(values: string[] = []): Record<string, string> {
   for (const pair of values) {
     const equals = pair.indexOf("=");
     if (equals <= 0) {
-      throw new PromplateError([{ id: "input/flag", severity: "error", message: `--set expects NAME=VALUE, got \`${pair.slice(0, 40)}\`` }]);
+      throw new BadInputError([{ id: "input/flag", severity: "error", message: `--set expects NAME=VALUE, got \`${pair.slice(0, 40)}\`` }]);
     }
     set[pair.slice(0, equals)] = pair.slice(equals + 1);
   }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { CheckReport } from "../check.js";
 import { countBySeverity, type Finding } from "../finding.js";
-import { ExitCode } from "../problems.js";
+import { ExitCode } from "./options.js";
 import { formatMachine, formatText, summarize, type ReportFormat } from "../report.js";
 import type { Redactor } from "../redact.js";
 import type { CliIo, CommandContext } from "./options.js";

@@ -2,7 +2,8 @@ import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
 import { addSourceOptions, fromCwd, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 import type { FileChange } from "../output.js";
-import { ExitCode, PromplateError } from "../problems.js";
+import { PromplateError, BadInputError } from "../errors.js";
+import { ExitCode } from "./options.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
@@ -35,7 +36,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
     const { findProject, loadProject } = await import("../project.js");
     const hasProject = (await findProject(context.dir)) !== undefined;
     if (file === undefined && !hasProject && context.io.stdinIsTTY) {
-      throw new PromplateError([{
+      throw new BadInputError([{
         id: "input/no-project",
         severity: "error",
         message: `no promplate.yaml in ${context.dir}`,
@@ -115,14 +116,14 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
     } else {
       const read = await readTemplate(path);
       const encoding = utf8Problem(read.bytes, file);
-      if (encoding) throw new PromplateError([encoding]);
+      if (encoding) throw new BadInputError([encoding]);
       source = read.bytes.toString("utf8");
       sourceMode = read.mode;
     }
   } catch (error) {
     if (error instanceof PromplateError) throw error;
-    if (error instanceof TemplateReadError) throw new PromplateError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
-    throw new PromplateError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    if (error instanceof TemplateReadError) throw new BadInputError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
+    throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
   }
   const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
   const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
@@ -137,7 +138,7 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
     return ExitCode.ok;
   }
   if (result.holdsSecret) {
-    throw new PromplateError([{
+    throw new BadInputError([{
       id: "output/secret-on-stdout",
       severity: "error",
       message: `${file === "-" ? "the template" : file} uses a secret variable; refusing to print it`,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { addSourceOptions, formatOption, logTo, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode } from "../problems.js";
+import { ExitCode } from "./options.js";
 
 interface ScanFlags extends SourceFlags {
   format: ReportFormat;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { addSourceOptions, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode } from "../problems.js";
+import { ExitCode } from "./options.js";
 
 interface VarsFlags extends SourceFlags {
   service?: string[];
