@@ -18,7 +18,7 @@ import type { CheckOptions, ConfigKind } from "./checks/types.js";
 import { createFinding, type Finding } from "./finding.js";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
-import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
+import type { ProjectRender, RenderedFile, SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
 
 export interface ToolOptions {
@@ -58,23 +58,20 @@ interface Subject {
   findings: Finding[];
 }
 
-export interface CheckProjectOptions extends RenderProjectOptions, ToolOptions {
+export interface RenderedCheckOptions extends ToolOptions {
+  /** Prometheus agent mode, as `promtool check config --agent`. */
   agent?: boolean;
+  /** Parse and type-check PromQL (see CheckOptions). @default true */
+  promql?: boolean;
 }
 
-export async function checkProject(options: CheckProjectOptions): Promise<CheckReport> {
-  return checkRendered(await renderProject(options), options);
-}
-
-/** The checks of an already rendered project (`render` runs them before writing anything). */
-export async function checkRendered(rendered: ProjectRender, options: ToolOptions & { agent?: boolean; promql?: boolean }): Promise<CheckReport> {
+/** The checks of a rendered project, in memory and in a temporary container-like layout (src/pipeline.ts). */
+export async function checkRendered(rendered: ProjectRender, options: RenderedCheckOptions): Promise<CheckReport> {
   const subjects = rendered.files.map((file) => subjectOf(file));
   await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
   const redact = createRedactor(rendered.secrets);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
-  if (options.tools) {
-    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files });
-  }
+  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report);
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
@@ -115,13 +112,6 @@ function templateLine(subject: Subject, line: number | undefined): number | unde
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tools
-
-interface ToolContext {
-  project?: Project;
-  files?: RenderedFile[];
-  syntaxOnly?: boolean;
-  agent?: boolean;
-}
 
 async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
   const tools = new Map<ToolName, Tool>();
@@ -165,49 +155,67 @@ export function planToolInvocations(
   return plan;
 }
 
-async function runTools(subjects: Subject[], options: ToolOptions, report: CheckReport, context: ToolContext): Promise<void> {
+/** A file laid out for the tools: where they read it, and the subject its findings belong to. */
+interface CheckedFile {
+  subject: Subject;
+  checkedPath: string;
+}
+
+interface ToolRun {
+  configs: CheckedFile[];
+  tests: CheckedFile[];
+  /** The folder the tools run in when an invocation names no file. */
+  cwd: string;
+  syntaxOnly?: boolean;
+  agent?: boolean;
+  /**
+   * The temporary layout the files were copied to, when they were (a rendered project): its path is dropped from the
+   * tools' messages, and where a tool and the built-in checks disagree, the report says which is older.
+   */
+  layout?: string;
+}
+
+/** Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. */
+async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, options: ToolOptions & { agent?: boolean }, report: CheckReport): Promise<void> {
   const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
   try {
-    const inputs: LayoutInput[] = subjects
-      .filter((s) => s.kind !== "rule-test")
-      .map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
+    const inputs: LayoutInput[] = subjects.map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
     const written = await writeLayout(root, inputs);
-    const laidOut = written.map((w, i) => ({ subject: subjects.filter((s) => s.kind !== "rule-test")[i]!, checkedPath: w.checkedPath }));
-    const tests = context.project ? await layOutTests(root, context.project, context.files ?? [], laidOut) : [];
-    const plainTests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
-    const plan = planToolInvocations(laidOut, [...tests.map((t) => t.checkedPath), ...plainTests], context);
-    const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-    const byCheckedPath = new Map<string, Subject>(laidOut.map((l) => [l.checkedPath, l.subject]));
-    for (const test of tests) byCheckedPath.set(test.checkedPath, test.subject);
-    for (const subject of subjects.filter((s) => s.kind === "rule-test")) byCheckedPath.set(subject.runtimePath, subject);
-
-    for (const invocation of plan) {
-      const tool = tools.get(invocation.tool);
-      if (!tool) continue;
-      const cwd = dirname(invocation.files[0] ?? root);
-      const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
-      const findings = parseToolOutput(invocation, tool, result, report.redact);
-      for (const finding of mergeTestFailures(invocation, findings)) {
-        const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
-        const message = finding.message.split(root).join("");
-        const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
-        const differs = finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
-          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
-          : "";
-        const line = subject ? templateLine(subject, finding.line) : finding.line;
-        report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file: subject?.name ?? relative(root, finding.file ?? ""), line }));
-      }
-      if (result.exitCode === 0) {
-        for (const file of invocation.files) {
-          const subject = byCheckedPath.get(file);
-          if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-            report.notes.push(report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`));
-          }
-        }
-      }
-    }
+    const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
+    const tests = await layOutTests(root, rendered.project, rendered.files, configs);
+    await runToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Runs the planned promtool/amtool invocations and adds their findings, in the subjects' own terms, to the report. */
+async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<void> {
+  const plan = planToolInvocations(run.configs, run.tests.map((t) => t.checkedPath), run);
+  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
+  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
+  for (const invocation of plan) {
+    const tool = tools.get(invocation.tool);
+    if (!tool) continue;
+    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) });
+    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
+      const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
+      const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
+      const differs = run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+        ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+        : "";
+      const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+      const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
+      const line = subject ? templateLine(subject, finding.line) : finding.line;
+      report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+    }
+    if (run.layout === undefined || result.exitCode !== 0) continue;
+    for (const file of invocation.files) {
+      const subject = byCheckedPath.get(file);
+      if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
+        report.notes.push(report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`));
+      }
+    }
   }
 }
 
@@ -222,13 +230,13 @@ function mergeTestFailures(invocation: ToolInvocation, findings: Finding[]): Fin
  * Copies the project's rule unit tests into the layout with their `rule_files` pointing at the rendered rules,
  * so the tests run against what will be deployed rather than the templates.
  */
-async function layOutTests(root: string, project: Project, files: RenderedFile[], laidOut: { subject: Subject; checkedPath: string }[]) {
+async function layOutTests(root: string, project: Project, files: RenderedFile[], laidOut: CheckedFile[]): Promise<CheckedFile[]> {
   const checkedByTemplate = new Map<string, string>();
   files.forEach((file) => {
     const match = laidOut.find((l) => l.subject.name === file.source.templateName);
     if (match) checkedByTemplate.set(file.source.templatePath, match.checkedPath);
   });
-  const result: { checkedPath: string; subject: Subject }[] = [];
+  const result: CheckedFile[] = [];
   for (const test of project.tests) {
     const source = join(project.dir, test);
     let text: string;
@@ -306,7 +314,12 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     }
     subjects.push(subject);
   }
-  if (options.tools) await runToolsInPlace(subjects, options, report);
+  if (options.tools) {
+    // Plain files are checked where they are: their references resolve as the tools would resolve them.
+    const checked = (kind: (k: Subject["kind"]) => boolean) => subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: subject.runtimePath }));
+    const run = { configs: checked((k) => k !== "rule-test"), tests: checked((k) => k === "rule-test"), cwd: options.cwd, syntaxOnly: options.syntaxOnly, agent: options.agent };
+    await runToolChecks(run, options, report);
+  }
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
@@ -366,20 +379,3 @@ function kindFromName(path: string): ConfigKind | undefined {
   return undefined;
 }
 
-/** Plain files are checked where they are (their references resolve as the tools would resolve them). */
-async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport): Promise<void> {
-  const laidOut = subjects.filter((s) => s.kind !== "rule-test").map((subject) => ({ subject, checkedPath: subject.runtimePath }));
-  const tests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
-  const plan = planToolInvocations(laidOut, tests, { syntaxOnly: options.syntaxOnly, agent: options.agent });
-  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-  const byPath = new Map(subjects.map((s) => [s.runtimePath, s]));
-  for (const invocation of plan) {
-    const tool = tools.get(invocation.tool);
-    if (!tool) continue;
-    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? options.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
-      const subject = byPath.get(finding.file ?? "") ?? byPath.get(invocation.files[0] ?? "");
-      report.findings.push(createFinding(report.redact, { ...finding, file: subject?.name ?? finding.file }));
-    }
-  }
-}

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { stringify } from "yaml";
-import { writeFileAtomic } from "./output.js";
+import { applyPlainFiles } from "./pipeline.js";
 import type { Finding } from "./finding.js";
 import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
 import { listOutputFiles, loadProject, type VariableDeclaration } from "./project.js";
@@ -240,6 +240,12 @@ function trackedPaths(git: (args: string[]) => string, paths: string[]): string[
   return paths.filter((p) => listed.has(posix.normalize(p)));
 }
 
-export async function writeCompose(dir: string, plan: ComposePlan): Promise<void> {
-  for (const file of plan.files) await writeFileAtomic(join(dir, file.path), file.content, file.mode);
+/**
+ * Writes a planned setup: the env files are checked against git first (ignored, not tracked), then every file is
+ * written through the pipeline (src/pipeline.ts): atomically, all or none, under the project folder's lock.
+ */
+export async function writeCompose(dir: string, plan: ComposePlan): Promise<IgnoreResult> {
+  const git = await ensureIgnored(dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path));
+  await applyPlainFiles(dir, plan.files);
+  return git;
 }

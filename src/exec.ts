@@ -11,14 +11,12 @@ import { realpathSync, watch, type FSWatcher } from "node:fs";
 import { access, constants } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
-import type { CheckReport } from "./check.js";
-import { withOutputLock } from "./lock.js";
-import { outputMode, writeChangedFiles, writeFileAtomic } from "./output.js";
-import { commonFolder } from "./paths.js";
+import type { ProcessRunner } from "./checks/tools.js";
 import { BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
+import { apply, changedCount, prepare, type PrepareResult } from "./pipeline.js";
 import type { Project } from "./project.js";
+import type { ProjectRender, RenderProjectOptions } from "./render.js";
 import { formatLine } from "./report.js";
-import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
@@ -54,15 +52,8 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   args: string[];
   /** Log lines (redacted) go here: stderr in the CLI. */
   log(line: string): void;
-  /** Checks, loaded lazily by the caller so `exec` stays free of tool code unless asked. */
-  check(rendered: ProjectRender, tools: boolean): Promise<CheckReport>;
-}
-
-/** Where a rendered file goes: its runtimePath (under `out`), or its render path in the project. */
-export function targetPath(rendered: ProjectRender["files"][number], project: Project, out: string | undefined): string {
-  const runtime = rendered.source.runtimePath;
-  if (runtime) return out ? join(out, runtime) : runtime;
-  return join(out ?? project.dir, rendered.path);
+  /** Runs promtool/amtool for `toolChecks` (src/checks/tools.ts). */
+  runTool: ProcessRunner;
 }
 
 /** The child's environment: promplate's, minus every declared variable, its NAME_FILE and AWS credentials. */
@@ -78,35 +69,30 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
   return result;
 }
 
-/** Renders and checks; throws PromplateError (exit 2 bad input, exit 1 a check failed). */
-async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promise<ProjectRender> {
-  const rendered = await renderProject({ ...options, services: [options.service] });
-  if (options.secretFilesDir) {
-    const { applySecretFiles } = await import("./secret-files.js");
-    const moved = applySecretFiles(rendered, options.secretFilesDir);
-    for (const file of moved.files) await writeFileAtomic(file.path, file.content, 0o600);
-    for (const { variable, output, field } of moved.inline) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
-  }
-  const report = await options.check(rendered, toolChecks);
-  const errors = report.findings.filter((p) => p.severity === "error");
-  if (errors.length > 0) throw new CheckFailedError(report.findings);
-  for (const warning of report.findings) options.log(formatLine(warning));
-  return rendered;
-}
-
-/** Writes the files whose content or mode differ, all or none, holding the output folder's lock; returns how many changed. */
-async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
-  const files = rendered.files.map((file) => ({ path: targetPath(file, rendered.project, out), content: file.content, mode: outputMode(file) }));
-  if (files.length === 0) return 0;
-  return withOutputLock(out ?? commonFolder(files.map((f) => dirname(f.path))), () => writeChangedFiles(files));
+/**
+ * Renders, checks and plans the service's outputs at their runtime paths (src/pipeline.ts); throws CheckFailedError
+ * when a check finds an error, and logs the warnings.
+ */
+async function prepareService(options: ExecOptions, toolChecks: boolean): Promise<PrepareResult> {
+  const prepared = await prepare({
+    ...options,
+    services: [options.service],
+    checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env },
+    target: { layout: "runtime", out: options.out },
+  });
+  for (const { variable, output, field } of prepared.secretFiles?.inline ?? []) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
+  if (prepared.failed) throw new CheckFailedError(prepared.report.findings);
+  for (const warning of prepared.report.findings) options.log(formatLine(warning));
+  return prepared;
 }
 
 /** Runs the whole entrypoint; resolves with the exit code to return (the child's, or 128 + its signal). */
 export async function execService(options: ExecOptions): Promise<number> {
-  const rendered = await renderAndCheck(options, options.toolChecks === true);
+  const prepared = await prepareService(options, options.toolChecks === true);
+  const { rendered } = prepared;
   const env = childEnvironment(options.env, rendered.project, options.keepEnv);
   if (options.awsEnv) Object.assign(env, await awsEnvironment(options));
-  await writeOutputs(rendered, options.out);
+  await apply(prepared);
   const child = await startChild(options.command, options.args, env, options.env.PATH);
 
   const forward = (signal: NodeJS.Signals) => () => {
@@ -206,9 +192,9 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
   let afterRender: (rendered: ProjectRender) => void = () => undefined;
   const rerender = async () => {
     try {
-      const rendered = await renderAndCheck(options, false);
-      afterRender(rendered);
-      const changed = await writeOutputs(rendered, options.out);
+      const prepared = await prepareService(options, false);
+      afterRender(prepared.rendered);
+      const changed = changedCount(await apply(prepared));
       if (changed === 0) return;
       await reload(options, child);
       options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);

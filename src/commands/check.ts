@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, formatOption, serviceOption, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
-import { BadInputError } from "../errors.js";
+import { addSourceOptions, formatOption, requireProject, serviceOption, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
 
 interface CheckFlags extends SourceFlags {
   examples?: boolean;
@@ -41,14 +40,12 @@ export function registerCheck(program: Command, context: CommandContext, setExit
       const secrets = await projectSecretValues({ dir: context.dir, ...sourceOptions(context, flags) });
       report = await checkFiles(files, { ...toolOptions, cwd: io.cwd, kind: flags.kind, agent: flags.agent, syntaxOnly: flags.syntaxOnly, secrets });
     } else {
-      const { findProject } = await import("../project.js");
-      if (!(await findProject(context.dir))) {
-        throw new BadInputError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder (or -C DIR), or name the files to check" }]);
-      }
-      const { checkProject } = await import("../check.js");
-      report = await checkProject({ dir: context.dir, services: flags.service, examples: flags.examples, agent: flags.agent, ...sourceOptions(context, flags), ...toolOptions, env: io.env });
+      await requireProject(context, "run in a project folder (or -C DIR), or name the files to check");
+      const { prepare } = await import("../pipeline.js");
+      const prepared = await prepare({ dir: context.dir, services: flags.service, examples: flags.examples, ...sourceOptions(context, flags), checks: { ...toolOptions, agent: flags.agent } });
+      report = prepared.report;
     }
     const { printReport } = await import("./print.js");
-    setExit(await printReport(report, flags.format, context));
+    setExit(printReport(report, flags.format, context));
   });
 }

@@ -44,11 +44,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       command: file!,
       args,
       log,
-      check: async (rendered, tools) => {
-        const { checkRendered } = await import("../check.js");
-        const { execaRunner } = await import("../checks/tools.js");
-        return checkRendered(rendered, { promql: tools, tools, requireTools: true, run: execaRunner, env: io.env });
-      },
+      runTool: (await import("../checks/tools.js")).execaRunner,
       ...sourceOptions(context, flags),
     });
     setExit(code);

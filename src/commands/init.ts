@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { fromCwd, type CommandContext, type SetExit } from "./options.js";
-import { ExitCode } from "./options.js";
+import { ExitCode, fromCwd, type CommandContext, type SetExit } from "./options.js";
 
 export function registerInit(program: Command, context: CommandContext, setExit: SetExit): void {
   program

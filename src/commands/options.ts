@@ -102,6 +102,14 @@ export function sourceOptions(context: CommandContext, flags: SourceFlags) {
   };
 }
 
+/** Exit 2 when the project folder has no promplate.yaml; `hint` says what the command can do instead. */
+export async function requireProject(context: CommandContext, hint: string): Promise<void> {
+  const { findProject } = await import("../project.js");
+  if (!(await findProject(context.dir))) {
+    throw new BadInputError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint }]);
+  }
+}
+
 /** Writes `promplate: LINE` on stderr: progress and notes, never findings (those go through src/report.ts). */
 export function logTo(io: CliIo): (line: string) => void {
   return (line) => io.stderr.write(`promplate: ${line}\n`);

@@ -3,10 +3,9 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { CheckReport } from "../check.js";
 import { countBySeverity, type Finding } from "../finding.js";
-import { ExitCode } from "./options.js";
 import { formatMachine, formatText, summarize, type ReportFormat } from "../report.js";
 import type { Redactor } from "../redact.js";
-import type { CliIo, CommandContext } from "./options.js";
+import { ExitCode, type CliIo, type CommandContext } from "./options.js";
 
 /** Reads a file named in a finding (relative to the project folder), to show its line. */
 export function sourceReader(dir: string): (file: string) => string | undefined {

@@ -1,9 +1,7 @@
-import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
-import { addSourceOptions, fromCwd, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import { BadInputError, PromplateError } from "../errors.js";
 import type { FileChange } from "../output.js";
-import { PromplateError, BadInputError } from "../errors.js";
-import { ExitCode } from "./options.js";
+import { addSourceOptions, ExitCode, fromCwd, logTo, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
@@ -52,89 +50,61 @@ export function registerRender(program: Command, context: CommandContext, setExi
 }
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
-  const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
-  const { withOutputLock } = await import("../lock.js");
-  const { protectedPaths } = await import("../project.js");
-  const { io } = context;
-  const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
-  const secretFiles = flags.writeSecretFiles ? await moveSecrets(result, flags.writeSecretFiles, io) : undefined;
-  // The built-in checks run before anything is written: a config Prometheus would reject is never deployed.
-  const { checkRendered } = await import("../check.js");
+  const { apply, prepare } = await import("../pipeline.js");
   const { execaRunner } = await import("../checks/tools.js");
-  const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env });
-  if (report.findings.length > 0) {
-    const { printReport } = await import("./print.js");
-    const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });
-    if (code !== ExitCode.ok) {
-      io.stderr.write("promplate: nothing was written\n");
-      return code;
-    }
+  const { formatDiff } = await import("../output.js");
+  const { io } = context;
+  const log = logTo(io);
+  const tools = flags.toolChecks === true;
+  const prepared = await prepare({
+    dir: context.dir,
+    services: flags.service,
+    ...sourceOptions(context, flags),
+    checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env },
+    target: { layout: "project", root: fromCwd(context, flags.out) },
+    secretFilesDir: fromCwd(context, flags.writeSecretFiles),
+  });
+  for (const { variable, output, field } of prepared.secretFiles?.inline ?? []) {
+    log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form); the file is written 0600`);
   }
-  const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const planOptions = { services: flags.service, protectedPaths: protectedPaths(result.project) };
-  // Refused before the lock is taken: nothing at all is created beside a template.
-  refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
-  const plan = async () => planChanges(root, result.files, await readManifest(root), planOptions);
+  if (prepared.report.findings.length > 0) {
+    const { printReport } = await import("./print.js");
+    printReport(prepared.report, "text", { ...context, io: { ...io, stdout: io.stderr } });
+  }
+  if (prepared.failed) {
+    log("nothing was written");
+    return ExitCode.checkFailed;
+  }
+  const secrets = prepared.rendered.secrets;
   let changes: FileChange[];
   if (flags.dryRun) {
-    changes = (await plan()).changes;
-    io.stdout.write(await formatDiff(changes, result.secrets));
+    changes = prepared.roots.flatMap((root) => root.plan.changes);
+    io.stdout.write(await formatDiff(changes, secrets));
   } else {
-    // One writer at a time: planned and applied under the lock, so the manifest read is the one replaced.
-    changes = await withOutputLock(root, async () => {
-      const planned = await plan();
-      if (flags.diff) io.stdout.write(await formatDiff(planned.changes, result.secrets));
-      if (secretFiles) for (const file of secretFiles.files) await writeFileAtomic(file.path, file.content, 0o600);
-      await applyChanges(root, planned);
-      return planned.changes;
-    }, { onWait: (holder, waitMs) => io.stderr.write(`promplate: ${root} is being written by pid ${holder.pid}; waiting up to ${waitMs / 1000} s\n`) });
+    changes = await apply(prepared, {
+      // The diff shown is of the plan made under the lock: what is written.
+      onPlanned: flags.diff ? async (planned) => void io.stdout.write(await formatDiff(planned, secrets)) : undefined,
+      lock: { onWait: (holder, waitMs) => log(`${prepared.roots[0]?.root} is being written by pid ${holder.pid}; waiting up to ${waitMs / 1000} s`) },
+    });
   }
-  for (const kept of changes.filter((c) => c.change === "kept")) {
-    io.stderr.write(`promplate: kept ${kept.path}, no longer an output, not deleted: ${kept.reason}\n`);
-  }
+  for (const kept of changes.filter((c) => c.change === "kept")) log(`kept ${kept.path}, no longer an output, not deleted: ${kept.reason}`);
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
   const stale = [count("delete") ? `, ${count("delete")} stale deleted` : "", count("kept") ? `, ${count("kept")} stale kept` : ""].join("");
-  io.stderr.write(
-    `promplate: ${verb} ${count("create") + count("update")} of ${result.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})\n`,
-  );
+  log(`${verb} ${count("create") + count("update")} of ${prepared.rendered.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})`);
   return ExitCode.ok;
 }
 
 async function renderOne(file: string, flags: RenderFlags, context: CommandContext, project: import("../project.js").Project | undefined): Promise<number> {
-  const { renderFile, utf8Problem } = await import("../render.js");
+  const { prepareFile } = await import("../pipeline.js");
   const { io } = context;
-  const fromStdin = file === "-";
-  const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
-  const { readTemplate, TemplateReadError } = await import("../template/read.js");
-  let source: string;
-  let sourceMode: number | undefined;
-  try {
-    if (fromStdin) {
-      source = await io.readStdin();
-    } else {
-      const read = await readTemplate(path);
-      const encoding = utf8Problem(read.bytes, file);
-      if (encoding) throw new BadInputError([encoding]);
-      source = read.bytes.toString("utf8");
-      sourceMode = read.mode;
-    }
-  } catch (error) {
-    if (error instanceof PromplateError) throw error;
-    if (error instanceof TemplateReadError) throw new BadInputError([{ id: error.id, severity: "error", message: `${file} ${error.message}` }]);
-    throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
-  }
-  const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
-  const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
-  const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
-  const result = await renderFile(options);
+  const stdin = file === "-" ? await readStdin(io) : undefined;
+  const result = await prepareFile({ file, stdin, cwd: io.cwd, kind: flags.kind, project, ...sourceOptions(context, flags) });
   if (flags.out) {
-    const { outputMode, writeFileAtomic } = await import("../output.js");
-    const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);
-    const mode = outputMode({ mode: result.holdsSecret ? 0o600 : 0o644, sourceMode });
-    await writeFileAtomic(target, result.text, mode);
-    io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : mode !== 0o644 ? ` (mode 0${mode.toString(8)}, as readable as ${file})` : ""}\n`);
+    const { writeFileAtomic } = await import("../output.js");
+    await writeFileAtomic(fromCwd(context, flags.out), result.text, result.mode);
+    const note = result.holdsSecret ? " (mode 0600: it holds a secret)" : result.mode !== 0o644 ? ` (mode 0${result.mode.toString(8)}, as readable as ${file})` : "";
+    logTo(io)(`wrote ${flags.out}${note}`);
     return ExitCode.ok;
   }
   if (result.holdsSecret) {
@@ -149,21 +119,12 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   return ExitCode.ok;
 }
 
-/** Secret-file mode: moves secrets out of the outputs, and says which stay inline (no *_file form). */
-async function moveSecrets(result: import("../render.js").ProjectRender, dir: string, io: CommandContext["io"]) {
-  const { applySecretFiles } = await import("../secret-files.js");
-  const target = isAbsolute(dir) ? dir : join(io.cwd, dir);
-  const moved = applySecretFiles(result, target);
-  for (const { variable, output, field } of moved.inline) {
-    io.stderr.write(`promplate: ${variable} stays inline in ${output} at ${field} (that field has no *_file form); the file is written 0600\n`);
+/** Standard input as the template; a failure to read it is the input's (exit 2), as a file's is. */
+async function readStdin(io: CommandContext["io"]): Promise<string> {
+  try {
+    return await io.readStdin();
+  } catch (error) {
+    if (error instanceof PromplateError) throw error;
+    throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read - (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
   }
-  return moved;
-}
-
-function kindFromName(file: string): "yaml" | "json" | "text" {
-  if (file === "-") return "yaml";
-  const extension = extname(file).toLowerCase();
-  if (extension === ".json") return "json";
-  if (extension === ".yml" || extension === ".yaml") return "yaml";
-  return "text";
 }

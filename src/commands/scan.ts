@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { addSourceOptions, formatOption, logTo, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode } from "./options.js";
+import { addSourceOptions, ExitCode, formatOption, logTo, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
 
 interface ScanFlags extends SourceFlags {
   format: ReportFormat;

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { addSourceOptions, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
-import { ExitCode } from "./options.js";
+import { addSourceOptions, ExitCode, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface VarsFlags extends SourceFlags {
   service?: string[];
