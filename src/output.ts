@@ -189,6 +189,9 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
   const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
+  // Nothing to do (exec --watch re-renders often): the root is left as it is, manifest included.
+  const nothingChanged = writes.length === 0 && !plan.changes.some((c) => c.change === "delete" || c.change === "kept");
+  if (nothingChanged && (await readIfExists(manifestFile.path)) === manifestFile.content) return;
   const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
   await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -87,6 +87,11 @@ describe("exec records a manifest like render", () => {
     assert.equal((await exec()).code, 0);
     const manifest = JSON.parse(await readFile(join(out, ".promplate/manifest.json"), "utf8")) as { files: Record<string, { service: string }> };
     assert.deepEqual(Object.keys(manifest.files).sort(), ["etc/prometheus/prometheus.yml", "etc/prometheus/rules/a.yml", "etc/prometheus/rules/b.yml", "etc/prometheus/rules/c.yml"]);
+
+    const unchanged = join(out, ".promplate/manifest.json");
+    const written = (await stat(unchanged)).mtimeMs;
+    assert.equal((await exec()).code, 0);
+    assert.equal((await stat(unchanged)).mtimeMs, written, "a start with nothing to change leaves the manifest alone");
 
     await rm(join(dir, "rules", "b.yml"));
     await rm(join(dir, "rules", "c.yml"));
