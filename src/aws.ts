@@ -492,7 +492,7 @@ function chainError(result: ChainResult, needing: string, where: Partial<Finding
 
 /**
  * Fills `x-aws` and `x-source` variables (those no local source set). A variable that cannot be had is left out when
- * it has a default or is optional; otherwise this throws PromplateError exit 3 naming the providers tried.
+ * it has a default or is optional; otherwise this throws EnvironmentError naming the providers tried.
  */
 export async function resolveCloudValues(declarations: VariableDeclaration[], options: CloudOptions): Promise<Map<string, CloudValue>> {
   const context = createContext(options);
@@ -621,7 +621,7 @@ export interface AwsEnvironment {
   expires?: Date;
 }
 
-/** The credentials `exec --aws-env` passes to the server's environment; PromplateError exit 3 when none resolve. */
+/** The credentials `exec --aws-env` passes to the server's environment; EnvironmentError when none resolve. */
 export async function resolveAwsEnvironment(options: CloudOptions): Promise<AwsEnvironment> {
   const result = await runChain(createContext(options));
   if (!result.ok) throw chainError(result, "--aws-env needs");

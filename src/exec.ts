@@ -118,7 +118,7 @@ export async function execService(options: ExecOptions): Promise<number> {
   }
 }
 
-/** The credentials `--aws-env` passes to the child; PromplateError exit 3 when none resolve. */
+/** The credentials `--aws-env` passes to the child; EnvironmentError when none resolve. */
 async function awsEnvironment(options: ExecOptions): Promise<Record<string, string>> {
   const { resolveAwsEnvironment } = await import("./aws.js");
   const aws = await resolveAwsEnvironment({ env: options.env, profile: options.awsProfile });
