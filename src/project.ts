@@ -4,7 +4,7 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type Scalar } from "yaml";
-import { validate as validateProjectFile } from "./generated/project-validator.js";
+import { type ProjectFile, type ProjectFileOutput, validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import { PromplateError, type Problem } from "./problems.js";
@@ -14,6 +14,7 @@ import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
 export const PROJECT_FILE = "promplate.yaml";
 
+/** The kinds the code handles; OutputDeclaration fails to type-check when the schema's list differs. */
 export type OutputKind =
   | "prometheus-config"
   | "prometheus-rules"
@@ -45,13 +46,9 @@ export interface VariableDeclaration {
   column: number;
 }
 
-export interface OutputDeclaration {
-  service: string;
+/** An output as promplate.yaml declares it (the fields are generated from the schema), and the line it is on. */
+export interface OutputDeclaration extends ProjectFileOutput {
   kind: OutputKind;
-  /** Relative to the project folder; a folder when it ends in `/`. */
-  template: string;
-  path: string;
-  runtimePath?: string;
   line: number;
 }
 
@@ -163,11 +160,8 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     });
     throw new PromplateError(problems);
   }
-  const valid = data as {
-    variables?: Record<string, Record<string, unknown>>;
-    outputs: Omit<OutputDeclaration, "line">[];
-    tests?: string[];
-  };
+  // The type generated from schemas/promplate.schema.json: a schema change the code does not follow fails the type check.
+  const valid: ProjectFile = data;
 
   const variables = new Map<string, VariableDeclaration>();
   const problems: Problem[] = [];
@@ -187,15 +181,15 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     variables.set(name, {
       name,
       schema,
-      type: schema.type as DeclaredType,
+      type: schema.type,
       secret: schema.writeOnly === true,
       required: !("default" in schema) && schema["x-optional"] !== true,
       default: schema.default,
       defaultDigits: digitsAt(["variables", name, "default"]),
       examples,
       ...(exampleDigits.some((digits) => digits !== undefined) ? { exampleDigits } : {}),
-      aws: schema["x-aws"] as VariableDeclaration["aws"],
-      source: schema["x-source"] as string | undefined,
+      aws: schema["x-aws"],
+      source: schema["x-source"],
       line: position.line,
       column: position.column,
     });
