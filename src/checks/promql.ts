@@ -24,7 +24,7 @@ type ValueType = "none" | "vector" | "scalar" | "matrix" | "string";
 interface FunctionSignature {
   name: string;
   argTypes: ValueType[];
-  /** 0: exactly argTypes; n > 0: up to n more of the last type; -1: any number more. */
+  /** 0: exactly argTypes; otherwise the last one is optional and repeats up to n times (n > 0) or without limit (-1). */
   variadic: number;
   returnType: ValueType;
 }
