@@ -29,7 +29,6 @@
  * Every network call and credential_process is bounded by PROMPLATE_AWS_TIMEOUT_MS (default 2000 ms). Messages never
  * hold a key, secret or token: provider messages are cut to one line and scrubbed of anything that looks like one.
  */
-import { request } from "node:http";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { ExitCode, PromplateError, type Problem } from "./problems.js";
@@ -435,7 +434,10 @@ async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredent
   };
 }
 
-function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+async function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+  // Imported on first use, not at the top: on Node 24 node:http loads undici, and every render with an AWS key
+  // value imports this module (the temporary-key check) without ever calling the metadata service.
+  const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request({ protocol: endpoint.protocol, hostname: endpoint.hostname.replace(/^\[(.+)\]$/, "$1"), port: endpoint.port, method, path, headers, timeout: timeoutMs });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`)));
