@@ -16,8 +16,8 @@
  *   Manager endpoints (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url) and the region are
  *   computed here and passed explicitly;
  * - credential_process: the SDK runs it with child_process.exec, inheriting process.env and with no time limit; we
- *   hand it our own exec through the SDK's `externalDataInterceptor` hook (the SDK consults it before exec), which
- *   runs the command with `options.env` and kills it at the timeout;
+ *   hand it our own through the SDK's `externalDataInterceptor` hook (the SDK consults it before exec), which runs
+ *   the command with `options.run` (src/process.ts) and `options.env`, and kills it at the timeout;
  * - instance metadata: the SDK's fromInstanceMetadata reads its endpoint from process.env and the config file only,
  *   falls back to IMDSv1, and silently extends expired credentials ("static stability"); the IMDSv2 steps (PUT a
  *   token, GET the role, GET its credentials) are done here with node:http and the endpoint from `options.env`;
@@ -29,11 +29,11 @@
  * Every network call and credential_process is bounded by PROMPLATE_AWS_TIMEOUT_MS (default 2000 ms). Messages never
  * hold a key, secret or token: provider messages are cut to one line and scrubbed of anything that looks like one.
  */
-import { request } from "node:http";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Finding } from "./finding.js";
-import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
+import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
+import type { ProcessRunner } from "./process.js";
 import type { OutputFile, VariableDeclaration } from "./project.js";
 import type { CloudValue, ResolvedVariable } from "./variables.js";
 
@@ -41,6 +41,8 @@ export interface CloudOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** `--aws-profile`; else AWS_PROFILE, else `default`. */
   profile?: string;
+  /** Runs a profile's credential_process. @default src/process.ts `runProcess` */
+  run?: ProcessRunner;
 }
 
 /** @default 2000 — override with PROMPLATE_AWS_TIMEOUT_MS. */
@@ -81,6 +83,7 @@ const TEMPORARY = ", temporary";
 
 interface Context {
   env: Readonly<Record<string, string | undefined>>;
+  run: ProcessRunner | undefined;
   timeoutMs: number;
   profileName: string;
   /** The profile was asked for (flag or AWS_PROFILE), so its absence is an error rather than "not configured". */
@@ -104,6 +107,7 @@ function createContext(options: CloudOptions): Context {
   const silent = () => undefined;
   return {
     env,
+    run: options.run,
     timeoutMs: timeoutFrom(env),
     profileName: options.profile || env.AWS_PROFILE || "default",
     profileExplicit: Boolean(options.profile || env.AWS_PROFILE),
@@ -293,29 +297,40 @@ async function fromSharedFiles(context: Context): Promise<ResolvedCredentials> {
  */
 function credentialProcessRunner(context: Context) {
   return (command: string, callback: (error: Error | null, result?: { stdout: string; stderr: string }) => void) => {
-    void import("node:child_process").then(async ({ exec }) => {
-      const env = Object.fromEntries(Object.entries(context.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-      // The profile whose command this is: the one asked for, or its source_profile in a role chain.
-      const profiles = await context.profiles().catch(() => ({}) as Record<string, Record<string, string | undefined>>);
-      const owner = Object.keys(profiles).find((name) => name === context.profileName && profiles[name]?.credential_process === command)
-        ?? Object.keys(profiles).find((name) => profiles[name]?.credential_process === command)
-        ?? context.profileName;
-      exec(command, { env, timeout: context.timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-        if (!error) {
-          // Checked here, where the raw answer is seen: the SDK turns a bad Expiration into an Invalid Date or 1970.
-          const problem = credentialProcessProblem(stdout);
-          if (problem) return callback(new Error(`profile "${owner}": credential_process returned ${problem}`));
-          return callback(null, { stdout, stderr });
-        }
-        const said = scrubMessage(String(stderr).trim());
-        const reason =
-          error.killed || error.signal ? `did not finish within ${context.timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`
-          : typeof error.code === "number" ? `exited with code ${error.code}`
-          : `could not run (${String(error.code ?? "error")})`;
-        callback(new Error(`credential_process ${reason}${said ? `: ${said}` : ""}`));
-      });
-    });
+    runCredentialProcess(context, command).then((result) => callback(null, result), (error: Error) => callback(error));
   };
+}
+
+const CREDENTIAL_PROCESS_MAX_OUTPUT = 1024 * 1024;
+
+async function runCredentialProcess(context: Context, command: string): Promise<{ stdout: string; stderr: string }> {
+  const run = context.run ?? (await import("./process.js")).runProcess;
+  // The profile whose command this is: the one asked for, or its source_profile in a role chain.
+  const profiles = await context.profiles().catch(() => ({}) as Record<string, Record<string, string | undefined>>);
+  const owner = Object.keys(profiles).find((name) => name === context.profileName && profiles[name]?.credential_process === command)
+    ?? Object.keys(profiles).find((name) => profiles[name]?.credential_process === command)
+    ?? context.profileName;
+  let result;
+  try {
+    // A command line for the shell, as the SDK runs it.
+    result = await run("/bin/sh", ["-c", command], { env: context.env, timeoutMs: context.timeoutMs, maxOutputBytes: CREDENTIAL_PROCESS_MAX_OUTPUT });
+  } catch (error) {
+    throw new Error(`credential_process could not run (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const { stdout, stderr } = result;
+  if (result.exitCode === 0) {
+    // Checked here, where the raw answer is seen: the SDK turns a bad Expiration into an Invalid Date or 1970.
+    const problem = credentialProcessProblem(stdout);
+    if (problem) throw new Error(`profile "${owner}": credential_process returned ${problem}`);
+    return { stdout, stderr };
+  }
+  const said = scrubMessage(stderr.trim());
+  const reason =
+    result.killed === "timeout" ? `did not finish within ${context.timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`
+    : result.killed === "output-limit" ? `printed more than ${CREDENTIAL_PROCESS_MAX_OUTPUT / 1024 / 1024} MiB`
+    : result.signal ? `was killed by ${result.signal}`
+    : `exited with code ${result.exitCode}`;
+  throw new Error(`credential_process ${reason}${said ? `: ${said}` : ""}`);
 }
 
 /** An RFC 3339 / ISO 8601 date-time, as AWS writes Expiration; Date.parse alone also takes "12345" or "May 1". */
@@ -420,7 +435,10 @@ async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredent
   };
 }
 
-function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+async function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+  // Imported on first use, not at the top: on Node 24 node:http loads undici, and every render with an AWS key
+  // value imports this module (the temporary-key check) without ever calling the metadata service.
+  const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request({ protocol: endpoint.protocol, hostname: endpoint.hostname.replace(/^\[(.+)\]$/, "$1"), port: endpoint.port, method, path, headers, timeout: timeoutMs });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`)));

@@ -3,9 +3,9 @@
  * context and the archives), then build, scan and push through src/image.ts. Planning reads only; a dry run makes
  * no folder.
  */
-import { access, constants, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import {
   buildImages,
@@ -17,9 +17,10 @@ import {
   type ImageBuildPlan,
   type ImageBuildResult,
   type ScanSecrets,
-  type StreamingRunner,
 } from "./image.js";
+import { findExecutable, type StreamingRunner } from "./process.js";
 import { loadProject, type Project } from "./project.js";
+import { refuseUndeclaredSet } from "./variables.js";
 
 export interface PrepareBuildOptions {
   /** The project folder. */
@@ -35,6 +36,8 @@ export interface PrepareBuildOptions {
   buildArgs?: Record<string, string>;
   /** Plan only: the temporary folder is named, not made. */
   dryRun?: boolean;
+  /** `--set` values: one the project does not declare is refused before anything is built, a dry run included. */
+  set?: Record<string, string>;
 }
 
 export interface PreparedBuild {
@@ -46,6 +49,7 @@ export interface PreparedBuild {
 
 export async function prepareBuild(options: PrepareBuildOptions): Promise<PreparedBuild> {
   const project = await loadProject(options.dir);
+  refuseUndeclaredSet(options.set ?? {}, project.variables);
   const root = await findPromplateRoot(options.moduleUrl);
   const engine = options.engine ?? (await detectEngine(options.env.PATH));
   const dockerfiles: Record<string, string> = {};
@@ -92,15 +96,6 @@ export async function runBuild(prepared: PreparedBuild, options: RunBuildOptions
 
 /** The first image builder on PATH. */
 async function detectEngine(pathVariable: string | undefined): Promise<Engine> {
-  for (const engine of ENGINES) {
-    for (const dir of (pathVariable ?? "").split(delimiter).filter(Boolean)) {
-      try {
-        await access(join(dir, engine), constants.X_OK);
-        return engine;
-      } catch {
-        // not here
-      }
-    }
-  }
+  for (const engine of ENGINES) if (await findExecutable(engine, pathVariable)) return engine;
   throw new EnvironmentError([{ id: "build/engine", severity: "error", message: "no image builder found: docker, podman or buildah", hint: "install one, or pass --engine with one that is installed" }]);
 }

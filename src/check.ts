@@ -3,8 +3,8 @@
  * cross-file checks, and promtool/amtool on a temporary container-like layout. Findings point at the template line
  * the problem comes from. Nothing is written in the project.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, mkdir, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
 import { isScalar, isSeq, parseDocument } from "yaml";
@@ -20,6 +20,7 @@ import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
 import type { ProjectRender, RenderedFile, SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readDocument, readRegularFile, readRegularFileSync } from "./value-files.js";
 
 export interface ToolOptions {
   /** Run promtool/amtool when found. */
@@ -241,9 +242,12 @@ async function layOutTests(root: string, project: Project, files: RenderedFile[]
     const source = join(project.dir, test);
     let text: string;
     try {
-      text = await readFile(source, "utf8");
-    } catch {
-      throw new BadInputError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
+      text = await readRegularFile(source, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new BadInputError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
+      }
+      throw cannotRead(error, `rule test file ${test}`, "project/test-unreadable");
     }
     const document = parseDocument(text, { keepSourceTokens: true, logLevel: "silent" });
     const ruleFiles = document.get("rule_files", true);
@@ -285,12 +289,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
   const subjects: Subject[] = [];
   for (const path of paths) {
     const absolute = isAbsolute(path) ? path : join(options.cwd, path);
-    let content: string;
-    try {
-      content = await readFile(absolute, "utf8");
-    } catch (error) {
-      throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
-    }
+    const content = await readDocument(absolute, path, "input/file");
     const parsed = parseDocumentData(content);
     const kind = options.kind ?? ("data" in parsed ? inferKind(parsed.data) : undefined) ?? kindFromName(path);
     if (!kind && "error" in parsed) {
@@ -344,7 +343,7 @@ function includedScrapeConfigs(base: string) {
   return (glob: string) =>
     filesFrom(base).glob(glob).map((file) => {
       try {
-        const parsed = parseDocumentData(readFileSync(file, "utf8"));
+        const parsed = parseDocumentData(readRegularFileSync(file, MAX_DOCUMENT_BYTES).toString("utf8"));
         return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
       } catch (error) {
         return { file, error: (error as Error).message };

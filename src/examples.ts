@@ -28,10 +28,13 @@ const STRING_CANDIDATES = ["example", "example-1", "example.com", "Example", "EX
 
 export type ExampleSource = "example" | "default" | "synthesized";
 
-/** Candidate values, best first; the caller keeps the first that passes the schema. */
-export function exampleCandidates(declaration: VariableDeclaration): { value: unknown; source: ExampleSource }[] {
-  if (declaration.examples.length > 0) return declaration.examples.map((value) => ({ value, source: "example" as const }));
-  if (declaration.default !== undefined) return [{ value: declaration.default, source: "default" }];
+/**
+ * Candidate values, best first; the caller keeps the first that passes the schema. `digits`: an integer beyond 2^53
+ * as written in promplate.yaml, to insert instead of the rounded `value`.
+ */
+export function exampleCandidates(declaration: VariableDeclaration): { value: unknown; source: ExampleSource; digits?: string }[] {
+  if (declaration.examples.length > 0) return declaration.examples.map((value, index) => ({ value, source: "example" as const, digits: declaration.exampleDigits?.[index] }));
+  if (declaration.default !== undefined) return [{ value: declaration.default, source: "default", digits: declaration.defaultDigits }];
   if (declaration.aws) return [{ value: AWS_EXAMPLES[declaration.aws], source: "synthesized" }];
   return synthesize(declaration.schema).map((value) => ({ value, source: "synthesized" as const }));
 }

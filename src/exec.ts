@@ -3,33 +3,18 @@
  * server as a child with the declared variables removed from its environment, forwarding signals and returning its
  * exit code. With `watch`, a changed secret, env file or template re-renders, and only a valid, different result
  * replaces the files and reloads the server.
- *
- * node:child_process, not execa: this is the start path of every container.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync, watch, type FSWatcher } from "node:fs";
-import { access, constants } from "node:fs/promises";
-import { constants as osConstants } from "node:os";
-import { delimiter, dirname, isAbsolute, join } from "node:path";
-import type { ProcessRunner } from "./checks/tools.js";
+import { dirname, isAbsolute, join } from "node:path";
 import { BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
 import { apply, changedCount, prepare, type PrepareResult } from "./pipeline.js";
+import { findExecutable, type ChildServer, type ProcessRunner, type ServerStarter } from "./process.js";
 import type { Project } from "./project.js";
 import type { ProjectRender, RenderProjectOptions } from "./render.js";
 import { formatLine } from "./report.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
-
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
-
-const { signals } = osConstants;
-
-/** The shell's convention for a child's end: its exit code, or 128 + the number of the signal that killed it. */
-export function childExitCode(code: number | null, signal: NodeJS.Signals | null): number {
-  if (signal) return 128 + (signals[signal] ?? 0);
-  return code ?? 0;
-}
 
 export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "examples"> {
   service: string;
@@ -52,8 +37,10 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   args: string[];
   /** Log lines (redacted) go here: stderr in the CLI. */
   log(line: string): void;
-  /** Runs promtool/amtool for `toolChecks` (src/checks/tools.ts). */
+  /** Runs promtool/amtool for `toolChecks` (src/process.ts `runProcess` in the CLI). */
   runTool: ProcessRunner;
+  /** Starts the server (src/process.ts `startServer` in the CLI). */
+  start: ServerStarter;
 }
 
 /** The child's environment: promplate's, minus every declared variable, its NAME_FILE and AWS credentials. */
@@ -92,14 +79,8 @@ export async function execService(options: ExecOptions): Promise<number> {
   const { rendered } = prepared;
   const env = childEnvironment(options.env, rendered.project, options.keepEnv);
   if (options.awsEnv) Object.assign(env, await awsEnvironment(options));
-  await apply(prepared);
-  const child = await startChild(options.command, options.args, env, options.env.PATH);
-
-  const forward = (signal: NodeJS.Signals) => () => {
-    child.kill(signal);
-  };
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
+  await apply(prepared, { leaveCurrentRoots: true });
+  const child = await startChild(options, env);
 
   // From here on the exit status is the server's: a failure of promplate's own is logged, never returned.
   let watching: { close(): void } | undefined;
@@ -109,12 +90,9 @@ export async function execService(options: ExecOptions): Promise<number> {
     options.log(`cannot watch for changes, the server runs without --watch: ${oneLine(error)}`);
   }
   try {
-    return await new Promise<number>((resolve) => {
-      child.on("exit", (code, signal) => resolve(childExitCode(code, signal)));
-    });
+    return await child.exited;
   } finally {
     watching?.close();
-    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }
 
@@ -127,35 +105,16 @@ async function awsEnvironment(options: ExecOptions): Promise<Record<string, stri
   return aws.env;
 }
 
-/**
- * Starts the child with stdio passed through. When `setpriv` is available, the kernel kills the child if promplate
- * dies (even by SIGKILL), so a killed entrypoint never leaves a server running without its supervisor.
- */
-async function startChild(command: string, args: string[], env: Record<string, string>, pathVariable: string | undefined): Promise<ChildProcess> {
-  const setpriv = await findExecutable("setpriv", pathVariable);
-  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
-  if (!(await findExecutable(command, pathVariable))) {
-    throw new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: not found or not executable` }]);
+/** Starts the server with the environment given; EnvironmentError (exit 3) when it cannot. */
+async function startChild(options: ExecOptions, env: Record<string, string>): Promise<ChildServer> {
+  const { command, args } = options;
+  const cannotRun = (reason: string) => new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${reason}` }]);
+  if (!(await findExecutable(command, options.env.PATH))) throw cannotRun("not found or not executable");
+  try {
+    return await options.start(command, args, { env, path: options.env.PATH });
+  } catch (error) {
+    throw cannotRun((error as Error).message);
   }
-  const child = spawn(file, argv, { stdio: "inherit", env });
-  await new Promise<void>((resolve, reject) => {
-    child.once("spawn", () => resolve());
-    child.once("error", (error) => reject(new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${error.message}` }])));
-  });
-  return child;
-}
-
-async function findExecutable(command: string, pathVariable: string | undefined): Promise<string | undefined> {
-  const candidates = command.includes("/") ? [command] : (pathVariable ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -185,7 +144,7 @@ export function watchedFolders(options: ExecOptions, rendered: ProjectRender): s
   return [...folders];
 }
 
-function startWatching(options: ExecOptions, initial: ProjectRender, child: ChildProcess): { close(): void } {
+function startWatching(options: ExecOptions, initial: ProjectRender, child: ChildServer): { close(): void } {
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   // After a `..data` swap the symlinks lead to a new folder: watch it too.
@@ -194,7 +153,7 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
     try {
       const prepared = await prepareService(options, false);
       afterRender(prepared.rendered);
-      const changed = changedCount(await apply(prepared));
+      const changed = changedCount(await apply(prepared, { leaveCurrentRoots: true }));
       if (changed === 0) return;
       await reload(options, child);
       options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);
@@ -235,7 +194,7 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
   return { close: () => watchers.forEach((w) => w.close()) };
 }
 
-async function reload(options: ExecOptions, child: ChildProcess): Promise<void> {
+async function reload(options: ExecOptions, child: ChildServer): Promise<void> {
   if (!options.reloadUrl) {
     child.kill("SIGHUP");
     return;

@@ -3,9 +3,7 @@
  * Shared by the fast validator and ajv so both accept exactly the same values.
  */
 import formatsModule from "ajv-formats/dist/formats.js";
-
-/** Prometheus' duration syntax: units from y to ms, largest first, each at most once, e.g. `1h30m`, `15s`, `0`. */
-export const PROMETHEUS_DURATION = /^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$/;
+import { parseDuration } from "./go/duration.js";
 
 type FormatCheck = RegExp | ((text: string) => boolean);
 
@@ -20,7 +18,7 @@ export const FORMATS: Record<string, FormatCheck> = {
       return [name, check];
     }),
   ),
-  "prometheus-duration": (text: string) => text !== "" && PROMETHEUS_DURATION.test(text),
+  "prometheus-duration": (text: string) => parseDuration(text) !== undefined,
   "prometheus-label-name": /^[a-zA-Z_][a-zA-Z0-9_]*$/,
 };
 

@@ -3,6 +3,7 @@
  * runs, and the clock. The lock and the temporary-file cleanup take a `Host`, so tests can pass their own.
  */
 import { readFileSync } from "node:fs";
+import { currentPid, pidExists } from "./process.js";
 
 /** A process as recorded in a lock or a temporary file's name: a pid alone is reused, a pid + start time is not. */
 export interface ProcessIdentity {
@@ -38,22 +39,12 @@ export function processStartTime(pid: number): string | undefined {
   return readProcStat(pid)?.start;
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user's process.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 let self: ProcessIdentity | undefined;
 
 export const systemHost: Host = {
   // Read on first use, not when the module loads.
   get self() {
-    return (self ??= { pid: process.pid, start: processStartTime(process.pid) });
+    return (self ??= { pid: currentPid(), start: processStartTime(currentPid()) });
   },
   isRunning({ pid, start }) {
     if (!Number.isInteger(pid) || pid <= 0 || !pidExists(pid)) return false;

@@ -10,6 +10,7 @@ import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "./errors.js";
+import type { StreamingRunner } from "./process.js";
 import { formatBrief } from "./report.js";
 import { loadProject } from "./project.js";
 import { createRedactor } from "./redact.js";
@@ -442,13 +443,6 @@ export async function resolveScanSecrets(options: SourceOptions & { dir: string 
 // ---------------------------------------------------------------------------------------------------------------
 // Acting on a plan
 
-/** Runs a command, calling `onLine` for each line it prints (stdout and stderr); resolves when it exits. */
-export type StreamingRunner = (
-  command: string,
-  args: readonly string[],
-  options: { env: Record<string, string | undefined>; onLine?: (line: string) => void },
-) => Promise<{ exitCode: number; output: string }>;
-
 export interface BuildImagesOptions {
   run: StreamingRunner;
   /** Progress, one line at a time (the CLI prints it on stderr). */
@@ -589,15 +583,3 @@ export async function findPromplateRoot(moduleUrl: string): Promise<string> {
     dir = parent;
   }
 }
-
-/** The default runner: execa, loaded only when a build runs; stdout and stderr lines as they come. */
-export const execaStreamingRunner: StreamingRunner = async (command, args, options) => {
-  const { execa } = await import("execa");
-  const child = execa(command, [...args], { env: options.env, extendEnv: false, all: true, reject: false, stdin: "ignore", buffer: { all: true } });
-  if (options.onLine) {
-    for await (const line of child.iterable({ from: "all" })) options.onLine(String(line));
-  }
-  const result = await child;
-  if (result.failed && result.exitCode === undefined) throw Object.assign(new Error(result.shortMessage), { code: (result as { code?: string }).code });
-  return { exitCode: result.exitCode ?? 1, output: String(result.all ?? "") };
-};

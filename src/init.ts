@@ -3,10 +3,11 @@
  * entries that keep env files and rendered outputs out of git and out of images. Never overwrites a file.
  */
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { findPromplateRoot } from "./image.js";
 import { BadInputError } from "./errors.js";
+import { readDocument } from "./value-files.js";
 
 /** What git must never see: env files hold secrets; outputs are rendered from them. */
 export const GITIGNORE_ENTRIES = ["# promplate: env files hold secrets; outputs are rendered", "*.env", ".env.*", "/out/", "/.promplate/"];
@@ -38,12 +39,13 @@ export async function initProject(target: string): Promise<InitResult> {
       hint: "init never overwrites: choose an empty folder, or move those files away",
     }]);
   }
+  // Read before anything is written: a .gitignore promplate cannot read stops init with nothing half done.
+  const gitignore = join(target, ".gitignore");
+  const current = existsSync(gitignore) ? await readDocument(gitignore, gitignore, "init/gitignore") : "";
   for (const { from, to } of plan) {
     await mkdir(dirname(to), { recursive: true });
     await copyFile(from, to);
   }
-  const gitignore = join(target, ".gitignore");
-  const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
   const lines = new Set(current.split(/\r?\n/).map((l) => l.trim()));
   const added = GITIGNORE_ENTRIES.filter((entry) => !lines.has(entry));
   if (added.length > 0) await writeFile(gitignore, `${current}${current === "" || current.endsWith("\n") ? "" : "\n"}${added.join("\n")}\n`);

@@ -4,11 +4,11 @@
  * its pid since reused) is taken over; a live holder is waited for, then exit 3 naming its pid.
  */
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { systemHost, type Host, type ProcessIdentity } from "./host.js";
 import { removeStaleTemporaries, temporaryPath } from "./output.js";
-import { PromplateError, EnvironmentError } from "./errors.js";
+import { EnvironmentError, type PromplateError } from "./errors.js";
 
 export const LOCK_FILE = ".promplate/lock";
 
@@ -113,13 +113,19 @@ async function breakStaleLock(path: string, staleText: string, host: Host): Prom
   } catch {
     return; // someone else broke it first
   }
-  const moved = await readFile(aside, "utf8").catch(() => undefined);
+  const moved = await readLock(aside).catch(() => undefined);
   if (moved !== staleText) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
 }
 
+/**
+ * The lock's text; undefined when there is none. A symlink is never a lock promplate made (it creates regular files),
+ * so it is read as its own target's name, garbage that is taken over: read through, a dangling link would look
+ * released forever while the name stays taken.
+ */
 async function readLock(path: string): Promise<string | undefined> {
   try {
+    if ((await lstat(path)).isSymbolicLink()) return `symlink to ${await readlink(path)}`;
     return await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;

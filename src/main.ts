@@ -19,26 +19,9 @@ const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin: readStdinBounded,
+  readStdin: async () => (await import("./value-files.js")).readStream(process.stdin),
   stdinIsTTY: process.stdin.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
   color,
 });
-
-/** Standard input as a template: read up to the template size limit, not one byte more into memory. */
-async function readStdinBounded(): Promise<string> {
-  const { BadInputError } = await import("./errors.js");
-  const { MAX_TEMPLATE_BYTES, tooLargeMessage } = await import("./template/read.js");
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of process.stdin) {
-    length += (chunk as Buffer).length;
-    if (length > MAX_TEMPLATE_BYTES) {
-      process.stdin.destroy();
-      throw new BadInputError([{ id: "template/too-large", severity: "error", message: `standard input ${tooLargeMessage()}` }]);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, length).toString("utf8");
-}

@@ -5,11 +5,11 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { systemHost, type Host } from "./host.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
 import type { Finding } from "./finding.js";
-import { PromplateError, BadInputError, EnvironmentError } from "./errors.js";
+import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
 
 const MANIFEST = ".promplate/manifest.json";
 
@@ -31,6 +31,8 @@ export interface ManifestEntry {
   mode: number;
   secretLines: number[];
   service?: string;
+  /** The project folder whose render wrote it, relative to the output root; manifests of older versions have none. */
+  project?: string;
   /** sha256 (hex) of the content written; manifests of older versions have none. */
   sha256?: string;
 }
@@ -74,6 +76,8 @@ export interface OutputPlan {
 export interface PlanOptions {
   /** Only these services' previous outputs can be stale. */
   services?: readonly string[];
+  /** The project rendering (real path): another project's files in a shared output root are never stale here. */
+  project?: string;
   protectedPaths?: readonly ProtectedPath[];
 }
 
@@ -116,20 +120,32 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
   const changes: FileChange[] = [];
   const next: Manifest = { version: 2, files: { ...manifest.files } };
   const plannedReal = new Set<string>();
+  // Recorded relative to the root, so a checkout that moves as a whole (a CI workspace) still knows its own files.
+  const projectKey = options.project === undefined ? undefined : relative(rootReal, options.project) || ".";
+  const writtenByOther = (recorded: string) => recorded !== projectKey && recorded !== options.project;
   refuseProtectedTargets(root, files, protectedPaths);
   for (const planned of files) {
     const file = { ...planned, path: normalizeRelative(planned.path) };
     const target = join(root, file.path);
     plannedReal.add(resolveReal(target));
-    const previous = await readIfExists(target);
-    const previousMode = previous === undefined ? undefined : (await stat(target)).mode & 0o777;
+    // Only a regular file is read: a symlink here is replaced, not written through (its target, say a root-only
+    // file, is no previous content to show in a diff), and a FIFO would block.
+    const previousFile = await readRegularFile(target);
+    const previous = previousFile?.content;
+    const previousMode = previousFile?.mode;
     const mode = outputMode(file);
-    // Without a manifest entry (a file promplate did not write, or a lost manifest) the old secrets' lines are
-    // unknown: mask where the new secrets are too.
-    const previousSecretLines = manifest.files[file.path]?.secretLines ?? file.secretLines;
+    const recorded = manifest.files[file.path];
+    // The recorded secret lines hold only for the content recorded. Otherwise (a file promplate did not write, a lost
+    // or older manifest, a file edited since) they are unknown: a file others cannot read is masked whole, any other
+    // where the recorded and the new secrets are.
+    const previousSecretLines =
+      previous === undefined ? [] :
+      recorded?.sha256 !== undefined && recorded.sha256 === sha256(previous) ? recorded.secretLines :
+      (previousMode! & 0o004) === 0 ? previous.split("\n").map((_, index) => index + 1) :
+      [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
-    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, sha256: sha256(file.content) };
+    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(projectKey !== undefined ? { project: projectKey } : {}), sha256: sha256(file.content) };
   }
 
   for (const [path, entry] of Object.entries(manifest.files)) {
@@ -142,6 +158,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       delete next.files[path];
       continue;
     }
+    if (entry.project !== undefined && writtenByOther(entry.project)) continue;
     // Never reach outside the root, nor into promplate's own folder.
     if (real === rootReal || !isWithin(real, rootReal) || isWithin(real, join(rootReal, ".promplate"))) continue;
     delete next.files[path];
@@ -168,12 +185,20 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 
 /** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
 export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
+  refuseProtectedPaths(files.map((file) => ({ name: normalizeRelative(file.path), path: join(root, normalizeRelative(file.path)) })), protectedPaths);
+}
+
+/**
+ * Exit 2 when one of these files (absolute paths; `name` as the user knows it) is, or lies inside, a template,
+ * promplate.yaml or a rule test: exec's runtime paths, secret files, `render FILE --out PATH`.
+ */
+export function refuseProtectedPaths(targets: readonly { name: string; path: string }[], protectedPaths: readonly ProtectedPath[]): void {
   const problems: Finding[] = [];
-  for (const file of files) {
-    const real = resolveReal(join(root, normalizeRelative(file.path)));
+  for (const target of targets) {
+    const real = resolveReal(target.path);
     const protector = protectedPaths.find((p) => isWithin(real, p.path));
     if (protector) {
-      problems.push({ id: "output/protected", severity: "error", message: `output ${normalizeRelative(file.path)} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
+      problems.push({ id: "output/protected", severity: "error", message: `output ${target.name} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
   if (problems.length > 0) throw new BadInputError(problems);
@@ -188,10 +213,9 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
   const writes = plan.changes
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
-  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: 0o644 };
+  const manifestFile = manifestWrite(root, plan);
   // Nothing to do (exec --watch re-renders often): the root is left as it is, manifest included.
-  const nothingChanged = writes.length === 0 && !plan.changes.some((c) => c.change === "delete" || c.change === "kept");
-  if (nothingChanged && (await readIfExists(manifestFile.path)) === manifestFile.content) return;
+  if (await planIsApplied(root, plan)) return;
   const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
   await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);
@@ -213,6 +237,29 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
   await manifest.commit();
 }
 
+/** The manifest a plan records, as the file to write. */
+function manifestWrite(root: string, plan: OutputPlan): FileWrite {
+  // A file's sha256 lets anyone who knows its template test guesses of a weak secret offline: the manifest is no
+  // more readable than the least readable file it describes.
+  const describesPrivateFile = Object.values(plan.manifest.files).some((entry) => (entry.mode & 0o004) === 0);
+  return { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: describesPrivateFile ? 0o600 : 0o644 };
+}
+
+/**
+ * Applying the plan would change nothing: no file to write or delete, and the manifest on disk already holds what it
+ * would record, with the mode it would have. Such a root needs no lock (a read-only folder holding current files).
+ */
+export async function planIsApplied(root: string, plan: OutputPlan): Promise<boolean> {
+  if (plan.changes.some((c) => c.change === "create" || c.change === "update" || c.change === "delete" || c.change === "kept")) return false;
+  const manifest = manifestWrite(root, plan);
+  if ((await readIfExists(manifest.path)) !== manifest.content) return false;
+  try {
+    return ((await stat(manifest.path)).mode & 0o777) === manifest.mode;
+  } catch {
+    return false;
+  }
+}
+
 export interface FileWrite {
   /** Absolute. */
   path: string;
@@ -220,15 +267,21 @@ export interface FileWrite {
   mode: number;
 }
 
+/** The files whose content or mode differ from what is on disk (anything but a regular file differs, unread). */
+export async function changedFiles(files: readonly FileWrite[]): Promise<FileWrite[]> {
+  const changed: FileWrite[] = [];
+  for (const file of files) {
+    const info = await stat(file.path).catch(() => undefined);
+    const current = info?.isFile() ? await readIfExists(file.path) : undefined; // a FIFO would block
+    if (current !== file.content || (info!.mode & 0o777) !== file.mode) changed.push(file); // info is set when current is
+  }
+  return changed;
+}
+
 /** Writes the files whose content or mode differ, all or none (see `stageFiles`); returns how many changed. */
 export async function writeChangedFiles(files: FileWrite[], host: Host = systemHost): Promise<number> {
   await removeStaleTemporaries(new Set(files.map((f) => dirname(f.path))), host);
-  const changed: FileWrite[] = [];
-  for (const file of files) {
-    const current = await readIfExists(file.path);
-    const mode = current === undefined ? undefined : (await stat(file.path)).mode & 0o777;
-    if (current !== file.content || mode !== file.mode) changed.push(file);
-  }
+  const changed = await changedFiles(files);
   await (await stageFiles(changed, host)).commit();
   return changed.length;
 }
@@ -238,6 +291,7 @@ export async function writeChangedFiles(files: FileWrite[], host: Host = systemH
  * the same folder (same file system, so rename is atomic), created with its final mode, flushed, then renamed.
  */
 export async function writeFileAtomic(path: string, content: string, mode: number, host: Host = systemHost): Promise<void> {
+  await removeStaleTemporaries([dirname(path)], host);
   await (await stageFiles([{ path, content, mode }], host)).commit();
 }
 
@@ -359,6 +413,14 @@ export async function removeStaleTemporaries(folders: Iterable<string>, host: Ho
     }
   }
   return removed;
+}
+
+/** A regular file's content and permission bits, not following a symlink; undefined for anything else. */
+async function readRegularFile(path: string): Promise<{ content: string; mode: number } | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const content = await readIfExists(path);
+  return content === undefined ? undefined : { content, mode: info.mode & 0o777 };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

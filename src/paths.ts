@@ -2,7 +2,7 @@
  * One spelling per file: `./out/o.yml`, `out//o.yml`, `x/../out/o.yml` and `link/o.yml` (link → out) name the same
  * file, so output, template and manifest paths are compared only after going through here.
  */
-import { realpathSync } from "node:fs";
+import { readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 
 /** A relative path without `.` segments, doubled or trailing `/`, and with `..` folded; `.` for the folder itself. */
@@ -19,20 +19,31 @@ export function staysInside(path: string): boolean {
 
 /**
  * The absolute path with every symlink resolved: the real path of the deepest ancestor that exists, plus the rest
- * as written (a file not written yet still resolves through its symlinked folders).
+ * as written (a file not written yet still resolves through its symlinked folders). A dangling symlink is resolved
+ * to where it points: `link → out` names the folder `out` even before a render creates it.
  */
-export function resolveReal(path: string): string {
+export function resolveReal(path: string, depth = 0): string {
   const rest: string[] = [];
   let existing = resolve(path);
   for (;;) {
     try {
       return join(realpathSync(existing), ...rest.reverse());
     } catch {
+      const target = depth < 40 ? readLinkIfAny(existing) : undefined; // 40: the kernel's own limit (ELOOP)
+      if (target !== undefined) return resolveReal(join(resolve(dirname(existing), target), ...rest.reverse()), depth + 1);
       const parent = dirname(existing);
       if (parent === existing) return resolve(path);
       rest.push(basename(existing));
       existing = parent;
     }
+  }
+}
+
+function readLinkIfAny(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined; // not a symlink, or not there
   }
 }
 

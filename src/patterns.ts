@@ -6,18 +6,9 @@
  *
  * re2js (a pure JavaScript port of RE2) is loaded on the first pattern compiled, not at start-up.
  */
-import { createRequire } from "node:module";
+import { loadRe2 } from "./go/re2.js";
 
 type Re2Module = typeof import("re2js");
-
-let re2: Re2Module | undefined;
-
-function loadRe2(): Re2Module {
-  // A synchronous load: ajv compiles and tests patterns synchronously. esbuild bundles `require("re2js")` as a
-  // module initialised at this call; under tsx (tests) there is no `require`, so one is made.
-  re2 ??= (typeof require === "function" ? require("re2js") : createRequire(import.meta.url)("re2js")) as Re2Module;
-  return re2;
-}
 
 export interface Pattern {
   /** True when the pattern matches somewhere in `text` (JSON Schema patterns are not anchored). */

@@ -4,16 +4,17 @@
  * writing anything; `apply` writes a prepared result: atomically, under each output root's lock, recording the
  * manifest. A command maps its flags to `PrepareOptions` and prints what comes back.
  */
+import { stat } from "node:fs/promises";
 import { extname, isAbsolute, join, posix, relative } from "node:path";
 import { BadInputError } from "./errors.js";
 import type { CheckReport, RenderedCheckOptions } from "./check.js";
 import { withOutputLock, type LockOptions } from "./lock.js";
-import { applyChanges, outputMode, planChanges, readManifest, writeChangedFiles, writeFileAtomic, type FileChange, type OutputPlan, type PlanOptions, type PlannedFile } from "./output.js";
+import { applyChanges, outputMode, planChanges, planIsApplied, readManifest, refuseProtectedPaths, writeChangedFiles, writeFileAtomic, type FileChange, type OutputPlan, type PlanOptions, type PlannedFile } from "./output.js";
 import { insertionKindOf, protectedPaths, type Project } from "./project.js";
 import { renderFile, renderProject, utf8Problem, type FileRender, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
 import type { InsertionKind } from "./template/index.js";
 import type { ProjectSecretFiles } from "./secret-files.js";
-import { isWithin, normalizeRelative } from "./paths.js";
+import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
 
 /** Where a prepared render is written. */
 export type OutputTarget =
@@ -60,13 +61,15 @@ export interface PrepareResult {
 export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const rendered = await renderProject(options);
   const secretFiles = options.secretFilesDir ? (await import("./secret-files.js")).applySecretFiles(rendered, options.secretFilesDir) : undefined;
+  // A secret file on a template, promplate.yaml or a rule test would replace it: refused before anything is written.
+  if (secretFiles) refuseProtectedPaths(secretFiles.files.map((file) => ({ name: file.path, path: file.path })), protectedPaths(rendered.project));
   // The checks run before anything is planned or written: a config the server would reject is never deployed.
   const { checkRendered } = await import("./check.js");
   const report = await checkRendered(rendered, options.checks);
   const failed = report.findings.some((f) => f.severity === "error");
   const roots: PlannedRoot[] = [];
   if (options.target && !failed) {
-    const planOptions: PlanOptions = { services: options.services, protectedPaths: protectedPaths(rendered.project) };
+    const planOptions: PlanOptions = { services: options.services, project: resolveReal(rendered.project.dir), protectedPaths: protectedPaths(rendered.project) };
     for (const { root, files } of outputRoots(rendered, options.target)) {
       roots.push({ root, files, planOptions, plan: await planChanges(root, files, await readManifest(root), planOptions) });
     }
@@ -78,6 +81,11 @@ export interface ApplyOptions {
   /** Called under each root's lock with the changes about to be made (for `--diff`). */
   onPlanned?(changes: FileChange[]): void | Promise<void>;
   lock?: LockOptions;
+  /**
+   * A root whose files are all current is left alone, its manifest too, without taking its lock (exec: a read-only
+   * folder already holding the files still starts the server). Otherwise such a root still gets its manifest updated.
+   */
+  leaveCurrentRoots?: boolean;
 }
 
 /**
@@ -89,6 +97,13 @@ export async function apply(prepared: PrepareResult, options: ApplyOptions = {})
   for (const file of prepared.secretFiles?.files ?? []) await writeFileAtomic(file.path, file.content, 0o600);
   const changes: FileChange[] = [];
   for (const planned of prepared.roots) {
+    // No lock when nothing changes: nothing is written.
+    const filesCurrent = !planned.plan.changes.some((c) => c.change !== "unchanged");
+    if ((options.leaveCurrentRoots && filesCurrent) || (await planIsApplied(planned.root, planned.plan))) {
+      await options.onPlanned?.(planned.plan.changes);
+      changes.push(...planned.plan.changes);
+      continue;
+    }
     const applied = await withOutputLock(planned.root, async () => {
       const plan = await planChanges(planned.root, planned.files, await readManifest(planned.root), planned.planOptions);
       await options.onPlanned?.(plan.changes);
@@ -124,13 +139,13 @@ export async function prepareFile(options: PrepareFileOptions): Promise<Prepared
   let source = options.stdin ?? "";
   let sourceMode: number | undefined;
   if (!fromStdin) {
-    const { readTemplate, TemplateReadError } = await import("./template/read.js");
+    const { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFileBytes } = await import("./value-files.js");
     let bytes: Buffer;
     try {
-      ({ bytes, mode: sourceMode } = await readTemplate(path));
+      bytes = await readRegularFileBytes(path, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+      sourceMode = (await stat(path)).mode & 0o777;
     } catch (error) {
-      if (error instanceof TemplateReadError) throw new BadInputError([{ id: error.id, severity: "error", message: `${options.file} ${error.message}` }]);
-      throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read ${options.file} (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+      throw cannotRead(error, options.file, "input/file");
     }
     const encoding = utf8Problem(bytes, options.file);
     if (encoding) throw new BadInputError([encoding]);

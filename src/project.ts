@@ -1,19 +1,21 @@
 /**
  * Loads promplate.yaml and validates it once, at the edge: downstream code trusts the `Project` type.
  */
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, type Node } from "yaml";
-import { validate as validateProjectFile } from "./generated/project-validator.js";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type Scalar } from "yaml";
+import { type ProjectFile, type ProjectFileOutput, validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import type { Finding } from "./finding.js";
 import { BadInputError } from "./errors.js";
 import type { DeclaredType } from "./template/index.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFile } from "./value-files.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
 export const PROJECT_FILE = "promplate.yaml";
 
+/** The kinds the code handles; OutputDeclaration fails to type-check when the schema's list differs. */
 export type OutputKind =
   | "prometheus-config"
   | "prometheus-rules"
@@ -33,7 +35,11 @@ export interface VariableDeclaration {
   /** Neither a default nor `x-optional: true`. */
   required: boolean;
   default?: unknown;
+  /** The digits of an integer `default` beyond 2^53, which `default` holds only rounded; inserted instead of it. */
+  defaultDigits?: string;
   examples: unknown[];
+  /** Likewise for `examples`, by index. */
+  exampleDigits?: (string | undefined)[];
   aws?: "accessKeyId" | "secretAccessKey" | "sessionToken" | "region";
   source?: string;
   /** Where the declaration is in promplate.yaml. */
@@ -41,13 +47,9 @@ export interface VariableDeclaration {
   column: number;
 }
 
-export interface OutputDeclaration {
-  service: string;
+/** An output as promplate.yaml declares it (the fields are generated from the schema), and the line it is on. */
+export interface OutputDeclaration extends ProjectFileOutput {
   kind: OutputKind;
-  /** Relative to the project folder; a folder when it ends in `/`. */
-  template: string;
-  path: string;
-  runtimePath?: string;
   line: number;
 }
 
@@ -85,18 +87,37 @@ export async function findProject(dir: string): Promise<string | undefined> {
 
 export async function loadProject(dir: string): Promise<Project> {
   const file = join(dir, PROJECT_FILE);
+  const projectReal = resolveReal(dir);
+  // As for templates: a link out of the project (to ~/.git-credentials, say) would have its lines quoted in errors.
+  const real = await realpath(file).catch(() => undefined);
+  if (real !== undefined && !isWithin(real, projectReal)) {
+    throw new BadInputError([{ id: "project/outside-project", severity: "error", message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`, hint: "copy the file into the project folder" }]);
+  }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new BadInputError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+    text = await readRegularFile(file, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new BadInputError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+    }
+    throw cannotRead(error, file, "project/unreadable");
   }
-  return parseProject(dir, PROJECT_FILE, text);
+  const project = parseProject(dir, PROJECT_FILE, text);
+  const problems: Finding[] = [];
+  for (const test of project.tests) {
+    const testReal = await realpath(join(project.dir, test)).catch(() => undefined);
+    if (testReal !== undefined && !isWithin(testReal, projectReal)) {
+      problems.push({ id: "project/outside-project", severity: "error", message: `rule test file ${test} leads to ${testReal}, outside the project folder`, hint: "keep rule tests in the project folder", file: PROJECT_FILE });
+    }
+  }
+  if (problems.length > 0) throw new BadInputError(problems);
+  return project;
 }
 
 export function parseProject(dir: string, fileName: string, text: string): Project {
   const lineCounter = new LineCounter();
-  const document = parseDocumentWithinLimits(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Integers are read as BigInt, so that none beyond 2^53 is rounded unnoticed (see numbersFromBigInts).
+  const document = parseDocumentWithinLimits(text, { lineCounter, prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
   const at = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { file: fileName, line, column: col };
@@ -106,6 +127,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       document.errors.map((e): Finding => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
+  const bigIntegers = numbersFromBigInts(document);
   const data = document.toJS({ maxAliasCount: -1 }) as unknown; // aliases are within the budget already
   const nodeAt = (path: (string | number)[]): Node | undefined => {
     let node: unknown = document.contents;
@@ -139,30 +161,54 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     });
     throw new BadInputError(problems);
   }
-  const valid = data as {
-    variables?: Record<string, Record<string, unknown>>;
-    outputs: Omit<OutputDeclaration, "line">[];
-    tests?: string[];
-  };
+  // The type generated from schemas/promplate.schema.json: a schema change the code does not follow fails the type check.
+  const valid: ProjectFile = data;
 
   const variables = new Map<string, VariableDeclaration>();
+  const problems: Finding[] = [];
+  /** The digits of an integer beyond 2^53 at `path`, when a value is written there. */
+  const keptDigits = new Set<Scalar>();
+  const digitsAt = (path: (string | number)[]): string | undefined => {
+    let node = nodeAt(path);
+    if (isAlias(node)) node = node.resolve(document);
+    const digits = isScalar(node) ? bigIntegers.get(node) : undefined;
+    if (digits !== undefined) keptDigits.add(node as Scalar);
+    return digits;
+  };
   for (const [name, schema] of Object.entries(valid.variables ?? {})) {
     const position = positionOfPath(["variables", name]);
+    const examples = Array.isArray(schema.examples) ? schema.examples : [];
+    const exampleDigits = examples.map((_, index) => digitsAt(["variables", name, "examples", index]));
     variables.set(name, {
       name,
       schema,
-      type: schema.type as DeclaredType,
+      type: schema.type,
       secret: schema.writeOnly === true,
       required: !("default" in schema) && schema["x-optional"] !== true,
       default: schema.default,
-      examples: Array.isArray(schema.examples) ? schema.examples : [],
-      aws: schema["x-aws"] as VariableDeclaration["aws"],
-      source: schema["x-source"] as string | undefined,
+      defaultDigits: digitsAt(["variables", name, "default"]),
+      examples,
+      ...(exampleDigits.some((digits) => digits !== undefined) ? { exampleDigits } : {}),
+      aws: schema["x-aws"],
+      source: schema["x-source"],
       line: position.line,
       column: position.column,
     });
   }
-  const problems: Finding[] = [];
+  // Anywhere else in the declarations (a bound, an enum, inside a list or object default), the rounded number would
+  // silently be another value: refused, as --set refuses such an integer inside a list or JSON value.
+  const declarationsRange = nodeAt(["variables"])?.range;
+  for (const [node, digits] of bigIntegers) {
+    const offset = node.range?.[0] ?? 0;
+    if (keptDigits.has(node) || !declarationsRange || offset < declarationsRange[0] || offset >= declarationsRange[1]) continue;
+    problems.push({
+      id: "project/big-integer",
+      severity: "error",
+      message: `${digits} is an integer beyond 2^53, which promplate can hold exactly only as a variable's default or example`,
+      hint: "use a smaller number here, or write it as a string",
+      ...at(offset),
+    });
+  }
   const outputs = valid.outputs.map((output, index) => {
     const position = positionOfPath(["outputs", index]);
     for (const key of ["template", "path"] as const) {
@@ -179,6 +225,23 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
   if (problems.length > 0) throw new BadInputError(problems);
   return { dir: resolve(dir), file: fileName, variables, outputs, tests };
+}
+
+/**
+ * Turns the BigInts that `intAsBigInt` parsed back into numbers, as the rest of promplate expects, and returns the
+ * digits of those beyond 2^53, which the number holds only rounded (…993 becomes …992).
+ */
+function numbersFromBigInts(document: Document.Parsed): Map<Scalar, string> {
+  const big = new Map<Scalar, string>();
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== "bigint") return;
+      const number = Number(node.value);
+      if (!Number.isSafeInteger(number)) big.set(node, node.value.toString());
+      node.value = number;
+    },
+  });
+  return big;
 }
 
 /**

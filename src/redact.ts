@@ -7,7 +7,8 @@
  * original characters a match came from are replaced by `***`. Base64 is searched as encoded needles (whole value,
  * and the value at each of the three byte alignments inside a longer blob, e.g. `user:password`).
  * Then any quoted part of the text (`"…"`, `'…'`, `` `…` ``) that shares a run of 6 or more characters with a secret,
- * or equals a secret, is dropped: `unexpected "***"`. When a quote is not closed on its line, the rest counts as quoted.
+ * is a piece of one (3 characters or more), or equals one, is dropped: `unexpected "***"`. When a quote is not
+ * closed on its line, the rest counts as quoted.
  */
 
 /** Secrets shorter than this are masked only where a whole quoted part equals them: masking every `ab` would
@@ -15,6 +16,9 @@
 export const MIN_MASKED_LENGTH = 4;
 /** A quoted part sharing this many consecutive characters with a secret is dropped. */
 export const FRAGMENT_LENGTH = 6;
+/** A quoted part this long that is a piece of a secret is dropped too: where a secret breaks a query, the parser
+ * quotes the token it stopped at (`p4ss"w0rd` gives `unexpected identifier "w0rd"`). */
+export const PIECE_LENGTH = 3;
 /** Base64 needles shorter than this are skipped (they would match ordinary words). */
 const MIN_BASE64_NEEDLE = 8;
 
@@ -32,7 +36,7 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
   for (const value of values) for (let i = 0; i + FRAGMENT_LENGTH <= value.length; i++) grams.add(value.slice(i, i + FRAGMENT_LENGTH));
   return (text) => {
     if (text === "") return text;
-    return dropQuotedFragments(maskNeedles(text, needles), whole, grams);
+    return dropQuotedFragments(maskNeedles(text, needles), values, whole, grams);
   };
 }
 
@@ -291,13 +295,14 @@ export function quotedSpans(text: string): Span[] {
   return spans;
 }
 
-function dropQuotedFragments(text: string, whole: ReadonlySet<string>, grams: ReadonlySet<string>): string {
+function dropQuotedFragments(text: string, values: readonly string[], whole: ReadonlySet<string>, grams: ReadonlySet<string>): string {
+  const isPiece = (part: string) => part.length >= PIECE_LENGTH && values.some((value) => value.includes(part));
   const drop: [number, number][] = [];
   for (const span of quotedSpans(text)) {
     if (span.end <= span.start) continue;
     const content = text.slice(span.start, span.end);
     if (content === MASK) continue;
-    if (viewsOf(content).some((view) => whole.has(view.text) || sharesGram(view.text, grams))) drop.push([span.start, span.end]);
+    if (viewsOf(content).some((view) => whole.has(view.text) || isPiece(view.text) || sharesGram(view.text, grams))) drop.push([span.start, span.end]);
   }
   return replaceRanges(text, drop);
 }

@@ -3,18 +3,16 @@
  * collected and thrown together, so a bad input never leaves half-written files.
  */
 import { isUtf8 } from "node:buffer";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
 import type { Finding } from "./finding.js";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
-import { maxFileSize, readRegularFile, ValueFileError } from "./value-files.js";
+import { cannotRead, DOCUMENT_LIMIT_HINT, firstInvalidUtf8, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
-import { readTemplate, TemplateReadError } from "./template/read.js";
 
-const TEMPLATE_LIMIT_HINT = "split a large configuration into several outputs (a template folder renders file by file)";
 
 export interface SourceOptions {
   /** The process environment (the core never reads `process.env` itself). */
@@ -83,15 +81,8 @@ async function readEnvFile(path: string, maxBytes: number): Promise<Record<strin
   try {
     text = await readRegularFile(path, maxBytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const permission = code === "EACCES" || code === "EPERM";
-    const reason =
-      error instanceof ValueFileError ? error.reason
-      : code === "ENOENT" ? "there is no such file"
-      : permission ? `promplate is not allowed to read it (${code})`
-      : `it cannot be read (${code ?? "error"})`;
-    const findings: Finding[] = [{ id: "input/env-file", severity: "error", message: `cannot read --env-file ${path}: ${reason}`, hint: permission ? "give the user promplate runs as read access" : error instanceof ValueFileError ? error.hint : "pass the path of a dotenv file (NAME=VALUE lines)" }];
-    throw permission ? new EnvironmentError(findings) : new BadInputError(findings);
+    const enoent = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw cannotRead(error, `--env-file ${path}`, "input/env-file", enoent ? { hint: "pass the path of a dotenv file (NAME=VALUE lines)" } : {});
   }
   const parsed = parseEnvFile(text);
   if ("errors" in parsed) {
@@ -119,14 +110,17 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
   for (const file of files) {
     let bytes: Buffer;
     try {
-      ({ bytes } = await readTemplate(file.templatePath));
+      bytes = await readRegularFileBytes(file.templatePath, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
     } catch (error) {
-      if (error instanceof TemplateReadError) {
-        const hint = error.id === "template/too-large" ? TEMPLATE_LIMIT_HINT : undefined;
-        problems.push({ id: error.id, severity: "error", message: `template ${file.templateName} ${error.message}`, hint, file: project.file, line: file.output.line, column: 1 });
+      const where = { file: project.file, line: file.output.line, column: 1 };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, ...where });
         continue;
       }
-      problems.push({ id: "project/template-missing", severity: "error", message: `template ${file.templateName} not found`, file: project.file, line: file.output.line, column: 1 });
+      const refused = cannotRead(error, `template ${file.templateName}`, "template/unreadable", where);
+      // A template promplate may not read is the environment's problem (exit 3): reported at once, as such.
+      if (refused instanceof EnvironmentError) throw refused;
+      problems.push(...refused.findings);
       continue;
     }
     const encoding = utf8Problem(bytes, file.templateName);
@@ -166,28 +160,6 @@ export function utf8Problem(bytes: Uint8Array, name: string): Finding | undefine
     line,
     column: offset - lineStart + 1,
   };
-}
-
-/** Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates). */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const lead = bytes[i]!;
-    if (lead < 0x80) {
-      i++;
-      continue;
-    }
-    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
-    if (length === 0) return i;
-    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
-    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
-    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
-    for (let k = 1; k < length; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
-    }
-    i += length;
-  }
-  return bytes.length;
 }
 
 /** Which variables the templates read, and which of them must have a value. */

@@ -3,19 +3,22 @@
  * credential patterns of src/secrets.ts and the current values of the project's secret variables. A finding says
  * `file:line: kind`, never the secret. Values under a variable's `examples:` are documentation, not findings.
  */
-import { execFileSync } from "node:child_process";
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { open, readFile, readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Git } from "./process.js";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
 import type { Finding } from "./finding.js";
 import { findSecretsInText, findSecretValuesInBuffer, looksBinary, secretFinding, type KnownSecret, type SecretMatch } from "./secrets.js";
+import { refuseUndeclaredSet } from "./variables.js";
 
 export interface ScanOptions extends SourceOptions {
   /** The project folder (`-C DIR`): where git and promplate.yaml are looked for. */
   dir: string;
   /** Files or folders to scan; default: the tracked files, templates and rendered outputs. */
   paths?: string[];
+  /** Lists the tracked files (src/process.ts `systemGit` in the CLI). */
+  git: Git;
 }
 
 export interface ScanResult {
@@ -38,6 +41,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
 
   if (hasProject) {
     const project = await loadProject(options.dir);
+    refuseUndeclaredSet(options.set ?? {}, project.variables);
     const { resolveScanSecrets } = await import("./image.js");
     const found = await resolveScanSecrets({ ...options, dir: options.dir });
     secrets = found.secrets;
@@ -53,7 +57,7 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
   if (options.paths) {
     for (const path of options.paths) await tree.addNamed(isAbsolute(path) ? path : join(options.dir, path));
   } else {
-    const tracked = gitTrackedFiles(options.dir);
+    const tracked = (await options.git.listFiles(options.dir, ["."]))?.map((file) => join(options.dir, file));
     if (tracked) for (const file of tracked) await tree.admit(file);
     else await tree.walk(options.dir, tree.realRoot);
   }
@@ -69,7 +73,10 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     let buffer: Buffer;
     try {
       if (tree.files.get(file)!.size > MAX_TEXT_SIZE) {
+        // Read a chunk at a time: whole, a 2 GiB file cannot be read at all and a smaller one costs its size in memory.
+        matches.push(...(await findSecretValuesInLargeFile(file, secrets, { file: shown, where: shown })));
         notes.push(`${shown}: larger than ${MAX_TEXT_SIZE / 1024 / 1024} MiB, searched for secret values only`);
+        continue;
       }
       buffer = await readFile(file);
     } catch {
@@ -88,13 +95,44 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
   return { findings: matches.map((match) => secretFinding(match)), files: tree.files.size, notes };
 }
 
-function gitTrackedFiles(dir: string): string[] | undefined {
+/** Secret values in a file too large to read whole, one chunk at a time; each variable is reported once. */
+async function findSecretValuesInLargeFile(path: string, secrets: readonly KnownSecret[], place: { file: string; where: string }): Promise<SecretMatch[]> {
+  const findings: SecretMatch[] = [];
+  let left = [...secrets];
+  if (left.length === 0) return findings;
+  // Each chunk starts with the previous one's tail, so a value cut in two is whole in the next chunk.
+  const overlap = Math.max(...secrets.map((s) => Buffer.byteLength(JSON.stringify(s.value))));
+  const handle = await open(path, "r");
   try {
-    const listed = execFileSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 }).toString();
-    return listed.split("\0").filter(Boolean).map((f) => join(dir, f));
-  } catch {
-    return undefined;
+    let tail = Buffer.alloc(0);
+    let linesBefore = 0; // newlines before `tail`
+    let binary: boolean | undefined;
+    for (;;) {
+      const fresh = Buffer.alloc(MAX_TEXT_SIZE);
+      const { bytesRead } = await handle.read(fresh, 0, fresh.length, null);
+      if (bytesRead === 0) break;
+      const chunk = Buffer.concat([tail, fresh.subarray(0, bytesRead)]);
+      binary ??= looksBinary(chunk);
+      for (const finding of findSecretValuesInBuffer(chunk, left, place)) {
+        const { line, ...rest } = finding;
+        findings.push(binary || line === undefined ? rest : { ...rest, line: line + linesBefore });
+        left = left.filter((s) => s.name !== finding.variable);
+      }
+      if (left.length === 0) break;
+      const kept = Math.min(overlap, chunk.length);
+      linesBefore += countNewlines(chunk.subarray(0, chunk.length - kept));
+      tail = chunk.subarray(chunk.length - kept);
+    }
+  } finally {
+    await handle.close();
   }
+  return findings;
+}
+
+function countNewlines(buffer: Buffer): number {
+  let count = 0;
+  for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) count++;
+  return count;
 }
 
 /**

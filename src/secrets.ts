@@ -58,7 +58,7 @@ function isPlaceholder(value: string): boolean {
   const v = value.trim().replace(/^["']|["']$/g, "").trim();
   return (
     v === "" ||
-    /^(null|~|true|false|none|changeme|redacted|<[^>]*>|\*+|x+|\.\.\.|\|[-+]?|>[-+]?)$/i.test(v) ||
+    /^(null|~|true|false|none|changeme|redacted|<[^>]*>?|\*+|x+|\.\.\.|\|[-+]?|>[-+]?)$/i.test(v) ||
     /^(\$\{|\$[A-Za-z_]|\{\{|%\(|%\{|\$\()/.test(v) ||
     /EXAMPLE/i.test(v)
   );
@@ -76,8 +76,10 @@ const CREDENTIAL_FIELDS = [
   // Not `routing_key`: VictorOps' is a route name; PagerDuty's (a 32-character key) has its own pattern.
   "client_secret", "secret_key", "secret_access_key", "private_key", "service_key", "integration_key",
   "token", "secret",
-  // Alertmanager's other secret fields: Telegram, Pushover, the SMTP login.
-  "bot_token", "user_key", "auth_password", "auth_secret",
+  // Alertmanager's other secret fields: Telegram, Pushover, the SMTP login (per receiver and in `global:`), WeChat.
+  "bot_token", "user_key", "auth_password", "auth_secret", "smtp_auth_password", "smtp_auth_secret", "wechat_api_secret",
+  // The `authorization:` block of Prometheus and Alertmanager HTTP clients (what replaced bearer_token).
+  "credentials",
 ];
 
 /** Names that say a value is a credential (env entries, build arguments). */

@@ -8,7 +8,7 @@ import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
-import { DEFAULT_MAX_FILE_SIZE, readRegularFile, ValueFileError } from "./value-files.js";
+import { DEFAULT_MAX_FILE_SIZE, describeReadFailure, readRegularFile, RefusedFileError } from "./value-files.js";
 
 export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "aws" | "ssm" | "secretsmanager" | "default" | "example" | "synthesized";
 
@@ -82,18 +82,10 @@ async function readValueFile(path: string, sources: VariableSources): Promise<st
 
 /** Where a value file could not be read from, as a problem; permission problems are the environment's (exit 3). */
 function valueFileProblem(name: string, what: string, error: unknown): { problem: Finding; environment: boolean } {
-  const code = (error as NodeJS.ErrnoException).code;
-  const message = (reason: string) => `${name} cannot be read from ${what}: ${reason}`;
-  if (error instanceof ValueFileError) {
-    return { problem: { id: "variable/file-refused", severity: "error", message: message(error.reason), hint: error.hint }, environment: false };
-  }
-  if (code === "EACCES" || code === "EPERM") {
-    return {
-      problem: { id: "variable/file-permission", severity: "error", message: message(`promplate is not allowed to read it (${code})`), hint: "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)" },
-      environment: true,
-    };
-  }
-  return { problem: { id: "variable/file-unreadable", severity: "error", message: message(`it cannot be read (${code ?? "error"})`), hint: "mount the file, or point to another one" }, environment: false };
+  const { reason, hint, environment } = describeReadFailure(error);
+  const id = error instanceof RefusedFileError ? "variable/file-refused" : environment ? "variable/file-permission" : "variable/file-unreadable";
+  const advice = environment ? "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)" : (hint ?? "mount the file, or point to another one");
+  return { problem: { id, severity: "error", message: `${name} cannot be read from ${what}: ${reason}`, hint: advice }, environment };
 }
 
 /** `--set` of a name the project does not declare is a mistake (a typo, or a variable that was renamed): exit 2. */
@@ -300,6 +292,7 @@ export async function resolveVariables(
     } else if (declaration.default !== undefined) {
       resolved.value = declaration.default;
       resolved.source = "default";
+      exact = declaration.defaultDigits;
     } else if (declaration.required && required.has(declaration.name)) {
       resolved.status = "missing";
     } else {
@@ -331,7 +324,7 @@ export async function resolveVariables(
 function resolveExample(declaration: VariableDeclaration, validate: ValueValidator | undefined): ResolvedVariable {
   for (const candidate of exampleCandidates(declaration)) {
     if (validateValue(validate, candidate.value).length === 0) {
-      return { declaration, value: candidate.value, source: candidate.source, status: "ok", errors: [] };
+      return { declaration, value: candidate.digits ?? candidate.value, source: candidate.source, status: "ok", errors: [] };
     }
   }
   return { declaration, value: undefined, status: "no-example", errors: ["has no example value that passes its schema"] };

@@ -58,10 +58,10 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
     const errors =
       resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some((p) => p.id.startsWith("aws/"))
-        ? problems.filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials")).map((p) => p.message.split("\n")[0]!)
+        ? problems.filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials")).map((p) => withoutName(p.message.split("\n")[0]!, declaration.name))
       : resolved.status === "missing" ? ["required but not set"]
       : resolved.status === "no-example" ? ["has no example value that passes its schema: add examples"]
-      : problems.filter((p) => p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `) || p.message.startsWith(`variables.${declaration.name}:`)).map((p) => p.message);
+      : problems.filter((p) => p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `) || p.message.startsWith(`variables.${declaration.name}:`)).map((p) => withoutName(p.message, declaration.name));
     return {
       name: declaration.name,
       type: `${declaration.type ?? "any"}${declaration.secret ? " (secret)" : ""}`,
@@ -77,6 +77,15 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
       inline: inline.get(declaration.name) ?? [],
     };
   });
+}
+
+/**
+ * A problem's message as a row's error: without the variable's name it starts with (`X cannot be read from …`,
+ * `X: cannot read ssm:…`, `variables.X: …`), since the row (and `promplate: X: …`) names it already.
+ */
+function withoutName(message: string, name: string): string {
+  const prefix = [`variables.${name}: `, `${name}: `, `${name} `].find((p) => message.startsWith(p));
+  return prefix ? message.slice(prefix.length) : message;
 }
 
 /** Renders in memory and asks secret-file mode which secrets would stay inline, and where. */

@@ -189,6 +189,30 @@ describe("compose never writes secrets into a file git tracks", () => {
     });
   }
 
+  test("a repository git refuses to read (another owner's, a broken config) is exit 3, not 'outside a work tree'", async () => {
+    const dir = await projectWithTrackedEnv("committed");
+    // git fails here as it does in another user's repository ("dubious ownership"), and the file is still tracked.
+    writeFileSync(join(dir, ".git/config"), "[core\nbroken");
+    const result = await run(["-C", dir, "compose", "--examples", "--set", `AWS_SECRET_KEY=${secret}`]);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /git cannot tell whether the env files would be committed \(fatal: bad config line 1.*\); nothing was written/);
+    assert.equal(readFileSync(join(dir, ".env.prometheus"), "utf8"), "# an old env file\n");
+    assert.throws(() => statSync(join(dir, "docker-compose.yml")), "no compose file written");
+  });
+
+  test("--compose-file naming promplate.yaml, a template, a rule test or an env file is exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-compose-clobber-"));
+    assert.equal((await run(["init", dir])).code, 0);
+    const before = readFileSync(join(dir, "promplate.yaml"), "utf8");
+    for (const [file, victim] of [["promplate.yaml", "the project file"], ["./prometheus.yml", "the template"], ["rules//node.yaml", "the template rules/"], ["tests/rules_test.yml", "the rule test file"], [".env.alertmanager", "the env file"]]) {
+      const result = await run(["-C", dir, "compose", "--examples", "--compose-file", file!], { GIT_CEILING_DIRECTORIES: tmpdir() });
+      assert.equal(result.code, 2, `${file}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`would overwrite ${victim}`), file);
+    }
+    assert.equal(readFileSync(join(dir, "promplate.yaml"), "utf8"), before);
+    assert.throws(() => statSync(join(dir, ".env.prometheus")), "nothing written");
+  });
+
   test("outside a git work tree it does not claim the env files are git-ignored", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-compose-nogit-"));
     assert.equal((await run(["init", dir])).code, 0);

@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { test } from "node:test";
 import { parseDocumentData } from "../src/checks/document.js";
-import { checkPrometheusConfig, checkWebConfig, re2Problem, type IncludedScrapeConfigFile } from "../src/checks/prometheus-config.js";
+import { checkPrometheusConfig, checkWebConfig, type IncludedScrapeConfigFile } from "../src/checks/prometheus-config.js";
 import type { Finding } from "../src/checks/types.js";
+import { re2Problem } from "../src/go/re2.js";
 import { CORPUS as CORPUS_DIR } from "./corpus-path.js";
 import { agreementCell, currentTool, toolReports, type ToolReport } from "./current-tools.js";
 
@@ -180,8 +181,8 @@ test("relabel configs: RE2 regexes, required fields, target labels", () => {
   assert.match(find(relabel([{ action: "explode" }]), "config/relabel")!.message, /unknown relabel action "explode"/);
   const legacy = checkPrometheusConfig({ global: { metric_name_validation_scheme: "legacy" }, scrape_configs: [{ job_name: "a", relabel_configs: [{ target_label: "a.b" }] }] }, {});
   assert.equal(find(legacy, "config/relabel")?.message, "\"a.b\" is invalid 'target_label' for replace action");
-  assert.equal(re2Problem("abc(def"), "missing closing ): `abc(def`");
-  assert.equal(re2Problem("a**"), "invalid nested repetition operator: `*`");
+  assert.equal(re2Problem("abc(def"), "error parsing regexp: missing closing ): `abc(def`");
+  assert.equal(re2Problem("a**"), "error parsing regexp: invalid nested repetition operator: `**`");
   assert.equal(re2Problem("[[:alpha:]_]+\\.\\pL"), undefined);
 });
 

@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { childExitCode } from "../src/exec.js";
+import { childExitCode } from "../src/process.js";
 import { runPromplate } from "./helpers.js";
 
 describe("childExitCode", () => {

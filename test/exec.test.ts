@@ -193,7 +193,11 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
 
   test("SIGKILL: the child does not outlive exec", async () => {
     const running = start(["-C", project, "exec", "--service", "prometheus", "--out", join(work, "kill"), "--", "sleep", "300"], env);
-    const child = await waitFor("the child", async () => childOf(running.process.pid!), 20);
+    // setpriv runs first and then becomes sleep: wait for the exec, not only for a child.
+    const child = await waitFor("the child", async () => {
+      const pid = childOf(running.process.pid!);
+      return pid !== undefined && /sleep$/.test(commandOf(pid)) ? pid : undefined;
+    }, 20);
     assert.match(commandOf(child), /sleep$/);
     running.process.kill("SIGKILL");
     await running.exited;

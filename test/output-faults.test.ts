@@ -1,7 +1,7 @@
 /**
  * Faults against the built CLI (`npm run build` first): `kill -9` in the middle of renders, a full disk (a small
  * tmpfs; CI runs as root), and two renders into one folder at once. After each, no output is partial, no temporary
- * file is left, and no output set is a mix of two renders.
+ * file is left, no output set is a mix of two renders, and no render loses another's manifest entries.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -116,19 +116,21 @@ describe("a full disk", { timeout: 60_000 }, () => {
 });
 
 describe("two renders into one folder at once", { timeout: 120_000 }, () => {
-  test("each output set is wholly one render's, and both succeed", async () => {
-    // Two projects rendering into one folder: each render's outputs (a… or b…) make the other's stale, so a render
-    // that planned before the other applied would leave both sets, or a mix of values.
+  test("each output set is wholly one render's, and no render loses another's manifest entries", async () => {
+    // One project rendered twice at once with other values, and a second project into the same folder: a render that
+    // planned before another applied would leave a mix of values, or write a manifest without the other's entries.
     const projects = [await manyOutputs(100, "a"), await manyOutputs(100, "b")];
     const shared = await mkdtemp(join(tmpdir(), "promplate-shared-"));
     for (let round = 0; round < 10; round++) {
-      const runs = await Promise.all(projects.map((dir, index) => startRender(dir, `${"ab"[index]}-${round}`, ["--out", shared]).exited));
-      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const started = [startRender(projects[0]!, `a1-${round}`, ["--out", shared]), startRender(projects[0]!, `a2-${round}`, ["--out", shared]), startRender(projects[1]!, `b-${round}`, ["--out", shared])];
+      for (const run of await Promise.all(started.map((s) => s.exited))) assert.equal(run.code, 0, run.stderr);
       const values = await valuesOf(join(shared, "out"));
-      const sets = new Set([...values.keys()].map((name) => name[0]));
-      assert.equal(sets.size, 1, `round ${round}: outputs of both renders: ${[...sets].join(", ")}`);
-      assert.equal(values.size, 100);
-      assert.equal(new Set(values.values()).size, 1, `round ${round}: a mix of values`);
+      assert.equal(values.size, 200, `round ${round}: both projects' outputs`);
+      const of = (prefix: string) => new Set([...values].filter(([name]) => name.startsWith(prefix)).map(([, value]) => value));
+      assert.equal(of("a").size, 1, `round ${round}: a mix of values: ${[...of("a")].join(", ")}`);
+      assert.deepEqual([...of("b")], [`b-${round}`]);
+      const manifest = JSON.parse(await readFile(join(shared, ".promplate/manifest.json"), "utf8")) as { files: Record<string, unknown> };
+      assert.equal(Object.keys(manifest.files).length, 200, `round ${round}: a render lost the other's manifest entries`);
     }
     assert.deepEqual(temporaries(await allFiles(shared)), []);
     await rm(shared, { recursive: true, force: true });

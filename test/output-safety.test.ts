@@ -5,12 +5,12 @@
  * real processes (kill -9, a full disk, concurrent renders) are in output-faults.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { processStartTime, type Host, type ProcessIdentity } from "../src/host.js";
 import { LOCK_FILE, lockOutputRoot } from "../src/lock.js";
@@ -99,7 +99,34 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.ok(existsSync(join(dir, "out/old.txt")));
     assert.match(result.stderr, /kept out\/old\.txt.*no content hash/);
-    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", sha256: sha256("a\n") } } });
+    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: ".", sha256: sha256("a\n") } } });
+  });
+
+  test("two projects rendering into one --out folder never delete each other's files; each still deletes its own", async () => {
+    const shared = await mkdtemp(join(tmpdir(), "promplate-shared-"));
+    const first = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    const second = await makeProject({ "b.txt": "b\n", "promplate.yaml": projectFile([["b.txt", "out/b.txt"]]) });
+    assert.equal((await render(first, "--out", shared)).code, 0);
+    const result = await render(second, "--out", shared);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /stale/);
+    assert.equal(await readFile(join(shared, "out/a.txt"), "utf8"), "a\n", "the first project's output is still there");
+    assert.deepEqual(Object.keys((await manifestOf(shared)).files).sort(), ["out/a.txt", "out/b.txt"]);
+    await writeFile(join(first, "promplate.yaml"), projectFile([["a.txt", "out/a2.txt"]]));
+    assert.match((await render(first, "--out", shared)).stderr, /1 stale deleted/);
+    assert.deepEqual((await readdir(join(shared, "out"))).sort(), ["a2.txt", "b.txt"]);
+  });
+
+  test("a checkout moved as a whole (a CI workspace) still deletes its own stale outputs", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    assert.equal((await render(dir)).code, 0);
+    const moved = `${dir}-moved`;
+    await rename(dir, moved);
+    await writeFile(join(moved, "promplate.yaml"), projectFile([["a.txt", "out/a2.txt"]]));
+    const result = await render(moved);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /1 stale deleted/);
+    assert.deepEqual(await readdir(join(moved, "out")), ["a2.txt"]);
   });
 
   test("an output that --out would put on a template is exit 2 and writes nothing", async () => {
@@ -109,6 +136,112 @@ describe("stale deletion removes only what promplate wrote", () => {
     assert.match(result.stderr, /output a\.yml would overwrite the template t\/a\.yml/);
     assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: 1\n");
     assert.ok(!existsSync(join(dir, "t/.promplate")));
+  });
+
+  test("exec never writes over a template or promplate.yaml, by runtimePath or --out; nor a secret file", async () => {
+    const template = "a: 1\n";
+    const exec = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "exec", "--service", "s", ...args, "--", "true"], {}, dir);
+    const byRuntimePath = await makeProject({ "t/a.yml": template });
+    for (const victim of ["t/a.yml", "promplate.yaml"]) {
+      await writeFile(join(byRuntimePath, "promplate.yaml"), `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`);
+      const before = await readFile(join(byRuntimePath, victim), "utf8");
+      const result = await exec(byRuntimePath);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /would overwrite (the template t\/a\.yml|the project file promplate\.yaml)/);
+      assert.equal(await readFile(join(byRuntimePath, victim), "utf8"), before);
+    }
+    const byOut = await makeProject({ "t/a.yml": template, "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: /a.yml }\n" });
+    assert.equal((await exec(byOut, "--out", join(byOut, "t"))).code, 2);
+    assert.equal(await readFile(join(byOut, "t/a.yml"), "utf8"), template);
+    const secrets = await makeProject({
+      "t/prometheus.yml": "scrape_configs:\n  - job_name: j\n    basic_auth: { username: u, password: '${P}' }\n    static_configs: [{ targets: ['localhost:9100'] }]\n",
+      "extra/x.txt": "x\n",
+      "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
+    });
+    const result = await runPromplate(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", "true"], { P: "pw-secret-1" }, secrets);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /would overwrite the template extra\//);
+    assert.deepEqual(await readdir(join(secrets, "extra")), ["x.txt"], "no secret file lands in a template folder, to be rendered next time");
+  });
+
+  test("render FILE --out PATH refuses to replace FILE, promplate.yaml or another template", async () => {
+    const dir = await makeProject({ "t/a.yml": "a: ${X}\n", "t/b.yml": "b: 1\n", link: { link: "t/a.yml" }, "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n" });
+    for (const [file, out] of [["t/a.yml", "t/a.yml"], ["t/a.yml", "./t//a.yml"], ["link", "t/a.yml"], ["t/a.yml", "promplate.yaml"], ["t/a.yml", "t/b.yml"]]) {
+      const result = await runPromplate(["-C", dir, "render", file!, "--out", out!], {}, dir);
+      assert.equal(result.code, 2, `${file} --out ${out}: ${result.stderr}`);
+      assert.match(result.stderr, /would overwrite the (template|project file)/);
+    }
+    assert.equal(await readFile(join(dir, "t/a.yml"), "utf8"), "a: ${X}\n");
+    assert.equal((await runPromplate(["-C", dir, "render", "t/a.yml", "--out", "out/a.yml"], {}, dir)).code, 0);
+    assert.equal(await readFile(join(dir, "out/a.yml"), "utf8"), "a: x\n");
+  });
+
+  test("exec takes no lock when its files are already current: a read-only folder holding them still starts the server", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n" });
+    const out = join(dir, "runtime");
+    const exec = () => runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", "true"], {}, dir);
+    assert.equal((await exec()).code, 0);
+    // Where the lock would go is a file: taking the lock fails, as it does in a read-only folder.
+    await rm(join(out, ".promplate"), { recursive: true, force: true });
+    await writeFile(join(out, ".promplate"), "");
+    const result = await exec();
+    assert.equal(result.code, 0, result.stderr);
+    await writeFile(join(dir, "a.txt"), "b\n");
+    assert.equal((await exec()).code, 3, "a change does take the lock");
+  });
+});
+
+describe("what a render shows of the files it replaces, and what its manifest tells", () => {
+  const secretProject = (template: string) => ({
+    "promplate.yaml": "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt }\n",
+    "a.txt": template,
+  });
+  const renderWith = (dir: string, secret: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], { S: secret }, dir);
+
+  test("the manifest of a 0600 output is 0600: its sha256 would let anyone test guesses of a weak secret", async () => {
+    const dir = await makeProject(secretProject("password: ${S}\n"));
+    assert.equal((await renderWith(dir, "tiger7")).code, 0);
+    assert.equal((await stat(join(dir, "out/a.txt"))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dir, ".promplate/manifest.json"))).mode & 0o777, 0o600);
+    const plain = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    assert.equal((await render(plain)).code, 0);
+    assert.equal((await stat(join(plain, ".promplate/manifest.json"))).mode & 0o777, 0o644);
+  });
+
+  test("--diff without a trustworthy manifest masks every line of a file others cannot read", async () => {
+    const dir = await makeProject(secretProject("password: ${S}\n"));
+    const losses = {
+      "a lost manifest": () => writeFile(join(dir, ".promplate/manifest.json"), "{}"),
+      "a file edited since": () => writeFile(join(dir, "out/a.txt"), "edited\npassword: OldSecretValue123\n", { mode: 0o600 }),
+    };
+    for (const [what, lose] of Object.entries(losses)) {
+      // The secret moves to another line, so the lines recorded (or the new ones) are not where the old value is.
+      await writeFile(join(dir, "a.txt"), "password: ${S}\n");
+      assert.equal((await renderWith(dir, "OldSecretValue123")).code, 0);
+      await lose();
+      await writeFile(join(dir, "a.txt"), "header\nmore\npassword: ${S}\n");
+      const result = await renderWith(dir, "NewSecretValue456", "--dry-run");
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, /OldSecret|NewSecret/, what);
+      assert.match(result.stdout, /^\+header$/m, what);
+    }
+  });
+
+  test("an output path that is a symlink or a FIFO is replaced without being read: --diff shows no target, nothing blocks", async () => {
+    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]]) });
+    const private_ = join(dir, "private.txt");
+    await writeFile(private_, "root-only: TopSecretLine\n", { mode: 0o600 });
+    await mkdir(join(dir, "out"));
+    await symlink(private_, join(dir, "out/a.txt"));
+    const result = await render(dir, "--diff");
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /TopSecretLine/);
+    assert.equal(await readFile(private_, "utf8"), "root-only: TopSecretLine\n", "the link is replaced, its target left alone");
+    assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
+    await rename(join(dir, "out/a.txt"), join(dir, "out/b.txt"));
+    execFileSync("mkfifo", [join(dir, "out/a.txt")]);
+    assert.equal((await render(dir)).code, 0, "a FIFO at the output path does not block the render");
+    assert.equal(await readFile(join(dir, "out/a.txt"), "utf8"), "a\n");
   });
 });
 
@@ -192,6 +325,17 @@ describe("paths are compared as files, whatever their spelling", () => {
     }
   });
 
+  test("a symlinked folder whose target does not exist yet is the target: no two outputs write one file on the first render", async () => {
+    const dir = await makeProject({ "tpl/r/x.yml": "folder: 1\n", "tpl/p.yml": "file: 2\n", link: { link: "out" }, chain: { link: "link" } });
+    assert.equal(resolveReal(join(dir, "chain/x.yml")), join(resolveReal(dir), "out/x.yml"));
+    for (const spelling of ["link/x.yml", "chain/x.yml", "./link//x.yml"]) {
+      const problems = problemsOf(dir, [["tpl/r/", "out/"], ["tpl/p.yml", spelling]]);
+      assert.ok(problems.some((m) => /overlap: one would write inside the other/.test(m)), `${spelling}: ${JSON.stringify(problems)}`);
+    }
+    const loop = await makeProject({ a: { link: "b" }, b: { link: "a" } });
+    assert.equal(resolveReal(join(loop, "a/x.yml")).endsWith("/x.yml"), true, "a symlink loop ends, unresolved");
+  });
+
   test("property: respelling an output keeps it (the manifest sees the same file) and records one entry", async () => {
     const next = random(4);
     for (let round = 0; round < 16; round++) {
@@ -263,6 +407,25 @@ describe("the output root's lock", () => {
     await writeLock(root, { pid: process.pid, start: "1" });
     const release = await lockOutputRoot(root, { waitMs: 300 });
     await release();
+  });
+
+  test("a lock that is a symlink (dangling, or to someone's file) is taken over at once; its target is left alone", async () => {
+    const root = await mkdtemp(join(tmpdir(), "promplate-lock-"));
+    await mkdir(join(root, ".promplate"));
+    const victim = join(root, "victim.txt");
+    await writeFile(victim, "not a lock\n");
+    for (const target of [join(root, "nowhere/lock"), victim]) {
+      await symlink(target, join(root, LOCK_FILE));
+      // A dangling link once read as "released" for ever: the wait never ended, whatever waitMs said.
+      const release = await Promise.race([
+        lockOutputRoot(root, { waitMs: 300 }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting for a lock that is a symlink to ${target}`)), 5_000)),
+      ]);
+      assert.equal((JSON.parse(await readFile(join(root, LOCK_FILE), "utf8")) as ProcessIdentity).pid, process.pid);
+      await release();
+      assert.ok(!existsSync(join(root, LOCK_FILE)), "released");
+    }
+    assert.equal(await readFile(victim, "utf8"), "not a lock\n");
   });
 
   test("a waiting writer gets the lock when the holder releases it", async () => {
@@ -343,6 +506,17 @@ describe("promplate's own leftover temporaries", () => {
     assert.equal((await render(dir)).code, 0);
     assert.ok(!existsSync(leftover));
   });
+
+  test("a single-file write (secret files, render FILE --out, compose) removes a killed run's temporaries beside it", async () => {
+    const dir = await makeProject({ "a.yml": "a: 1\n" });
+    const holder = await otherProcess();
+    await holder.stop();
+    const leftover = join(dir, "secrets", `.${holder.identity.pid}-${holder.identity.start ?? ""}-00112233aabb.promplate.tmp`);
+    await mkdir(dirname(leftover));
+    await writeFile(leftover, "pw-secret-", { mode: 0o600 });
+    assert.equal((await runPromplate(["-C", dir, "render", "a.yml", "--out", "secrets/a.yml"], {}, dir)).code, 0);
+    assert.ok(!existsSync(leftover));
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -374,6 +548,24 @@ describe("templates", () => {
       assert.match(result.stderr, /outside the project folder/);
       assert.ok(!existsSync(join(dir, "out")));
     }
+  });
+
+  test("promplate.yaml or a rule test file leading outside the project is exit 2, and none of its lines is shown", async () => {
+    const key = await outside();
+    await writeFile(key, "https://user:ghp_TokenLine1234567890@github.com\n");
+    const linked = await makeProject({ "promplate.yaml": { link: key } });
+    const tests = await makeProject({ "a.txt": "a\n", "tests/t.yml": { link: key }, "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], ["tests/t.yml"]) });
+    const climbing = await makeProject({ "a.txt": "a\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"]], [`../${basename(dirname(key))}/key`]) });
+    for (const dir of [linked, tests, climbing]) {
+      for (const args of [["check", "--examples", "--no-tools"], ["render"]]) {
+        const result = await runPromplate(["-C", dir, ...args], {}, dir);
+        assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+        assert.match(result.stderr, /outside the project folder/);
+        assert.doesNotMatch(result.stdout + result.stderr, /ghp_Token/);
+      }
+    }
+    const inside = await makeProject({ "real/promplate.yaml": projectFile([["a.txt", "out/a.txt"]]), "a.txt": "a\n", "promplate.yaml": { link: "real/promplate.yaml" } });
+    assert.equal((await render(inside)).code, 0, "a link inside the project is fine");
   });
 
   test("symlinks inside the project are followed, each real folder read once", async () => {

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { execaRunner } from "../src/checks/tools.js";
+import { runProcess, startServer } from "../src/process.js";
 import { execService } from "../src/exec.js";
 import { outputRoots } from "../src/pipeline.js";
 import type { ProjectRender } from "../src/render.js";
@@ -122,7 +122,7 @@ describe("exec --watch: after the server started, its status is the only one", (
     });
     const log: string[] = [];
     const script = `touch ${started}; while [ ! -e ${done} ]; do sleep 0.1; done; exit 7`;
-    const running = execService({ dir, service: "prometheus", out: join(dir, "runtime"), watch: true, command: "sh", args: ["-c", script], env, log: (line) => log.push(line), runTool: execaRunner });
+    const running = execService({ dir, service: "prometheus", out: join(dir, "runtime"), watch: true, command: "sh", args: ["-c", script], env, log: (line) => log.push(line), runTool: runProcess, start: startServer });
     await waitFor("the server to start", async () => existsSync(started));
     broken = true;
     await writeFile(join(dir, "rules", "a.yml"), RULE("changed"));

@@ -3,10 +3,14 @@
  * rest of a message stays as it was. Table-driven: a message built from a secret, and what must (not) remain.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, quotedSpans } from "../src/redact.js";
+import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, PIECE_LENGTH, quotedSpans } from "../src/redact.js";
 import { createFinding } from "../src/finding.js";
 import { formatGithub, formatJson, formatText, summarize } from "../src/report.js";
+import { runPromplate } from "./helpers.js";
 import { encodedForms, findLeak, goQuoteInner } from "./leaks.js";
 
 const HOSTILE = 'ab"c\\d\te\nf}{(==';
@@ -73,6 +77,27 @@ describe("redaction", () => {
     assert.equal(short('unknown key "ab" and \'x\''), 'unknown key "***" and \'***\'');
     const four = createRedactor(["Q7z!"]);
     assert.equal(four("pw Q7z! and Q7z%21"), "pw *** and ***");
+  });
+
+  test(`a quoted part of ${PIECE_LENGTH} or more characters that is a piece of a secret is dropped (the token a parser stopped at)`, () => {
+    const secret = 'p4ss"w0rd!xY';
+    const redact = createRedactor([secret]);
+    assert.equal(redact('1:12: parse error: unexpected identifier "w0rd"'), '1:12: parse error: unexpected identifier "***"');
+    assert.equal(redact("unexpected character: 'xY'"), "unexpected character: 'xY'", "shorter pieces stay: every message would lose its quotes");
+    assert.equal(redact('unexpected "rate(" near "w0rd!x"'), 'unexpected "rate(" near "***"');
+    assert.equal(redact('label "job" is fine'), 'label "job" is fine');
+  });
+
+  test("through the program: a secret breaking a PromQL expression shows none of its tokens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-redact-"));
+    writeFileSync(join(dir, "promplate.yaml"), "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: p, kind: prometheus-rules, template: rules.yml, path: out/rules.yml }\n");
+    writeFileSync(join(dir, "rules.yml"), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up{job="${S}"} == 0\n');
+    for (const secret of ['p4ss"w0rd!xY', 'Kq"zp9 Wv']) {
+      const result = await runPromplate(["-C", dir, "check", "--no-tools"], { S: secret }, dir);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stdout, /unexpected[^\n]*"\*\*\*"/);
+      assert.doesNotMatch(result.stdout, /w0rd|zp9/);
+    }
   });
 
   test("no secret, no change (and empty values are ignored)", () => {

@@ -116,6 +116,22 @@ describe("scan", () => {
     assert.ok(!(result.stdout + result.stderr).includes(webhook.slice(0, 30)));
   });
 
+  test("a file over 8 MiB is searched a chunk at a time: a value across a chunk's end is found, at its line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    cpSync(join(root, "templates"), dir, { recursive: true });
+    const webhook = `https://alerts.internal.corp/hook/${random(ALNUM, 24)}`;
+    const line = "x".repeat(1023);
+    const chunk = 8 * 1024 * 1024;
+    // 8192 lines of 1 KiB fill the first chunk exactly; the value starts 10 bytes before its end, on line 8192.
+    const text = `${`${line}\n`.repeat(8191)}${line.slice(0, 1013)}${webhook}\n${`${line}\n`.repeat(1024)}`;
+    assert.ok(text.indexOf(webhook) < chunk && text.indexOf(webhook) + webhook.length > chunk);
+    writeFileSync(join(dir, "big.log"), text);
+    const result = await scan(["-C", dir, "scan", join(dir, "big.log")], { WEBHOOK: webhook });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, "big.log:8192: secret-value (WEBHOOK)\n");
+    assert.match(result.stderr, /big\.log: larger than 8 MiB, searched for secret values only/);
+  });
+
   test("the embedded example reports nothing; documented examples are not findings", async () => {
     const clean = await scan(["-C", join(root, "templates"), "scan"]);
     assert.equal(clean.code, 0, clean.stdout);

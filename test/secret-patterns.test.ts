@@ -1,8 +1,9 @@
 /**
  * The credential patterns scan and the image scan share (src/secrets.ts), on the spellings that used to slip
  * through: JSON-escaped slashes, upper-case hosts and ports in webhook URLs, YAML block scalars, a lone JSON
- * `SecretAccessKey`, Alertmanager's other secret fields (Telegram's `bot_token`, …), and a password in a URL's
- * user-info, next to the placeholders that must stay quiet. Credential-shaped strings are assembled at run time.
+ * `SecretAccessKey`, Alertmanager's other secret fields (Telegram's `bot_token`, `smtp_auth_password`, …), the
+ * `credentials` of an `authorization:` block, and a password in a URL's user-info, next to the placeholders that
+ * must stay quiet. Credential-shaped strings are assembled at run time.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -39,6 +40,9 @@ const cases: [string, string, string, string[]][] = [
   ["Telegram bot_token", "alertmanager.yml", `telegram_configs:\n  - chat_id: 1\n    bot_token: ${random("0123456789", 9)}:${random(ALNUM, 35)}\n`, ["credential-field:3"]],
   ["bot_token_file is a path", "alertmanager.yml", `telegram_configs:\n  - bot_token_file: /run/secrets/telegram\n`, []],
   ["SMTP auth_password and Pushover user_key", "alertmanager.yml", `global:\n  smtp_auth_password: x\nreceivers:\n  - email_configs:\n      - auth_password: ${password}\n    pushover_configs:\n      - user_key: ${random(ALNUM, 30)}\n`, ["credential-field:5", "credential-field:7"]],
+  ["Prometheus/Alertmanager authorization credentials", "prometheus.yml", `scrape_configs:\n  - job_name: a\n    authorization:\n      type: Bearer\n      credentials: ${password}\n`, ["credential-field:5"]],
+  ["Alertmanager global SMTP and WeChat secrets", "alertmanager.yml", `global:\n  smtp_auth_password: ${password}\n  smtp_auth_secret: ${password}\n  wechat_api_secret: ${password}\n  smtp_auth_password_file: /run/secrets/smtp\n`, ["credential-field:2", "credential-field:3", "credential-field:4"]],
+  ["credentials: a placeholder with commas, a reference or a nested block stays quiet", "prometheus.yml", `a:\n  credentials: "<replace with a token with linodes:read_only, ips:read_only>"\nb:\n  credentials: \${TOKEN}\nc:\n  credentials:\n    key: value\n`, []],
   ["password in a URL's user-info", "README.md", `psql https://admin:${password}@db.internal.corp:5432/app\n`, ["url-password:1"]],
   ["password in a JSON-escaped URL", "a.json", `{"dsn": "${escapeSlashes(`postgres://app:${password}@db/x`)}"}\n`, ["url-password:1"]],
   ["user-info placeholders stay quiet", "README.md", [

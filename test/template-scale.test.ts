@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Parser } from "yaml";
 import { renderTemplate, scanTemplate } from "../src/template/index.js";
-import { MAX_TEMPLATE_BYTES, readTemplate } from "../src/template/read.js";
+import { MAX_TEMPLATE_BYTES } from "../src/template/read.js";
+import { readRegularFileBytes } from "../src/value-files.js";
+
+const readTemplate = (path: string) => readRegularFileBytes(path, MAX_TEMPLATE_BYTES);
 import { ROOT, runPromplate } from "./helpers.js";
 
 const VALUES = { SCRAPE_INTERVAL: "15s", TARGET_DOMAIN: "example.internal", TEAM: "a: b #c", PASSWORD: "p@ss #w'rd" };
@@ -224,8 +227,8 @@ describe("the template size limit", () => {
   test("a project template over 16 MiB is exit 2 at its output line, and nothing is written", async () => {
     const result = await runPromplate(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /promplate\.yaml:4:1: error template\/too-large: template big\.yml is 16 MiB, over the 16 MiB template limit/);
-    assert.match(result.stderr, /hint: split a large configuration into several outputs/);
+    assert.match(result.stderr, /promplate\.yaml:4:1: error template\/unreadable: cannot read template big\.yml: it is larger than 16 MiB/);
+    assert.match(result.stderr, /hint: split it into smaller files/);
     assert.ok(!existsSync(join(dir, "out")));
   });
 
@@ -233,13 +236,13 @@ describe("the template size limit", () => {
     const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     const report = JSON.parse(result.stdout) as { findings: { id: string; message: string }[] };
-    assert.ok(report.findings.some((f) => f.id === "template/too-large" && /big\.yml is 16 MiB/.test(f.message)), result.stdout);
+    assert.ok(report.findings.some((f) => f.id === "template/unreadable" && /big\.yml: it is larger than 16 MiB/.test(f.message)), result.stdout);
   });
 
   test("render FILE over the limit is exit 2", async () => {
     const result = await runPromplate(["render", join(dir, "big.yml")], {}, dir);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /big\.yml is 16 MiB, over the 16 MiB template limit/);
+    assert.match(result.stderr, /big\.yml: it is larger than 16 MiB/);
   });
 
   test("a template that is a FIFO is exit 2, not a hang", async () => {
@@ -247,23 +250,23 @@ describe("the template size limit", () => {
     execFileSync("mkfifo", [fifo]);
     const result = await runPromplate(["render", fifo], {}, dir);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /fifo\.yml is not a regular file/);
+    assert.match(result.stderr, /fifo\.yml: it is a FIFO/);
   });
 
   test("standard input over the limit is exit 2 (the built binary reads at most the limit)", () => {
     const input = Buffer.alloc(MAX_TEMPLATE_BYTES + 4096, "a");
     const result = spawnSync(join(ROOT, "dist", "promplate.js"), ["render", "-"], { cwd: dir, input, encoding: "utf8", env: { PATH: process.env.PATH } });
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /standard input is over the 16 MiB template limit/);
+    assert.match(result.stderr, /the template on standard input: it is larger than 16 MiB/);
   });
 
   test("a template of exactly the limit is read whole; one byte more is refused", async () => {
     const path = join(dir, "exact.yml");
     await writeFile(path, "");
     await truncate(path, MAX_TEMPLATE_BYTES);
-    assert.equal((await readTemplate(path)).bytes.length, MAX_TEMPLATE_BYTES);
+    assert.equal((await readTemplate(path)).length, MAX_TEMPLATE_BYTES);
     await truncate(path, MAX_TEMPLATE_BYTES + 1);
-    await assert.rejects(readTemplate(path), /over the 16 MiB template limit/);
+    await assert.rejects(readTemplate(path), /larger than 16 MiB/);
   });
 
   test("a template string over the limit from any caller is a problem, not a render", () => {

@@ -94,7 +94,7 @@ const isFlowIndicator = (c: number) => c === COMMA || c === QUESTION || c === BR
 const isBlankCode = (c: number) => c === SPACE || c === TAB;
 const isBreakCode = (c: number) => c === LF || c === CR;
 /** Blank, line break or end of input (NaN). */
-const isBlankzCode = (c: number) => c === SPACE || c === TAB || c === LF || c === CR || c !== c;
+const isBlankzCode = (c: number) => c === SPACE || c === TAB || c === LF || c === CR || Number.isNaN(c);
 
 class ScanError extends Error {
   constructor(readonly at: number, message: string) {
@@ -256,7 +256,10 @@ class Scanner {
         continue;
       }
       if (this.isDocumentIndicator()) {
-        if (this.documentStarted && !this.allDocuments) return this.endFirstDocument();
+        if (this.documentStarted && !this.allDocuments) {
+          this.endFirstDocument();
+          return;
+        }
         // `---` opens a document; a `...` before any document is skipped, or ends one.
         this.documentStarted = this.code() === DASH;
         this.unrollIndent(-1);

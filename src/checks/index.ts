@@ -25,7 +25,7 @@ export async function runChecker(kind: ConfigKind, data: unknown, options: Prome
     case "prometheus-config":
       return (await import("./prometheus-config.js")).checkPrometheusConfig(data, options);
     case "web-config":
-      return (await import("./prometheus-config.js")).checkWebConfig(data);
+      return (await import("./web-config.js")).checkWebConfig(data);
     case "alertmanager-config":
       return (await import("./alertmanager-config.js")).checkAlertmanagerConfig(data, options);
     case "prometheus-rules":

@@ -14,6 +14,7 @@
  * with `metric_name_validation_scheme: legacy`) rejects them.
  */
 import validate from "../generated/prometheus-rules-validator.js";
+import { parseDuration } from "../go/duration.js";
 import { checkGoTemplate } from "./go-template.js";
 import { checkExpression } from "./promql.js";
 import { PATTERNS, schemaFindings } from "./schema-findings.js";
@@ -192,7 +193,7 @@ function durationValue(owner: Mapping, key: string, path: Path, findings: Docume
     findings.push({ id: "schema/pattern", severity: "error", message: "must be a duration such as 30s, 5m, 1h30m (empty duration string)", path: [...path, key] });
     return false;
   }
-  return typeof value === "string" && /[1-9]/.test(value);
+  return typeof value === "string" && (parseDuration(value) ?? 0) > 0;
 }
 
 /** promtool's duplicate key: the rule's name and its labels merged over the group's labels. */

@@ -49,7 +49,7 @@ export function schemaFindings(errors: readonly SchemaError[] | null | undefined
         finding = { id: "schema/pattern", severity: "error", message: describePattern(String(error.params.pattern)), path };
         break;
       default:
-        finding = { id: `schema/${error.keyword}`, severity: "error", message: error.message ?? `violates ${error.keyword}`, path };
+        finding = { id: OTHER_KEYWORD_IDS[error.keyword] ?? "schema/invalid", severity: "error", message: error.message ?? `violates ${error.keyword}`, path };
     }
     const key = `${finding.id} ${JSON.stringify(finding.path)} ${finding.message}`;
     if (seen.has(key)) continue;
@@ -59,6 +59,15 @@ export function schemaFindings(errors: readonly SchemaError[] | null | undefined
   // When a node has a precise error (unknown key, type), drop vaguer ones reported for the same node's branches.
   return findings;
 }
+
+/** The other keywords the config schemas use, each with its finding id. */
+const OTHER_KEYWORD_IDS: Record<string, string> = {
+  minimum: "schema/minimum",
+  maximum: "schema/maximum",
+  minItems: "schema/minItems",
+  minLength: "schema/minLength",
+  propertyNames: "schema/propertyNames",
+};
 
 /** Names the well-known patterns the config schemas use, so messages say "a duration" rather than a regex. */
 export const PATTERNS = {

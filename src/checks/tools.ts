@@ -2,9 +2,10 @@
  * promtool and amtool as checks. Planning (which tool, which arguments, which files) is pure data; running takes a
  * process runner, so the core never spawns anything itself and the plan can be tested as data.
  */
-import { access, constants } from "node:fs/promises";
-import { delimiter, isAbsolute, join } from "node:path";
 import type { Finding } from "../finding.js";
+import { findExecutable, type ProcessRunner } from "../process.js";
+
+export type { ProcessRunner } from "../process.js";
 
 export type ToolName = "promtool" | "amtool";
 
@@ -28,27 +29,15 @@ export interface ProcessResult {
   output: string;
 }
 
-/** Runs a command with a time limit; stdout and stderr interleaved as the tool printed them. */
-export type ProcessRunner = (command: string, args: readonly string[], options: { cwd: string; env: Record<string, string | undefined> }) => Promise<ProcessResult>;
-
-
 export const INSTALL_HINT: Record<ToolName, string> = {
   promtool: "install it (Debian: apt-get install prometheus; or the promtool binary from prometheus.io/download) or pass --promtool PATH",
   amtool: "install it (Debian: apt-get install prometheus-alertmanager; or the amtool binary from prometheus.io/download) or pass --amtool PATH",
 };
 
-/** An explicit path, else the first executable of that name on PATH. */
+/** An explicit path (a file, even without a slash: never looked up on PATH), else the first on PATH; absolute. */
 export async function findTool(name: ToolName, explicit: string | undefined, pathVariable: string | undefined): Promise<string | undefined> {
-  const candidates = explicit ? [explicit] : (pathVariable ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return isAbsolute(candidate) ? candidate : join(process.cwd(), candidate);
-    } catch {
-      // not here; try the next folder
-    }
-  }
-  return undefined;
+  if (explicit) return findExecutable(explicit.includes("/") ? explicit : `./${explicit}`, undefined);
+  return findExecutable(name, pathVariable);
 }
 
 export async function toolVersion(path: string, run: ProcessRunner, env: Record<string, string | undefined>): Promise<string> {
@@ -114,10 +103,3 @@ function warningsOf(invocation: ToolInvocation, tool: Tool, output: string): Fin
   }
   return findings;
 }
-
-/** The default runner: execa, loaded only when a tool actually runs. */
-export const execaRunner: ProcessRunner = async (command, args, options) => {
-  const { execa } = await import("execa");
-  const result = await execa(command, [...args], { cwd: options.cwd, env: options.env, extendEnv: false, all: true, reject: false, timeout: 120_000 });
-  return { exitCode: result.exitCode ?? 1, output: result.all ?? "" };
-};

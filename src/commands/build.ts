@@ -26,11 +26,13 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     await requireProject(context, "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)");
     const { prepareBuild, runBuild } = await import("../build.js");
     const image = await import("../image.js");
+    const sources = sourceOptions(context, flags);
     const prepared = await prepareBuild({
       dir: context.dir,
       moduleUrl: import.meta.url,
       env: io.env,
       engine: flags.engine,
+      set: sources.set,
       tag: flags.tag,
       push: flags.push,
       pull: flags.pull,
@@ -43,12 +45,13 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       return;
     }
     const log = logTo(io);
-    const secrets = await image.resolveScanSecrets({ dir: prepared.project.dir, ...sourceOptions(context, flags) });
+    const secrets = await image.resolveScanSecrets({ dir: prepared.project.dir, ...sources });
     log(`scanning for the values of ${secrets.secrets.length ? [...new Set(secrets.secrets.map((s) => s.name))].join(", ") : "no secret variable"} and for credential patterns`);
     if (secrets.unresolved.length) log(`not set here, so not searched for: ${secrets.unresolved.join(", ")}`);
     if (secrets.tooShort.length) log(`shorter than ${image.MIN_SECRET_LENGTH} characters, not searched for: ${secrets.tooShort.join(", ")}`);
     for (const note of prepared.plan.notes) log(note);
-    const result = await runBuild(prepared, { run: image.execaStreamingRunner, log, env: io.env, secrets });
+    const { streamProcess } = await import("../process.js");
+    const result = await runBuild(prepared, { run: streamProcess, log, env: io.env, secrets });
     const { secretFinding } = await import("../secrets.js");
     const { formatBrief } = await import("../report.js");
     io.stdout.write(formatBrief(result.findings.map((match) => secretFinding(match, match.image))));

@@ -32,8 +32,8 @@ export function registerCheck(program: Command, context: CommandContext, setExit
       .option("--amtool <PATH>", "the amtool to run (default: from PATH)"),
   ).action(async (files: string[], flags: CheckFlags) => {
     const { io } = context;
-    const { execaRunner } = await import("../checks/tools.js");
-    const toolOptions = { tools: flags.tools, requireTools: flags.requireTools, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env };
+    const { runProcess } = await import("../process.js");
+    const toolOptions = { tools: flags.tools, requireTools: flags.requireTools, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env };
     let report;
     if (files.length > 0) {
       const { checkFiles, projectSecretValues } = await import("../check.js");

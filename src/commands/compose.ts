@@ -19,6 +19,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       .option("--pushgateway", "add a Pushgateway service"),
   ).action(async (flags: ComposeFlags) => {
     const { planCompose, writeCompose } = await import("../compose.js");
+    const { currentUid, systemGit } = await import("../process.js");
     const { io } = context;
     const plan = await planCompose({
       dir: context.dir,
@@ -27,11 +28,11 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       engine: flags.engine,
       pushgateway: flags.pushgateway,
       home: io.env.HOME,
-      uid: process.getuid?.(),
+      uid: currentUid(),
       ...sourceOptions(context, flags),
     });
     // Ignored and untracked before anything secret is written.
-    const git = await writeCompose(context.dir, plan);
+    const git = await writeCompose(context.dir, plan, systemGit(io.env));
     const secretNote = git.checked ? "0600, git-ignored" : "0600; not in a git work tree, so not checked against git";
     for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? secretNote : "0644, no secrets"})\n`);
     if (git.added.length > 0) io.stdout.write(`.gitignore: added ${git.added.join(" ")}\n`);

@@ -29,6 +29,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
   ).action(async (command: string[], flags: ExecFlags) => {
     const { io } = context;
     const { execService } = await import("../exec.js");
+    const { runProcess, startServer } = await import("../process.js");
     const [file, ...args] = command;
     const log = logTo(io);
     const code = await execService({
@@ -44,7 +45,8 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       command: file!,
       args,
       log,
-      runTool: (await import("../checks/tools.js")).execaRunner,
+      runTool: runProcess,
+      start: startServer,
       ...sourceOptions(context, flags),
     });
     setExit(code);

@@ -51,7 +51,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
   const { apply, prepare } = await import("../pipeline.js");
-  const { execaRunner } = await import("../checks/tools.js");
+  const { runProcess } = await import("../process.js");
   const { formatDiff } = await import("../output.js");
   const { io } = context;
   const log = logTo(io);
@@ -60,7 +60,7 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
     dir: context.dir,
     services: flags.service,
     ...sourceOptions(context, flags),
-    checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: execaRunner, env: io.env },
+    checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env },
     target: { layout: "project", root: fromCwd(context, flags.out) },
     secretFilesDir: fromCwd(context, flags.writeSecretFiles),
   });
@@ -101,8 +101,13 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   const stdin = file === "-" ? await readStdin(io) : undefined;
   const result = await prepareFile({ file, stdin, cwd: io.cwd, kind: flags.kind, project, ...sourceOptions(context, flags) });
   if (flags.out) {
-    const { writeFileAtomic } = await import("../output.js");
-    await writeFileAtomic(fromCwd(context, flags.out), result.text, result.mode);
+    const { refuseProtectedPaths, writeFileAtomic } = await import("../output.js");
+    const { resolveReal } = await import("../paths.js");
+    const target = fromCwd(context, flags.out);
+    // `render t.yml --out t.yml` would replace the template with its own output, as `envsubst < t > t` empties it.
+    const sources = [...(project ? (await import("../project.js")).protectedPaths(project) : []), ...(file === "-" ? [] : [{ path: resolveReal(fromCwd(context, file)), description: `the template ${file}` }])];
+    refuseProtectedPaths([{ name: flags.out, path: target }], sources);
+    await writeFileAtomic(target, result.text, result.mode);
     const note = result.holdsSecret ? " (mode 0600: it holds a secret)" : result.mode !== 0o644 ? ` (mode 0${result.mode.toString(8)}, as readable as ${file})` : "";
     logTo(io)(`wrote ${flags.out}${note}`);
     return ExitCode.ok;
@@ -119,12 +124,13 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   return ExitCode.ok;
 }
 
-/** Standard input as the template; a failure to read it is the input's (exit 2), as a file's is. */
+/** Standard input as the template, bounded and UTF-8 (src/value-files.ts readStream); exit 2 when it is not. */
 async function readStdin(io: CommandContext["io"]): Promise<string> {
   try {
     return await io.readStdin();
   } catch (error) {
     if (error instanceof PromplateError) throw error;
-    throw new BadInputError([{ id: "input/file", severity: "error", message: `cannot read - (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    const { cannotRead } = await import("../value-files.js");
+    throw cannotRead(error, "the template on standard input", "input/file");
   }
 }

@@ -15,8 +15,9 @@ export function registerScan(program: Command, context: CommandContext, setExit:
   ).action(async (paths: string[], flags: ScanFlags) => {
     const { scanForSecrets } = await import("../scan.js");
     const { formatBrief, formatMachine } = await import("../report.js");
+    const { systemGit } = await import("../process.js");
     const { io } = context;
-    const result = await scanForSecrets({ dir: context.dir, paths: paths.length > 0 ? paths : undefined, ...sourceOptions(context, flags) });
+    const result = await scanForSecrets({ dir: context.dir, paths: paths.length > 0 ? paths : undefined, git: systemGit(io.env), ...sourceOptions(context, flags) });
     io.stdout.write(formatMachine(flags.format, result.findings) ?? formatBrief(result.findings));
     const log = logTo(io);
     for (const note of result.notes) log(note);
