@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
-import type { ExpressionProblem } from "../src/checks/promql.js";
+import type { OffsetFinding } from "../src/finding.js";
 import { CORPUS } from "./corpus-path.js";
 
 export const RECORDED_FINDINGS = new URL("fixtures/promql-corpus.expected", import.meta.url).pathname;
@@ -67,7 +67,7 @@ export function expressionsToCheck(): { name: string; expr: string }[] {
 }
 
 /** One line per finding: name, id, offset, message. */
-export function findingLines(check: (expr: string) => ExpressionProblem[]): string[] {
+export function findingLines(check: (expr: string) => OffsetFinding[]): string[] {
   return expressionsToCheck().flatMap(({ name, expr }) => check(expr).map((p) => [name, p.id, p.offset, p.message].join("\t")));
 }
 

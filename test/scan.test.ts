@@ -76,6 +76,23 @@ describe("scan", () => {
     assert.ok(!(result.stdout + result.stderr).includes(webhook));
   });
 
+  test("--format json and github report the same findings through the shared reporters", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    const [aws, slack] = [credentials[0]!, credentials[2]!];
+    for (const c of [aws, slack]) {
+      mkdirSync(join(dir, c.file, ".."), { recursive: true });
+      writeFileSync(join(dir, c.file), c.text);
+    }
+    const json = await scan(["-C", dir, "scan", "--format", "json", aws.file, slack.file], {}, dir);
+    assert.equal(json.code, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as { findings: { id: string; severity: string; file: string; line: number }[]; summary: { errors: number } };
+    assert.deepEqual(report.findings.map((f) => [f.id, f.severity, f.file, f.line]), [["slack-webhook", "error", slack.file, 2], ["aws-access-key-id", "error", aws.file, 2]], "in file order");
+    assert.equal(report.summary.errors, 2);
+    const github = await scan(["-C", dir, "scan", "--format", "github", aws.file], {}, dir);
+    assert.match(github.stdout, /^::error file=config\/aws\.yml,line=2,title=aws-access-key-id::aws-access-key-id$/m);
+    for (const out of [json.stdout, github.stdout]) assert.ok(!out.includes(aws.secret) && !out.includes(slack.secret));
+  });
+
   test("a secret value copied escaped, quoted or encoded is found too, never printed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
     cpSync(join(root, "templates"), dir, { recursive: true });

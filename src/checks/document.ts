@@ -3,7 +3,7 @@
  * API (0.26 s against 1.9 s for 20,000 rules here), and positions are computed later, only for reported findings.
  */
 import { boolYaml11Tag, CORE_SCHEMA, load, loadAll, mergeTag, Schema } from "js-yaml";
-import { positionOf } from "../problems.js";
+import { positionOf } from "../finding.js";
 import { ALIAS_HINT, dataAliasingProblem, locateAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
 import { readAsGoYaml, sourceColumn, type GoYamlReading } from "./go-yaml.js";
 

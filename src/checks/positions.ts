@@ -4,14 +4,14 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { readAsGoYaml, sourceColumn } from "./go-yaml.js";
-import type { Finding } from "./types.js";
+import type { DocumentFinding } from "./types.js";
 
 export interface Located {
   line: number;
   column: number;
 }
 
-export function createLocator(source: string): (finding: Pick<Finding, "path" | "atKey" | "offsetInValue">) => Located {
+export function createLocator(source: string): (finding: Pick<DocumentFinding, "path" | "atKey" | "offsetInValue">) => Located {
   const reading = readAsGoYaml(source);
   const text = reading.text;
   const lineCounter = new LineCounter();

@@ -11,13 +11,7 @@
  */
 import { createRequire } from "node:module";
 import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
-
-export interface ExpressionProblem {
-  message: string;
-  /** Offset in the expression string (UTF-16 code units, as JavaScript strings count). */
-  offset: number;
-  id: "promql/parse" | "promql/type";
-}
+import type { OffsetFinding } from "../finding.js";
 
 /** codemirror-promql's names of value types. */
 type ValueType = "none" | "vector" | "scalar" | "matrix" | "string";
@@ -55,7 +49,7 @@ function loadLibraries(): Libraries {
   return libraries;
 }
 
-const cache = new Map<string, ExpressionProblem[]>();
+const cache = new Map<string, OffsetFinding[]>();
 const CACHE_LIMIT = 50_000;
 
 /**
@@ -63,7 +57,7 @@ const CACHE_LIMIT = 50_000;
  * syntax error gets only that error (type errors on a recovered tree are noise). Same input, same answer: results
  * are cached, since rule files repeat expressions.
  */
-export function checkExpression(expr: string): ExpressionProblem[] {
+export function checkExpression(expr: string): OffsetFinding[] {
   const key = shapeOf(expr);
   const cached = cache.get(key);
   if (cached) return cached;
@@ -100,11 +94,11 @@ function shapeOf(expr: string): string {
   return shape;
 }
 
-function analyze(expr: string): ExpressionProblem[] {
+function analyze(expr: string): OffsetFinding[] {
   if (expr.replace(/#[^\n]*/g, "").trim() === "") return [{ id: "promql/parse", message: "parse error: no expression found in input", offset: 0 }];
   const tree = loadLibraries().parser.parse(expr);
   let errorAt = -1;
-  let structural: ExpressionProblem | undefined;
+  let structural: OffsetFinding | undefined;
   for (const cursor = tree.cursor(); cursor.next(); ) {
     if (cursor.type.isError) {
       errorAt = cursor.from;
@@ -322,7 +316,7 @@ function escapeProblem(rest: string, quote: string): string | undefined {
  * Rules of Prometheus' parser that codemirror-promql does not check: what `offset`, `@`, a range and a subquery may
  * follow, and the escape sequences in strings. Leaves the cursor where it was.
  */
-function checkNode(expr: string, cursor: TreeCursor): ExpressionProblem | undefined {
+function checkNode(expr: string, cursor: TreeCursor): OffsetFinding | undefined {
   const name = cursor.name;
   if (name === "StringLiteral") {
     const quote = expr[cursor.from];
