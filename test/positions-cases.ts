@@ -73,7 +73,10 @@ export async function checkerFindings(file: string, text: string): Promise<Findi
   if (!kind || !isConfigKind(kind)) return [];
   const base = dirname(join(ROOT, file));
   const resolve = (name: string) => (isAbsolute(name) ? name : join(base, name));
-  const files = { exists: (name: string) => existsSync(resolve(name)), glob: (glob: string) => (glob.includes("*") ? [] : existsSync(resolve(glob)) ? [resolve(glob)] : []) };
+  const files = {
+    exists: (name: string) => existsSync(resolve(name)),
+    glob: (glob: string) => (glob.includes("*") ? [] : existsSync(resolve(glob)) ? [resolve(glob)] : []),
+  };
   return [...(await runChecker(kind, parsed.data, {})), ...referencedFileFindings(kind, parsed.data, files)];
 }
 
@@ -134,7 +137,10 @@ export function parseRecorded(line: string): RecordedPosition {
 export async function writeRecordedPositions(): Promise<void> {
   const lines = new Set<string>();
   for (const { file, text, findings } of await positionCases()) {
-    const located = await locate(text, findings.map((f) => ({ ...f, severity: "error", message: "" })));
+    const located = await locate(
+      text,
+      findings.map((f) => ({ ...f, severity: "error", message: "" })),
+    );
     located.forEach((at, index) => lines.add(formatRecorded({ file, finding: findings[index]!, line: at.line, column: at.column })));
   }
   writeFileSync(RECORDED_POSITIONS, `${[...lines].join("\n")}\n`);

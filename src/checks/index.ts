@@ -3,7 +3,7 @@
  * locate the findings. Returns located findings in the checked text's own lines.
  */
 import type { OutputKind } from "../project.js";
-import { parseDocumentData } from "./document.js";
+import { parseDocumentData, type ParsedDocument } from "./document.js";
 import type { PrometheusCheckOptions } from "./prometheus-config.js";
 import type { ConfigKind, Finding } from "./types.js";
 
@@ -54,7 +54,7 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
     return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
-  const located = await locate(text, findings);
+  const located = await locate(text, findings, parsed);
   const ignoredFrom = parsed.reading?.ignoredFrom;
   if (ignoredFrom !== undefined) {
     located.push({
@@ -68,11 +68,11 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
   return { data: parsed.data, findings: located };
 }
 
-/** Positions only for the findings there are: the located parse is the slow part. */
-export async function locate(text: string, findings: Finding[]): Promise<LocatedFinding[]> {
+/** Positions only for the findings there are, from the parse of `text` when given (else it is parsed again). */
+export async function locate(text: string, findings: Finding[], parsed?: ParsedDocument): Promise<LocatedFinding[]> {
   if (findings.length === 0) return [];
   const { createLocator } = await import("./positions.js");
-  const locator = createLocator(text);
+  const locator = createLocator(text, parsed && "data" in parsed ? parsed : undefined);
   return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...locator(finding) }));
 }
 
