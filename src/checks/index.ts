@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../finding.js";
 import type { OutputKind } from "../project.js";
-import { parseDocumentData } from "./document.js";
+import { parseDocumentData, type ParsedDocument } from "./document.js";
 import type { PrometheusCheckOptions } from "./prometheus-config.js";
 import type { ConfigKind, DocumentFinding } from "./types.js";
 
@@ -47,7 +47,7 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
     return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
-  const located = await locate(text, findings);
+  const located = await locate(text, findings, parsed);
   const ignoredFrom = parsed.reading?.ignoredFrom;
   if (ignoredFrom !== undefined) {
     located.push({
@@ -61,11 +61,11 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
   return { data: parsed.data, findings: located };
 }
 
-/** Positions only for the findings there are: the located parse is the slow part. */
-export async function locate(text: string, findings: DocumentFinding[]): Promise<Finding[]> {
+/** Positions only for the findings there are, from the parse of `text` when given (else it is parsed again). */
+export async function locate(text: string, findings: DocumentFinding[], parsed?: ParsedDocument): Promise<Finding[]> {
   if (findings.length === 0) return [];
   const { createLocator } = await import("./positions.js");
-  const locator = createLocator(text);
+  const locator = createLocator(text, parsed && "data" in parsed ? parsed : undefined);
   return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...(finding.hint !== undefined ? { hint: finding.hint } : {}), ...locator(finding) }));
 }
 
