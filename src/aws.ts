@@ -29,10 +29,10 @@
  * Every network call and credential_process is bounded by PROMPLATE_AWS_TIMEOUT_MS (default 2000 ms). Messages never
  * hold a key, secret or token: provider messages are cut to one line and scrubbed of anything that looks like one.
  */
-import { request } from "node:http";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
 import type { ProcessRunner } from "./process.js";
 import type { OutputFile, VariableDeclaration } from "./project.js";
 import type { CloudValue, ResolvedVariable } from "./variables.js";
@@ -130,7 +130,7 @@ function timeoutFrom(env: Readonly<Record<string, string | undefined>>): number 
   if (text === undefined || text === "") return DEFAULT_AWS_TIMEOUT_MS;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new PromplateError([{ id: "input/aws-timeout", severity: "error", message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\`` }]);
+    throw new BadInputError([{ id: "input/aws-timeout", severity: "error", message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\`` }]);
   }
   return value;
 }
@@ -435,7 +435,10 @@ async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredent
   };
 }
 
-function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+async function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
+  // Imported on first use, not at the top: on Node 24 node:http loads undici, and every render with an AWS key
+  // value imports this module (the temporary-key check) without ever calling the metadata service.
+  const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request({ protocol: endpoint.protocol, hostname: endpoint.hostname.replace(/^\[(.+)\]$/, "$1"), port: endpoint.port, method, path, headers, timeout: timeoutMs });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`)));
@@ -494,12 +497,12 @@ function attemptsText(attempts: Attempt[]): string {
 const NO_CREDENTIALS_HINT =
   "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --aws-profile or AWS_PROFILE, or run where a role is available (ECS task role, EKS web identity, EC2 instance profile); PROMPLATE_AWS_TIMEOUT_MS bounds each call";
 
-function chainError(result: ChainResult, needing: string, where: Partial<Problem> = {}): PromplateError {
+function chainError(result: ChainResult, needing: string, where: Partial<Finding> = {}): PromplateError {
   const failed = result.attempts.find((a) => a.outcome === "failed");
   const message = failed
     ? `${needing} AWS credentials, and the ${failed.provider} provider failed: ${failed.message}${result.attempts.length > 1 ? ` (before it: ${attemptsText(result.attempts.filter((a) => a !== failed))})` : ""}`
     : `${needing} AWS credentials, and none were found (tried ${attemptsText(result.attempts)})`;
-  return new PromplateError([{ id: failed ? "aws/credentials" : "aws/no-credentials", severity: "error", message, hint: NO_CREDENTIALS_HINT, ...where }], ExitCode.environment);
+  return new EnvironmentError([{ id: failed ? "aws/credentials" : "aws/no-credentials", severity: "error", message, hint: NO_CREDENTIALS_HINT, ...where }]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -507,12 +510,12 @@ function chainError(result: ChainResult, needing: string, where: Partial<Problem
 
 /**
  * Fills `x-aws` and `x-source` variables (those no local source set). A variable that cannot be had is left out when
- * it has a default or is optional; otherwise this throws PromplateError exit 3 naming the providers tried.
+ * it has a default or is optional; otherwise this throws EnvironmentError naming the providers tried.
  */
 export async function resolveCloudValues(declarations: VariableDeclaration[], options: CloudOptions): Promise<Map<string, CloudValue>> {
   const context = createContext(options);
   const values = new Map<string, CloudValue>();
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const where = (d: VariableDeclaration) => ({ file: "promplate.yaml", line: d.line, column: d.column });
   const needs = (d: VariableDeclaration) => d.required && d.default === undefined;
 
@@ -555,7 +558,7 @@ export async function resolveCloudValues(declarations: VariableDeclaration[], op
       problems.push({ id: "aws/source", severity: "error", message: `${declaration.name}: cannot read ${declaration.source} (credentials from ${resolved.origin}): ${describe(error)}`, ...where(declaration) });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems, ExitCode.environment);
+  if (problems.length > 0) throw new EnvironmentError(problems);
   return values;
 }
 
@@ -571,7 +574,7 @@ function parseSource(declaration: VariableDeclaration): ParsedSource {
   if (ssm) return { kind: "ssm", name: ssm[1]! };
   const secrets = /^secretsmanager:([^#]+)(?:#(.+))?$/.exec(text);
   if (secrets) return { kind: "secretsmanager", name: secrets[1]!, key: secrets[2] };
-  throw new PromplateError([{
+  throw new BadInputError([{
     id: "project/x-source",
     severity: "error",
     message: `${declaration.name}: x-source \`${text}\` is not ssm:/path or secretsmanager:name#key`,
@@ -636,7 +639,7 @@ export interface AwsEnvironment {
   expires?: Date;
 }
 
-/** The credentials `exec --aws-env` passes to the server's environment; PromplateError exit 3 when none resolve. */
+/** The credentials `exec --aws-env` passes to the server's environment; EnvironmentError when none resolve. */
 export async function resolveAwsEnvironment(options: CloudOptions): Promise<AwsEnvironment> {
   const result = await runChain(createContext(options));
   if (!result.ok) throw chainError(result, "--aws-env needs");
@@ -669,12 +672,12 @@ export interface RenderedConfig {
  * Problems (exit 2) for each `access_key` / `secret_key` of an `ec2_sd_configs` or `lightsail_sd_configs` entry in a
  * rendered Prometheus config that holds a temporary credential from an x-aws variable.
  */
-export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Problem[]> {
+export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Finding[]> {
   const all = [...variables.values()];
   const temporary = all.filter((v) => (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") && v.source !== "example" && v.source !== "synthesized" && isTemporaryCredential(v, all));
   if (temporary.length === 0) return [];
   const byValue = new Map(temporary.map((v) => [v.value as string, v]));
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   for (const file of files) {
     if (file.source.output.kind !== "prometheus-config") continue;
     const lineCounter = new LineCounter();

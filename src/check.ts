@@ -8,16 +8,17 @@ import { mkdtemp, rm, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
 import { isScalar, isSeq, parseDocument } from "yaml";
-import { checkDocument, inferKind, isConfigKind, locate, type LocatedFinding } from "./checks/index.js";
+import { checkDocument, inferKind, isConfigKind, locate } from "./checks/index.js";
 import { crossFileFindings } from "./checks/cross-file.js";
 import { globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
 import { referencedFileFindings, type ReferencedFiles } from "./checks/referenced-files.js";
 import { parseDocumentData } from "./checks/document.js";
-import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolFinding, type ToolInvocation, type ToolName } from "./checks/tools.js";
-import type { CheckOptions, ConfigKind, Finding } from "./checks/types.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
+import type { CheckOptions, ConfigKind } from "./checks/types.js";
+import { createFinding, type Finding } from "./finding.js";
+import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
-import { renderProject, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
+import type { ProjectRender, RenderedFile, SourceOptions } from "./render.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readDocument, readRegularFile, readRegularFileSync } from "./value-files.js";
 
@@ -34,13 +35,14 @@ export interface ToolOptions {
 }
 
 export interface CheckReport {
-  problems: Problem[];
+  /** Redacted when made: they hold no secret. */
+  findings: Finding[];
   /** The tools that ran, with their versions. */
   tools: Tool[];
   /** One-line remarks (a tool skipped, a verdict that differs between promplate and an older tool). */
   notes: string[];
   /** Masks the secrets in use (src/redact.ts) in what a reporter adds, e.g. the source line of a checked file. */
-  redact?: Redactor;
+  redact: Redactor;
 }
 
 /** A file under check: what it is, where it is checked, and how its lines map to the template. */
@@ -53,29 +55,25 @@ interface Subject {
   /** Template line of each output line; identity when absent. */
   lineMap?: number[];
   data?: unknown;
-  findings: LocatedFinding[];
+  /** The built-in checks' findings, in the checked text's own lines and with no file yet. */
+  findings: Finding[];
 }
 
-export interface CheckProjectOptions extends RenderProjectOptions, ToolOptions {
+export interface RenderedCheckOptions extends ToolOptions {
+  /** Prometheus agent mode, as `promtool check config --agent`. */
   agent?: boolean;
+  /** Parse and type-check PromQL (see CheckOptions). @default true */
+  promql?: boolean;
 }
 
-export async function checkProject(options: CheckProjectOptions): Promise<CheckReport> {
-  return checkRendered(await renderProject(options), options);
-}
-
-/** The checks of an already rendered project (`render` runs them before writing anything). */
-export async function checkRendered(rendered: ProjectRender, options: ToolOptions & { agent?: boolean; promql?: boolean }): Promise<CheckReport> {
+/** The checks of a rendered project, in memory and in a temporary container-like layout (src/pipeline.ts). */
+export async function checkRendered(rendered: ProjectRender, options: RenderedCheckOptions): Promise<CheckReport> {
   const subjects = rendered.files.map((file) => subjectOf(file));
   await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
-  const report: CheckReport = { problems: [], tools: [], notes: [] };
   const redact = createRedactor(rendered.secrets);
-  if (options.tools) {
-    await runTools(subjects, options, report, { project: rendered.project, files: rendered.files, redact });
-  }
-  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, redact);
-  report.redact = redact;
+  const report: CheckReport = { findings: [], tools: [], notes: [], redact };
+  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report);
+  report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
 
@@ -104,36 +102,25 @@ async function runBuiltInChecks(subjects: Subject[], options: CheckOptions): Pro
   }
 }
 
-function problemsOf(subject: Subject, findings: readonly LocatedFinding[]): Problem[] {
-  return findings.map((finding) => ({
-    id: finding.id,
-    severity: finding.severity,
-    message: finding.message,
-    file: subject.name,
-    line: subject.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line,
-    column: finding.column,
-  }));
+/** The subject's findings as reported: in the template's lines (a rendered output's line maps to one), redacted. */
+function findingsOf(subject: Subject, redact: Redactor): Finding[] {
+  return subject.findings.map((finding) => createFinding(redact, { ...finding, file: subject.name, line: templateLine(subject, finding.line) }));
+}
+
+function templateLine(subject: Subject, line: number | undefined): number | undefined {
+  return line !== undefined && subject.lineMap ? (subject.lineMap[line - 1] ?? line) : line;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tools
 
-interface ToolContext {
-  project?: Project;
-  files?: RenderedFile[];
-  syntaxOnly?: boolean;
-  agent?: boolean;
-  /** Applied to the tools' output before it becomes findings. */
-  redact?: Redactor;
-}
-
 async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
   const tools = new Map<ToolName, Tool>();
-  const missing: Problem[] = [];
+  const missing: Finding[] = [];
   for (const name of needed) {
     const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
     if (!path) {
-      const problem: Problem = { id: `tool/missing`, severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
+      const problem: Finding = { id: "tool/missing", severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
       if (options.requireTools) missing.push(problem);
       else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
       continue;
@@ -142,7 +129,7 @@ async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report:
     tools.set(name, tool);
     report.tools.push(tool);
   }
-  if (missing.length > 0) throw new PromplateError(missing, ExitCode.environment);
+  if (missing.length > 0) throw new EnvironmentError(missing);
   return tools;
 }
 
@@ -169,54 +156,72 @@ export function planToolInvocations(
   return plan;
 }
 
-async function runTools(subjects: Subject[], options: ToolOptions, report: CheckReport, context: ToolContext): Promise<void> {
+/** A file laid out for the tools: where they read it, and the subject its findings belong to. */
+interface CheckedFile {
+  subject: Subject;
+  checkedPath: string;
+}
+
+interface ToolRun {
+  configs: CheckedFile[];
+  tests: CheckedFile[];
+  /** The folder the tools run in when an invocation names no file. */
+  cwd: string;
+  syntaxOnly?: boolean;
+  agent?: boolean;
+  /**
+   * The temporary layout the files were copied to, when they were (a rendered project): its path is dropped from the
+   * tools' messages, and where a tool and the built-in checks disagree, the report says which is older.
+   */
+  layout?: string;
+}
+
+/** Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. */
+async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, options: ToolOptions & { agent?: boolean }, report: CheckReport): Promise<void> {
   const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
   try {
-    const inputs: LayoutInput[] = subjects
-      .filter((s) => s.kind !== "rule-test")
-      .map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
+    const inputs: LayoutInput[] = subjects.map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
     const written = await writeLayout(root, inputs);
-    const laidOut = written.map((w, i) => ({ subject: subjects.filter((s) => s.kind !== "rule-test")[i]!, checkedPath: w.checkedPath }));
-    const tests = context.project ? await layOutTests(root, context.project, context.files ?? [], laidOut) : [];
-    const plainTests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
-    const plan = planToolInvocations(laidOut, [...tests.map((t) => t.checkedPath), ...plainTests], context);
-    const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-    const byCheckedPath = new Map<string, Subject>(laidOut.map((l) => [l.checkedPath, l.subject]));
-    for (const test of tests) byCheckedPath.set(test.checkedPath, test.subject);
-    for (const subject of subjects.filter((s) => s.kind === "rule-test")) byCheckedPath.set(subject.runtimePath, subject);
-
-    for (const invocation of plan) {
-      const tool = tools.get(invocation.tool);
-      if (!tool) continue;
-      const cwd = dirname(invocation.files[0] ?? root);
-      const result = await options.run(tool.path, invocation.args, { cwd, env: toolEnv(options.env) });
-      const findings = parseToolOutput(invocation, tool, result, context.redact);
-      for (const finding of mergeTestFailures(invocation, findings)) {
-        const subject = byCheckedPath.get(finding.file) ?? byCheckedPath.get(invocation.files[0] ?? "");
-        const message = finding.message.split(root).join("");
-        const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
-        const differs = finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
-          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
-          : "";
-        const line = finding.line && subject?.lineMap ? (subject.lineMap[finding.line - 1] ?? finding.line) : finding.line;
-        report.problems.push({ id: finding.id, severity: finding.severity, message: `${message}${differs}`, file: subject?.name ?? relative(root, finding.file), line, column: finding.column });
-      }
-      if (result.exitCode === 0) {
-        for (const file of invocation.files) {
-          const subject = byCheckedPath.get(file);
-          if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-            report.notes.push(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`);
-          }
-        }
-      }
-    }
+    const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
+    const tests = await layOutTests(root, rendered.project, rendered.files, configs);
+    await runToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
+/** Runs the planned promtool/amtool invocations and adds their findings, in the subjects' own terms, to the report. */
+async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<void> {
+  const plan = planToolInvocations(run.configs, run.tests.map((t) => t.checkedPath), run);
+  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
+  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
+  for (const invocation of plan) {
+    const tool = tools.get(invocation.tool);
+    if (!tool) continue;
+    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) });
+    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
+      const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
+      const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
+      const differs = run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+        ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+        : "";
+      const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+      const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
+      const line = subject ? templateLine(subject, finding.line) : finding.line;
+      report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+    }
+    if (run.layout === undefined || result.exitCode !== 0) continue;
+    for (const file of invocation.files) {
+      const subject = byCheckedPath.get(file);
+      if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
+        report.notes.push(report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`));
+      }
+    }
+  }
+}
+
 /** A failing unit test prints many lines; keep them as one finding per test file. */
-function mergeTestFailures(invocation: ToolInvocation, findings: ToolFinding[]): ToolFinding[] {
+function mergeTestFailures(invocation: ToolInvocation, findings: Finding[]): Finding[] {
   if (invocation.id !== "promtool/test-rules" || findings.length <= 1) return findings;
   const first = findings[0]!;
   return [{ ...first, message: findings.map((f, i) => (i === 0 ? f.message : f.message.replace(/^\S+ \S+: /, ""))).join("\n    ") }];
@@ -226,13 +231,13 @@ function mergeTestFailures(invocation: ToolInvocation, findings: ToolFinding[]):
  * Copies the project's rule unit tests into the layout with their `rule_files` pointing at the rendered rules,
  * so the tests run against what will be deployed rather than the templates.
  */
-async function layOutTests(root: string, project: Project, files: RenderedFile[], laidOut: { subject: Subject; checkedPath: string }[]) {
+async function layOutTests(root: string, project: Project, files: RenderedFile[], laidOut: CheckedFile[]): Promise<CheckedFile[]> {
   const checkedByTemplate = new Map<string, string>();
   files.forEach((file) => {
     const match = laidOut.find((l) => l.subject.name === file.source.templateName);
     if (match) checkedByTemplate.set(file.source.templatePath, match.checkedPath);
   });
-  const result: { checkedPath: string; subject: Subject }[] = [];
+  const result: CheckedFile[] = [];
   for (const test of project.tests) {
     const source = join(project.dir, test);
     let text: string;
@@ -240,7 +245,7 @@ async function layOutTests(root: string, project: Project, files: RenderedFile[]
       text = await readRegularFile(source, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new PromplateError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
+        throw new BadInputError([{ id: "project/test-missing", severity: "error", message: `rule test file ${test} not found`, file: project.file }]);
       }
       throw cannotRead(error, `rule test file ${test}`, "project/test-unreadable");
     }
@@ -279,7 +284,8 @@ export interface CheckFilesOptions extends ToolOptions {
 
 /** `check FILE…`: plain files, no project, checked where they are. */
 export async function checkFiles(paths: string[], options: CheckFilesOptions): Promise<CheckReport> {
-  const report: CheckReport = { problems: [], tools: [], notes: [] };
+  const redact = createRedactor(options.secrets ?? []);
+  const report: CheckReport = { findings: [], tools: [], notes: [], redact };
   const subjects: Subject[] = [];
   for (const path of paths) {
     const absolute = isAbsolute(path) ? path : join(options.cwd, path);
@@ -293,7 +299,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       continue;
     }
     if (!kind) {
-      throw new PromplateError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
+      throw new BadInputError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
     if (kind !== "rule-test" && isConfigKind(kind)) {
@@ -307,11 +313,13 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     }
     subjects.push(subject);
   }
-  const redact = createRedactor(options.secrets ?? []);
-  if (options.tools) await runToolsInPlace(subjects, options, report, redact);
-  report.problems.unshift(...subjects.flatMap((s) => problemsOf(s, s.findings)));
-  scrub(report, redact);
-  report.redact = redact;
+  if (options.tools) {
+    // Plain files are checked where they are: their references resolve as the tools would resolve them.
+    const checked = (kind: (k: Subject["kind"]) => boolean) => subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: subject.runtimePath }));
+    const run = { configs: checked((k) => k !== "rule-test"), tests: checked((k) => k === "rule-test"), cwd: options.cwd, syntaxOnly: options.syntaxOnly, agent: options.agent };
+    await runToolChecks(run, options, report);
+  }
+  report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
 
@@ -370,30 +378,3 @@ function kindFromName(path: string): ConfigKind | undefined {
   return undefined;
 }
 
-/** Plain files are checked where they are (their references resolve as the tools would resolve them). */
-async function runToolsInPlace(subjects: Subject[], options: CheckFilesOptions, report: CheckReport, redact: Redactor): Promise<void> {
-  const laidOut = subjects.filter((s) => s.kind !== "rule-test").map((subject) => ({ subject, checkedPath: subject.runtimePath }));
-  const tests = subjects.filter((s) => s.kind === "rule-test").map((s) => s.runtimePath);
-  const plan = planToolInvocations(laidOut, tests, { syntaxOnly: options.syntaxOnly, agent: options.agent });
-  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-  const byPath = new Map(subjects.map((s) => [s.runtimePath, s]));
-  for (const invocation of plan) {
-    const tool = tools.get(invocation.tool);
-    if (!tool) continue;
-    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? options.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, redact))) {
-      const subject = byPath.get(finding.file) ?? byPath.get(invocation.files[0] ?? "");
-      report.problems.push({ id: finding.id, severity: finding.severity, message: finding.message, file: subject?.name ?? finding.file, line: finding.line, column: finding.column });
-    }
-  }
-}
-
-/** Secrets never reach a report, in any encoding, whatever a tool or parser printed (src/redact.ts). */
-function scrub(report: CheckReport, redact: Redactor): void {
-  for (const problem of report.problems) {
-    problem.message = redact(problem.message);
-    if (problem.hint !== undefined) problem.hint = redact(problem.hint);
-    if (problem.file !== undefined) problem.file = redact(problem.file);
-  }
-  report.notes = report.notes.map(redact);
-}

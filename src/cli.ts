@@ -2,12 +2,14 @@
  * The process boundary: parses arguments, calls the core, prints, and maps typed errors to exit codes. Only this
  * file and main.ts know about stdout, stderr and exit codes; commands import the core they need lazily.
  */
-import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import { formatGithub, formatJson, formatProblems, summarize } from "./report.js";
+import { BadInputError, BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
+import type { Finding } from "./finding.js";
+import { formatMachine, formatText } from "./report.js";
+import { ExitCode, type CliIo, type CommandContext } from "./commands/options.js";
+import { sourceReader } from "./commands/print.js";
 import { registerRender } from "./commands/render.js";
 import { registerVars } from "./commands/vars.js";
 import { registerCheck } from "./commands/check.js";
@@ -17,64 +19,7 @@ import { registerCompose } from "./commands/compose.js";
 import { registerInit } from "./commands/init.js";
 import { registerScan } from "./commands/scan.js";
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Reads all of standard input (for `render -`). */
-  readStdin(): Promise<string>;
-  /** Standard input is a terminal: nothing is piped in. */
-  stdinIsTTY?: boolean;
-  env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
-  /** Colour diagnostics (a TTY without NO_COLOR). */
-  color?: boolean;
-}
-
-/** What every command receives: the I/O and the options shared by all commands. */
-export interface CommandContext {
-  io: CliIo;
-  /** The project folder: `-C DIR`, else the working folder. */
-  dir: string;
-}
-
-export interface SourceFlags {
-  set?: string[];
-  envFile?: string;
-  secretsDir?: string;
-  awsProfile?: string;
-}
-
-/** Options every command that resolves variables takes. */
-export function addSourceOptions(command: Command): Command {
-  return command
-    .option("--set <NAME=VALUE>", "set a variable (repeatable; highest precedence)", (value: string, previous: string[] = []) => [...previous, value])
-    .option("--env-file <FILE>", "read variables from a dotenv file")
-    .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)")
-    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)");
-}
-
-export function parseSetFlags(values: string[] = []): Record<string, string> {
-  const set: Record<string, string> = {};
-  for (const pair of values) {
-    const equals = pair.indexOf("=");
-    if (equals <= 0) {
-      throw new PromplateError([{ id: "input/flag", severity: "error", message: `--set expects NAME=VALUE, got \`${pair.slice(0, 40)}\`` }]);
-    }
-    set[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return set;
-}
-
-export function sourceOptions(context: CommandContext, flags: SourceFlags) {
-  const resolvePath = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : join(context.io.cwd, path));
-  return {
-    env: context.io.env,
-    set: parseSetFlags(flags.set),
-    envFile: resolvePath(flags.envFile),
-    secretsDir: resolvePath(flags.secretsDir),
-    awsProfile: flags.awsProfile,
-  };
-}
+export type { CliIo } from "./commands/options.js";
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const context: CommandContext = { io, dir: io.cwd };
@@ -116,17 +61,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 /** `-C DIR` resolved against the working folder; a missing or non-folder DIR is bad input for every command. */
 async function projectFolder(dir: string, cwd: string): Promise<string> {
   const path = isAbsolute(dir) ? dir : join(cwd, dir);
-  const fail = (message: string, exitCode: number = ExitCode.badInput) =>
-    new PromplateError([{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }], exitCode);
+  const finding = (message: string): Finding[] => [{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }];
   let info;
   try {
     info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") throw fail("permission denied", ExitCode.environment);
-    throw fail(code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? "error"})`);
+    if (code === "EACCES" || code === "EPERM") throw new EnvironmentError(finding("permission denied"));
+    throw new BadInputError(finding(code === "ENOENT" ? "no such folder" : code === "ENOTDIR" ? "not a folder" : `cannot be read (${code ?? "error"})`));
   }
-  if (!info.isDirectory()) throw fail("not a folder");
+  if (!info.isDirectory()) throw new BadInputError(finding("not a folder"));
   return path;
 }
 
@@ -145,41 +89,42 @@ export function requestedFormat(argv: readonly string[]): string | undefined {
   return format;
 }
 
+/** The exit code of each kind of failure: chosen here and nowhere else. */
+export function exitCodeOf(error: PromplateError): number {
+  if (error instanceof CheckFailedError) return ExitCode.checkFailed;
+  if (error instanceof EnvironmentError) return ExitCode.environment;
+  return ExitCode.badInput;
+}
+
 function reportError(error: unknown, context: CommandContext, format: string | undefined): number {
   const { io } = context;
-  let problems: Problem[];
+  let findings: readonly Finding[];
   let exitCode: number;
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
     // commander has already printed the message and usage on stderr.
-    problems = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
+    findings = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
     exitCode = ExitCode.badInput;
   } else if (error instanceof PromplateError) {
-    const sourceOf = (file: string) => {
-      try {
-        return readFileSync(isAbsolute(file) ? file : join(context.dir, file), "utf8");
-      } catch {
-        return undefined;
-      }
-    };
-    io.stderr.write(formatProblems(error.problems, { sourceOf, color: io.color }));
-    problems = error.problems;
-    exitCode = error.exitCode;
+    io.stderr.write(formatText(error.findings, { sourceOf: sourceReader(context.dir), color: io.color }));
+    findings = error.findings;
+    exitCode = exitCodeOf(error);
   } else {
-    const code = (error as NodeJS.ErrnoException)?.code;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    if (code && /^E[A-Z]+$/.test(code)) {
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+      // A system call failed where no finding was prepared for it: the environment's, as a missing folder is.
       io.stderr.write(`promplate: ${message}\n`);
-      problems = [{ id: "environment/io", severity: "error", message }];
+      findings = [{ id: "environment/io", severity: "error", message }];
       exitCode = ExitCode.environment;
     } else {
-      io.stderr.write(`promplate: internal error: ${message}\n`);
-      problems = [{ id: "internal", severity: "error", message: `internal error: ${message}` }];
-      exitCode = ExitCode.checkFailed;
+      io.stderr.write(`promplate: internal error: ${message} (${BUG_REPORT})\n`);
+      findings = [{ id: "internal", severity: "error", message: `internal error: ${message}`, hint: BUG_REPORT }];
+      exitCode = ExitCode.internal;
     }
   }
   // Machine-readable formats get their one document on stdout too; the exit code stays the same.
-  if (format === "json") io.stdout.write(formatJson(problems, summarize(problems)));
-  else if (format === "github") io.stdout.write(formatGithub(problems, summarize(problems)));
+  const machine = formatMachine(format, findings);
+  if (machine !== undefined) io.stdout.write(machine);
   return exitCode;
 }

@@ -6,14 +6,12 @@
  */
 import { realpathSync, watch, type FSWatcher } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import type { CheckReport } from "./check.js";
-import { withOutputLock } from "./lock.js";
-import { changedFiles, outputMode, refuseProtectedPaths, writeChangedFiles, writeFileAtomic } from "./output.js";
-import { commonFolder } from "./paths.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
-import { findExecutable, type ChildServer, type ServerStarter } from "./process.js";
-import { protectedPaths, type Project } from "./project.js";
-import { renderProject, type ProjectRender, type RenderProjectOptions } from "./render.js";
+import { BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "./errors.js";
+import { apply, changedCount, prepare, type PrepareResult } from "./pipeline.js";
+import { findExecutable, type ChildServer, type ProcessRunner, type ServerStarter } from "./process.js";
+import type { Project } from "./project.js";
+import type { ProjectRender, RenderProjectOptions } from "./render.js";
+import { formatLine } from "./report.js";
 
 /** Static AWS credentials never reach the server's environment, except through `--aws-env` (the deliberate pass-through). */
 export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
@@ -39,17 +37,10 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
   args: string[];
   /** Log lines (redacted) go here: stderr in the CLI. */
   log(line: string): void;
-  /** Checks, loaded lazily by the caller so `exec` stays free of tool code unless asked. */
-  check(rendered: ProjectRender, tools: boolean): Promise<CheckReport>;
+  /** Runs promtool/amtool for `toolChecks` (src/process.ts `runProcess` in the CLI). */
+  runTool: ProcessRunner;
   /** Starts the server (src/process.ts `startServer` in the CLI). */
   start: ServerStarter;
-}
-
-/** Where a rendered file goes: its runtimePath (under `out`), or its render path in the project. */
-export function targetPath(rendered: ProjectRender["files"][number], project: Project, out: string | undefined): string {
-  const runtime = rendered.source.runtimePath;
-  if (runtime) return out ? join(out, runtime) : runtime;
-  return join(out ?? project.dir, rendered.path);
 }
 
 /** The child's environment: promplate's, minus every declared variable, its NAME_FILE and AWS credentials. */
@@ -65,42 +56,39 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
   return result;
 }
 
-/** Renders and checks; throws PromplateError (exit 2 bad input, exit 1 a check failed). */
-async function renderAndCheck(options: ExecOptions, toolChecks: boolean): Promise<ProjectRender> {
-  const rendered = await renderProject({ ...options, services: [options.service] });
-  // A runtimePath (or --out) on a template or promplate.yaml would replace the source with its own output.
-  const outputs = rendered.files.map((file) => ({ name: file.source.runtimePath ?? file.path, path: targetPath(file, rendered.project, options.out) }));
-  refuseProtectedPaths(outputs, protectedPaths(rendered.project));
-  if (options.secretFilesDir) {
-    const { applySecretFiles } = await import("./secret-files.js");
-    const moved = applySecretFiles(rendered, options.secretFilesDir);
-    refuseProtectedPaths(moved.files.map((file) => ({ name: file.path, path: file.path })), protectedPaths(rendered.project));
-    for (const file of moved.files) await writeFileAtomic(file.path, file.content, 0o600);
-    for (const { variable, output, field } of moved.inline) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
-  }
-  const report = await options.check(rendered, toolChecks);
-  const errors = report.problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) throw new PromplateError(report.problems, ExitCode.checkFailed);
-  for (const warning of report.problems) options.log(`warning ${warning.id}: ${warning.file ?? ""}${warning.line ? `:${warning.line}` : ""} ${warning.message}`);
-  return rendered;
-}
-
-/** Writes the files whose content or mode differ, all or none, holding the output folder's lock; returns how many changed. */
-async function writeOutputs(rendered: ProjectRender, out: string | undefined): Promise<number> {
-  const files = rendered.files.map((file) => ({ path: targetPath(file, rendered.project, out), content: file.content, mode: outputMode(file) }));
-  // No lock when nothing changed: a read-only folder already holding these files still starts the server.
-  if ((await changedFiles(files)).length === 0) return 0;
-  return withOutputLock(out ?? commonFolder(files.map((f) => dirname(f.path))), () => writeChangedFiles(files));
+/**
+ * Renders, checks and plans the service's outputs at their runtime paths (src/pipeline.ts); throws CheckFailedError
+ * when a check finds an error, and logs the warnings.
+ */
+async function prepareService(options: ExecOptions, toolChecks: boolean): Promise<PrepareResult> {
+  const prepared = await prepare({
+    ...options,
+    services: [options.service],
+    checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env },
+    target: { layout: "runtime", out: options.out },
+  });
+  for (const { variable, output, field } of prepared.secretFiles?.inline ?? []) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
+  if (prepared.failed) throw new CheckFailedError(prepared.report.findings);
+  for (const warning of prepared.report.findings) options.log(formatLine(warning));
+  return prepared;
 }
 
 /** Runs the whole entrypoint; resolves with the exit code to return (the child's, or 128 + its signal). */
 export async function execService(options: ExecOptions): Promise<number> {
-  const rendered = await renderAndCheck(options, options.toolChecks === true);
+  const prepared = await prepareService(options, options.toolChecks === true);
+  const { rendered } = prepared;
   const env = childEnvironment(options.env, rendered.project, options.keepEnv);
   if (options.awsEnv) Object.assign(env, await awsEnvironment(options));
-  await writeOutputs(rendered, options.out);
+  await apply(prepared, { leaveCurrentRoots: true });
   const child = await startChild(options, env);
-  const watching = options.watch ? startWatching(options, rendered, child) : undefined;
+
+  // From here on the exit status is the server's: a failure of promplate's own is logged, never returned.
+  let watching: { close(): void } | undefined;
+  try {
+    if (options.watch) watching = startWatching(options, rendered, child);
+  } catch (error) {
+    options.log(`cannot watch for changes, the server runs without --watch: ${oneLine(error)}`);
+  }
   try {
     return await child.exited;
   } finally {
@@ -108,7 +96,7 @@ export async function execService(options: ExecOptions): Promise<number> {
   }
 }
 
-/** The credentials `--aws-env` passes to the child; PromplateError exit 3 when none resolve. */
+/** The credentials `--aws-env` passes to the child; EnvironmentError when none resolve. */
 async function awsEnvironment(options: ExecOptions): Promise<Record<string, string>> {
   const { resolveAwsEnvironment } = await import("./aws.js");
   const aws = await resolveAwsEnvironment({ env: options.env, profile: options.awsProfile });
@@ -117,10 +105,10 @@ async function awsEnvironment(options: ExecOptions): Promise<Record<string, stri
   return aws.env;
 }
 
-/** Starts the server with the environment given; PromplateError exit 3 when it cannot. */
+/** Starts the server with the environment given; EnvironmentError (exit 3) when it cannot. */
 async function startChild(options: ExecOptions, env: Record<string, string>): Promise<ChildServer> {
   const { command, args } = options;
-  const cannotRun = (reason: string) => new PromplateError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${reason}` }], ExitCode.environment);
+  const cannotRun = (reason: string) => new EnvironmentError([{ id: "exec/command", severity: "error", message: `cannot run ${command}: ${reason}` }]);
   if (!(await findExecutable(command, options.env.PATH))) throw cannotRun("not found or not executable");
   try {
     return await options.start(command, args, { env, path: options.env.PATH });
@@ -163,17 +151,22 @@ function startWatching(options: ExecOptions, initial: ProjectRender, child: Chil
   let afterRender: (rendered: ProjectRender) => void = () => undefined;
   const rerender = async () => {
     try {
-      const rendered = await renderAndCheck(options, false);
-      afterRender(rendered);
-      const changed = await writeOutputs(rendered, options.out);
+      const prepared = await prepareService(options, false);
+      afterRender(prepared.rendered);
+      const changed = changedCount(await apply(prepared, { leaveCurrentRoots: true }));
       if (changed === 0) return;
       await reload(options, child);
       options.log(`configuration changed (${changed} file${changed === 1 ? "" : "s"}); reloaded`);
     } catch (error) {
-      // The running configuration stays; one line, redacted by construction (problems never hold values).
-      const problems: Problem[] = error instanceof PromplateError ? error.problems : [{ id: "exec/reload", severity: "error", message: (error as Error).message }];
-      const first = problems.find((p) => p.severity === "error") ?? problems[0];
-      options.log(`re-render failed, keeping the running configuration: ${first?.file ? `${first.file}${first.line ? `:${first.line}` : ""}: ` : ""}${first?.message ?? "error"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+      // The server keeps running with the configuration it has, whatever went wrong: one line, redacted by
+      // construction (findings never hold values). The server's exit status stays the only one promplate returns.
+      if (!(error instanceof PromplateError)) {
+        options.log(`re-render failed, keeping the running configuration: internal error: ${oneLine(error)} (${BUG_REPORT})`);
+        return;
+      }
+      const first = error.findings.find((p) => p.severity === "error") ?? error.findings[0];
+      const more = error.findings.length > 1 ? ` (and ${error.findings.length - 1} more)` : "";
+      options.log(`re-render failed, keeping the running configuration: ${first ? formatLine(first) : "error"}${more}`);
     }
   };
   const schedule = () => {
@@ -206,6 +199,16 @@ async function reload(options: ExecOptions, child: ChildServer): Promise<void> {
     child.kill("SIGHUP");
     return;
   }
-  const response = await fetch(options.reloadUrl, { method: "POST" });
-  if (!response.ok) throw new Error(`reload at ${options.reloadUrl} answered ${response.status}`);
+  const failed = (reason: string) => new EnvironmentError([{ id: "exec/reload", severity: "error", message: `reload at ${options.reloadUrl} ${reason}` }]);
+  let response: Response;
+  try {
+    response = await fetch(options.reloadUrl, { method: "POST" });
+  } catch (error) {
+    throw failed(`failed: ${oneLine(error)}`);
+  }
+  if (!response.ok) throw failed(`answered ${response.status}`);
+}
+
+function oneLine(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }

@@ -9,8 +9,9 @@
 import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ExitCode, PromplateError } from "./problems.js";
+import { EnvironmentError } from "./errors.js";
 import type { StreamingRunner } from "./process.js";
+import { formatBrief } from "./report.js";
 import { loadProject } from "./project.js";
 import { createRedactor } from "./redact.js";
 import { buildSources, type SourceOptions } from "./render.js";
@@ -22,8 +23,9 @@ import {
   historyBuildArgs,
   isSecretLikeName,
   looksBinary,
+  secretFinding,
   type KnownSecret,
-  type SecretFinding,
+  type SecretMatch,
 } from "./secrets.js";
 import { indexTarFile, openBlob, readFileRange, readTarStream, type TarFileEntry } from "./tar.js";
 
@@ -324,7 +326,7 @@ export interface ImageScanOptions {
 }
 
 export interface ImageScan {
-  findings: SecretFinding[];
+  findings: SecretMatch[];
   layers: number;
   files: number;
   bytes: number;
@@ -342,7 +344,7 @@ export async function scanImageArchive(path: string, options: ImageScanOptions):
   const archive = await readImageArchive(path);
   const { secrets } = options;
   const secretNames = new Set(options.secretNames ?? []);
-  const findings: SecretFinding[] = [];
+  const findings: SecretMatch[] = [];
   const flaggedName = (name: string) => secretNames.has(name) || isSecretLikeName(name);
 
   // Config: every field but the history (scanned next, entry by entry) and the layer list.
@@ -463,7 +465,7 @@ export interface BuiltImage {
 
 export interface ImageBuildResult {
   images: BuiltImage[];
-  findings: Array<SecretFinding & { image: string }>;
+  findings: Array<SecretMatch & { image: string }>;
 }
 
 async function runStep(command: CommandLine, options: BuildImagesOptions, what: string, echo: boolean): Promise<{ output: string }> {
@@ -475,16 +477,14 @@ async function runStep(command: CommandLine, options: BuildImagesOptions, what: 
     result = await options.run(command.command, command.args, { env: options.env, onLine });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PromplateError(
+    throw new EnvironmentError(
       [{ id: "build/engine", severity: "error", message: `cannot run ${command.command}${code ? ` (${code})` : ""}`, hint: `install ${command.command}, or choose another with --engine ${ENGINES.join("|")}` }],
-      ExitCode.environment,
     );
   }
   if (result.exitCode !== 0) {
     const tail = result.output.trim().split("\n").slice(-5).map((l) => scrub(l)).join("\n  ");
-    throw new PromplateError(
+    throw new EnvironmentError(
       [{ id: "build/engine", severity: "error", message: `${what} failed: ${command.command} exited with ${result.exitCode}${tail ? `\n  ${tail}` : ""}` }],
-      ExitCode.environment,
     );
   }
   return result;
@@ -498,9 +498,8 @@ export async function stageContext(plan: ImageBuildPlan): Promise<void> {
     try {
       await stat(copy.from);
     } catch {
-      throw new PromplateError(
+      throw new EnvironmentError(
         [{ id: "build/context", severity: "error", message: `${copy.from} is missing`, hint: copy.to === "dist" ? "build promplate first: npm run build" : "reinstall promplate (npm ci)" }],
-        ExitCode.environment,
       );
     }
     await cp(copy.from, join(plan.context.dir, copy.to), {
@@ -562,11 +561,9 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-/** A finding as one line: `IMAGE: FILE:LINE: KIND (VARIABLE) in WHERE`. */
-export function formatFinding(finding: SecretFinding & { image?: string }): string {
-  const at = finding.line !== undefined ? `${finding.file}:${finding.line}` : finding.file;
-  const what = finding.variable ? `${finding.kind} (${finding.variable})` : finding.kind;
-  return `${finding.image ? `${finding.image}: ` : ""}${at}: ${what} in ${finding.where}`;
+/** A match as one line, as `build` prints it: `IMAGE: FILE:LINE: KIND (VARIABLE) in WHERE`. */
+export function formatFinding(finding: SecretMatch & { image?: string }): string {
+  return formatBrief([secretFinding(finding, finding.image)]).trimEnd();
 }
 
 /** promplate's own folder (holding package.json, dist/ and the Dockerfiles), from a module inside it. */
@@ -581,7 +578,7 @@ export async function findPromplateRoot(moduleUrl: string): Promise<string> {
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new PromplateError([{ id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" }], ExitCode.environment);
+      throw new EnvironmentError([{ id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" }]);
     }
     dir = parent;
   }

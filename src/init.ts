@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { findPromplateRoot } from "./image.js";
-import { PromplateError } from "./problems.js";
+import { BadInputError } from "./errors.js";
 import { readDocument } from "./value-files.js";
 
 /** What git must never see: env files hold secrets; outputs are rendered from them. */
@@ -32,7 +32,7 @@ export async function initProject(target: string): Promise<InitResult> {
   }
   const existing = plan.filter((p) => existsSync(p.to)).map((p) => relative(target, p.to));
   if (existing.length > 0) {
-    throw new PromplateError([{
+    throw new BadInputError([{
       id: "init/exists",
       severity: "error",
       message: `${target} already has ${existing.join(", ")}`,

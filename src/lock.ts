@@ -8,7 +8,7 @@ import { link, lstat, mkdir, readFile, readlink, rename, rm, writeFile } from "n
 import { dirname, join } from "node:path";
 import { systemHost, type Host, type ProcessIdentity } from "./host.js";
 import { removeStaleTemporaries, temporaryPath } from "./output.js";
-import { ExitCode, PromplateError } from "./problems.js";
+import { EnvironmentError, type PromplateError } from "./errors.js";
 
 export const LOCK_FILE = ".promplate/lock";
 
@@ -62,14 +62,13 @@ export async function lockOutputRoot(root: string, options: LockOptions = {}): P
       continue;
     }
     if (host.now() >= deadline) {
-      throw new PromplateError(
+      throw new EnvironmentError(
         [{
           id: "output/locked",
           severity: "error",
           message: `${root} is being written by promplate pid ${holder.pid}; waited ${Math.round(waitMs / 100) / 10} s for it`,
           hint: `run again once it has finished; if pid ${holder.pid} is not promplate, delete ${path}`,
         }],
-        ExitCode.environment,
       );
     }
     if (!announced) options.onWait?.(holder, waitMs);
@@ -146,8 +145,7 @@ function parseRecord(text: string): LockRecord | undefined {
 
 function lockError(path: string, error: unknown): PromplateError {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
-  return new PromplateError(
+  return new EnvironmentError(
     [{ id: "output/lock", severity: "error", message: `cannot create the lock ${path} (${code})`, hint: "the output folder must be writable" }],
-    ExitCode.environment,
   );
 }

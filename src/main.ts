@@ -25,4 +25,3 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   color,
 });
-

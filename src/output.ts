@@ -8,7 +8,8 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs
 import { dirname, join, relative } from "node:path";
 import { systemHost, type Host } from "./host.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
 
 const MANIFEST = ".promplate/manifest.json";
 
@@ -192,7 +193,7 @@ export function refuseProtectedTargets(root: string, files: readonly PlannedFile
  * promplate.yaml or a rule test: exec's runtime paths, secret files, `render FILE --out PATH`.
  */
 export function refuseProtectedPaths(targets: readonly { name: string; path: string }[], protectedPaths: readonly ProtectedPath[]): void {
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   for (const target of targets) {
     const real = resolveReal(target.path);
     const protector = protectedPaths.find((p) => isWithin(real, p.path));
@@ -200,7 +201,7 @@ export function refuseProtectedPaths(targets: readonly { name: string; path: str
       problems.push({ id: "output/protected", severity: "error", message: `output ${target.name} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 /**
@@ -212,10 +213,9 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
   const writes = plan.changes
     .filter((c) => (c.change === "create" || c.change === "update") && c.planned)
     .map((c) => ({ path: join(root, c.path), content: c.planned!.content, mode: c.mode ?? c.planned!.mode }));
-  // A file's sha256 lets anyone who knows its template test guesses of a weak secret offline: the manifest is no
-  // more readable than the least readable file it describes.
-  const describesPrivateFile = Object.values(plan.manifest.files).some((entry) => (entry.mode & 0o004) === 0);
-  const manifestFile = { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: describesPrivateFile ? 0o600 : 0o644 };
+  const manifestFile = manifestWrite(root, plan);
+  // Nothing to do (exec --watch re-renders often): the root is left as it is, manifest included.
+  if (await planIsApplied(root, plan)) return;
   const folders = plan.changes.filter((c) => c.planned).map((c) => dirname(join(root, c.path)));
   await removeStaleTemporaries(new Set([...folders, dirname(manifestFile.path)]), host);
   const outputs = await stageFiles(writes, host);
@@ -235,6 +235,29 @@ export async function applyChanges(root: string, plan: OutputPlan, host: Host = 
     if (current !== undefined && sha256(current) === change.recordedSha256) await rm(target, { force: true });
   }
   await manifest.commit();
+}
+
+/** The manifest a plan records, as the file to write. */
+function manifestWrite(root: string, plan: OutputPlan): FileWrite {
+  // A file's sha256 lets anyone who knows its template test guesses of a weak secret offline: the manifest is no
+  // more readable than the least readable file it describes.
+  const describesPrivateFile = Object.values(plan.manifest.files).some((entry) => (entry.mode & 0o004) === 0);
+  return { path: join(root, MANIFEST), content: `${JSON.stringify(plan.manifest, null, 2)}\n`, mode: describesPrivateFile ? 0o600 : 0o644 };
+}
+
+/**
+ * Applying the plan would change nothing: no file to write or delete, and the manifest on disk already holds what it
+ * would record, with the mode it would have. Such a root needs no lock (a read-only folder holding current files).
+ */
+export async function planIsApplied(root: string, plan: OutputPlan): Promise<boolean> {
+  if (plan.changes.some((c) => c.change === "create" || c.change === "update" || c.change === "delete" || c.change === "kept")) return false;
+  const manifest = manifestWrite(root, plan);
+  if ((await readIfExists(manifest.path)) !== manifest.content) return false;
+  try {
+    return ((await stat(manifest.path)).mode & 0o777) === manifest.mode;
+  } catch {
+    return false;
+  }
 }
 
 export interface FileWrite {
@@ -350,9 +373,8 @@ const WRITE_FAILURES: Record<string, string> = {
 function writeError(path: string, error: unknown): PromplateError {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
   const reason = WRITE_FAILURES[code] ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  return new PromplateError(
+  return new EnvironmentError(
     [{ id: "output/write", severity: "error", message: `cannot write ${path}: ${reason} (${code}); the previous files are left as they were`, hint: "free space or fix the folder's permissions, then run again" }],
-    ExitCode.environment,
   );
 }
 

@@ -4,16 +4,18 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, posix, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type Scalar } from "yaml";
-import { validate as validateProjectFile } from "./generated/project-validator.js";
+import { type ProjectFile, type ProjectFileOutput, validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
-import { PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { BadInputError } from "./errors.js";
 import type { DeclaredType } from "./template/index.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFile } from "./value-files.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
 
 export const PROJECT_FILE = "promplate.yaml";
 
+/** The kinds the code handles; OutputDeclaration fails to type-check when the schema's list differs. */
 export type OutputKind =
   | "prometheus-config"
   | "prometheus-rules"
@@ -45,13 +47,9 @@ export interface VariableDeclaration {
   column: number;
 }
 
-export interface OutputDeclaration {
-  service: string;
+/** An output as promplate.yaml declares it (the fields are generated from the schema), and the line it is on. */
+export interface OutputDeclaration extends ProjectFileOutput {
   kind: OutputKind;
-  /** Relative to the project folder; a folder when it ends in `/`. */
-  template: string;
-  path: string;
-  runtimePath?: string;
   line: number;
 }
 
@@ -93,26 +91,26 @@ export async function loadProject(dir: string): Promise<Project> {
   // As for templates: a link out of the project (to ~/.git-credentials, say) would have its lines quoted in errors.
   const real = await realpath(file).catch(() => undefined);
   if (real !== undefined && !isWithin(real, projectReal)) {
-    throw new PromplateError([{ id: "project/outside-project", severity: "error", message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`, hint: "copy the file into the project folder" }]);
+    throw new BadInputError([{ id: "project/outside-project", severity: "error", message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`, hint: "copy the file into the project folder" }]);
   }
   let text: string;
   try {
     text = await readRegularFile(file, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new PromplateError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+      throw new BadInputError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
     }
     throw cannotRead(error, file, "project/unreadable");
   }
   const project = parseProject(dir, PROJECT_FILE, text);
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   for (const test of project.tests) {
     const testReal = await realpath(join(project.dir, test)).catch(() => undefined);
     if (testReal !== undefined && !isWithin(testReal, projectReal)) {
       problems.push({ id: "project/outside-project", severity: "error", message: `rule test file ${test} leads to ${testReal}, outside the project folder`, hint: "keep rule tests in the project folder", file: PROJECT_FILE });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return project;
 }
 
@@ -125,8 +123,8 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     return { file: fileName, line, column: col };
   };
   if (document.errors.length > 0) {
-    throw new PromplateError(
-      document.errors.map((e): Problem => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
+    throw new BadInputError(
+      document.errors.map((e): Finding => ({ id: "project/yaml", severity: "error", message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
     );
   }
   const bigIntegers = numbersFromBigInts(document);
@@ -154,23 +152,20 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
 
   if (!validateProjectFile(data)) {
-    const problems = (validateProjectFile.errors ?? []).map((error): Problem => {
+    const problems = (validateProjectFile.errors ?? []).map((error): Finding => {
       const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
       const where = path.length > 0 ? path.join(".") : "the project";
       const extra = error.keyword === "additionalProperties" ? ` \`${String(error.params.additionalProperty)}\`` : "";
       const allowed = error.keyword === "enum" ? ` (one of ${(error.params.allowedValues as unknown[]).join(", ")})` : "";
       return { id: "project/schema", severity: "error", message: `${where}: ${error.message}${extra}${allowed}`, ...positionOfPath(path) };
     });
-    throw new PromplateError(problems);
+    throw new BadInputError(problems);
   }
-  const valid = data as {
-    variables?: Record<string, Record<string, unknown>>;
-    outputs: Omit<OutputDeclaration, "line">[];
-    tests?: string[];
-  };
+  // The type generated from schemas/promplate.schema.json: a schema change the code does not follow fails the type check.
+  const valid: ProjectFile = data;
 
   const variables = new Map<string, VariableDeclaration>();
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   /** The digits of an integer beyond 2^53 at `path`, when a value is written there. */
   const keptDigits = new Set<Scalar>();
   const digitsAt = (path: (string | number)[]): string | undefined => {
@@ -187,15 +182,15 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     variables.set(name, {
       name,
       schema,
-      type: schema.type as DeclaredType,
+      type: schema.type,
       secret: schema.writeOnly === true,
       required: !("default" in schema) && schema["x-optional"] !== true,
       default: schema.default,
       defaultDigits: digitsAt(["variables", name, "default"]),
       examples,
       ...(exampleDigits.some((digits) => digits !== undefined) ? { exampleDigits } : {}),
-      aws: schema["x-aws"] as VariableDeclaration["aws"],
-      source: schema["x-source"] as string | undefined,
+      aws: schema["x-aws"],
+      source: schema["x-source"],
       line: position.line,
       column: position.column,
     });
@@ -228,7 +223,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   });
   const tests = valid.tests ?? [];
   if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return { dir: resolve(dir), file: fileName, variables, outputs, tests };
 }
 
@@ -260,8 +255,8 @@ function findPathClashes(
   outputs: OutputDeclaration[],
   tests: string[],
   positionOf: (index: number) => { file: string; line: number; column: number },
-): Problem[] {
-  const problems: Problem[] = [];
+): Finding[] {
+  const problems: Finding[] = [];
   const real = (path: string) => resolveReal(join(dir, normalizeRelative(path)));
   const targets = outputs.map((output) => real(output.path));
   const sources = [
@@ -303,13 +298,13 @@ export function protectedPaths(project: Project): ProtectedPath[] {
  */
 export async function listOutputFiles(project: Project, services?: readonly string[]): Promise<OutputFile[]> {
   const files: OutputFile[] = [];
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const projectReal = resolveReal(project.dir);
   for (const output of project.outputs) {
     if (services && !services.includes(output.service)) continue;
     const templatePath = join(project.dir, output.template);
     const where = { file: project.file, line: output.line, column: 1 };
-    const outsideProblem = (name: string, real: string): Problem => ({
+    const outsideProblem = (name: string, real: string): Finding => ({
       id: "template/outside-project",
       severity: "error",
       message: `template ${name} is a symlink to ${real}, outside the project folder`,
@@ -354,7 +349,7 @@ export async function listOutputFiles(project: Project, services?: readonly stri
       });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return files;
 }
 

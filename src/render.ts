@@ -6,7 +6,8 @@ import { isUtf8 } from "node:buffer";
 import { stat } from "node:fs/promises";
 import { parseEnvFile } from "./env-file.js";
 import { insertionKindOf, listOutputFiles, loadProject, type OutputFile, type Project, type VariableDeclaration } from "./project.js";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
+import { BadInputError, EnvironmentError } from "./errors.js";
 import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type ScannedTemplate } from "./template/index.js";
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, firstInvalidUtf8, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
@@ -59,12 +60,12 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
   };
   const maxBytes = maxFileSize(options.env);
-  if (typeof maxBytes === "object") throw new PromplateError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
+  if (typeof maxBytes === "object") throw new BadInputError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
   sources.maxFileSize = maxBytes;
   if (options.envFile) sources.envFile = { path: options.envFile, values: await readEnvFile(options.envFile, maxBytes) };
   if (options.secretsDir) {
     if (!(await isDirectory(options.secretsDir))) {
-      throw new PromplateError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
+      throw new BadInputError([{ id: "input/secrets-dir", severity: "error", message: `--secrets-dir ${options.secretsDir} is not a folder` }]);
     }
     sources.secretsDir = options.secretsDir;
   } else {
@@ -80,15 +81,14 @@ async function readEnvFile(path: string, maxBytes: number): Promise<Record<strin
   try {
     text = await readRegularFile(path, maxBytes);
   } catch (error) {
-    const problem = cannotRead(error, `--env-file ${path}`, "input/env-file");
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") problem.problems[0]!.hint = "pass the path of a dotenv file (NAME=VALUE lines)";
-    throw problem;
+    const enoent = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw cannotRead(error, `--env-file ${path}`, "input/env-file", enoent ? { hint: "pass the path of a dotenv file (NAME=VALUE lines)" } : {});
   }
   const parsed = parseEnvFile(text);
   if ("errors" in parsed) {
     // The file and line go in the message, not in the problem's position: the reporter would show the line, and an
     // env file's line may hold a secret.
-    throw new PromplateError(
+    throw new BadInputError(
       parsed.errors.map((e) => ({ id: "input/env-file", severity: "error" as const, message: `--env-file ${path}:${e.line}: ${e.message} (the line is not shown: it may hold a secret)` })),
     );
   }
@@ -104,7 +104,7 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /** Reads and scans each output's template; problems are collected, not thrown. */
-export async function scanOutputs(project: Project, files: OutputFile[], problems: Problem[]): Promise<Map<OutputFile, ScannedTemplate>> {
+export async function scanOutputs(project: Project, files: OutputFile[], problems: Finding[]): Promise<Map<OutputFile, ScannedTemplate>> {
   const declared = new Set(project.variables.keys());
   const scanned = new Map<OutputFile, ScannedTemplate>();
   for (const file of files) {
@@ -119,8 +119,8 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
       }
       const refused = cannotRead(error, `template ${file.templateName}`, "template/unreadable", where);
       // A template promplate may not read is the environment's problem (exit 3): reported at once, as such.
-      if (refused.exitCode !== ExitCode.badInput) throw refused;
-      problems.push(...refused.problems);
+      if (refused instanceof EnvironmentError) throw refused;
+      problems.push(...refused.findings);
       continue;
     }
     const encoding = utf8Problem(bytes, file.templateName);
@@ -140,7 +140,7 @@ export async function scanOutputs(project: Project, files: OutputFile[], problem
  * A template must be UTF-8: decoding would silently turn a stray byte into U+FFFD, changing the output. Exit 2
  * with the offset of the first byte that is not, for every output kind.
  */
-export function utf8Problem(bytes: Uint8Array, name: string): Problem | undefined {
+export function utf8Problem(bytes: Uint8Array, name: string): Finding | undefined {
   if (isUtf8(bytes)) return undefined;
   const offset = firstInvalidUtf8(bytes);
   let line = 1;
@@ -183,10 +183,10 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
     const known = new Set(project.outputs.map((o) => o.service));
     const unknown = options.services.filter((s) => !known.has(s));
     if (unknown.length > 0) {
-      throw new PromplateError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
+      throw new BadInputError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
     }
   }
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const scanned = await scanOutputs(project, files, problems);
   const { all, required } = referencedVariables(scanned.values());
   const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
@@ -194,7 +194,7 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   const resolved = await resolveVariables(declarations, sources, required);
   const templateProblems = problems.length;
   problems.push(...resolved.problems);
-  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
+  if (problems.length > 0) throw templateProblems === 0 && resolved.environmentOnly ? new EnvironmentError(problems) : new BadInputError(problems);
 
   const rendered = await renderScanned(project, scanned, resolved.variables);
   await refuseTemporaryCredentials(rendered, resolved.variables);
@@ -210,7 +210,7 @@ async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<
   if (!keys) return;
   const { findTemporaryCredentialProblems } = await import("./aws.js");
   const problems = await findTemporaryCredentialProblems(files, variables);
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 export async function renderScanned(
@@ -221,7 +221,7 @@ export async function renderScanned(
   const values = Object.fromEntries([...variables].map(([name, v]) => [name, v.value]));
   const secretNames = new Set([...variables.values()].filter((v) => v.declaration.secret).map((v) => v.declaration.name));
   const secretValues = secretStrings(variables.values());
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const files: RenderedFile[] = [];
   for (const [file, template] of scanned) {
     const result = await renderTemplate(template, {
@@ -243,7 +243,7 @@ export async function renderScanned(
       lineMap: result.lineMap,
     });
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
   return files;
 }
 
@@ -269,7 +269,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   if (options.project) refuseUndeclaredSet(options.set ?? {}, options.project.variables);
   const declared = options.project ? new Set(options.project.variables.keys()) : undefined;
   const template = scanTemplate(options.name, options.source, { declared });
-  const problems: Problem[] = [...template.problems];
+  const problems: Finding[] = [...template.problems];
   const declarations: VariableDeclaration[] = [...template.references.keys()].map(
     (name) => options.project?.variables.get(name) ?? plainDeclaration(name),
   );
@@ -279,7 +279,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   const templateProblems = problems.length;
   const lineOfFirstReference = firstReferenceLines(template);
   problems.push(...resolved.problems.map((p) => (options.project ? p : { ...p, file: options.name, line: lineOfFirstReference(p), column: 1 })));
-  if (problems.length > 0) throw new PromplateError(problems, templateProblems === 0 ? resolved.exitCode : ExitCode.badInput);
+  if (problems.length > 0) throw templateProblems === 0 && resolved.environmentOnly ? new EnvironmentError(problems) : new BadInputError(problems);
   const values = Object.fromEntries([...resolved.variables].map(([name, v]) => [name, v.value]));
   const secrets = secretStrings(resolved.variables.values());
   const result = await renderTemplate(template, {
@@ -289,7 +289,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
     secretNames: new Set(declarations.filter((d) => d.secret).map((d) => d.name)),
     secretValues: secrets,
   });
-  if (result.problems.length > 0) throw new PromplateError(result.problems);
+  if (result.problems.length > 0) throw new BadInputError(result.problems);
   return { text: result.text, holdsSecret: result.holdsSecret, secretLines: result.secretLines, secrets };
 }
 
@@ -299,7 +299,7 @@ function plainDeclaration(name: string): VariableDeclaration {
 }
 
 /** The line of each variable's first reference, for the problem naming it; one pass, however many problems. */
-function firstReferenceLines(template: ScannedTemplate): (problem: Problem) => number {
+function firstReferenceLines(template: ScannedTemplate): (problem: Finding) => number {
   const firstStart = new Map<string, number>();
   for (const token of template.tokens) if (token.type === "reference" && !firstStart.has(token.name)) firstStart.set(token.name, token.start);
   const { lineOf } = lineIndex(template.source);

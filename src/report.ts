@@ -1,69 +1,15 @@
 /**
- * Turns problems into text for the terminal: `path:line:col: severity id: message`, the source line with a caret,
- * a hint, and a one-line summary last; or JSON, or GitHub annotations. Problems are redacted when they are made
- * (src/check.ts), so they hold no secret. What a reporter adds itself, the source line of a checked file (which may
- * be a rendered output holding secrets), goes through `redact` too, and so does every printed string: no reporter
- * can leak a secret it was told about.
+ * The reporters: one per format, used by every command that reports findings. Text: `path:line:col: severity id:
+ * message`, the source line with a caret, a hint, and a one-line summary last (or, for `scan` and `build`, one
+ * `path:line: message` line per finding). JSON: one document. GitHub: workflow annotations.
+ *
+ * Findings hold no secret: they are redacted when they are made (src/finding.ts). What a reporter adds itself, the
+ * source line of a checked file (which may be a rendered output holding secrets), goes through `redact`.
  */
-import type { Problem } from "./problems.js";
+import { countBySeverity, type Finding } from "./finding.js";
 import type { Redactor } from "./redact.js";
 
-export interface ReportOptions {
-  /** Source text of a file named in a problem, to show the line; undefined when unavailable. */
-  sourceOf?: (file: string) => string | undefined;
-  color?: boolean;
-  /** Masks secrets (src/redact.ts) in everything printed. */
-  redact?: Redactor;
-}
-
-const asIs: Redactor = (text) => text;
-
-/** The problem with its printed fields redacted. */
-function redacted(problem: Problem, redact: Redactor): Problem {
-  if (redact === asIs) return problem;
-  return {
-    ...problem,
-    message: redact(problem.message),
-    ...(problem.file !== undefined ? { file: redact(problem.file) } : {}),
-    ...(problem.hint !== undefined ? { hint: redact(problem.hint) } : {}),
-  };
-}
-
-export function formatProblems(problems: readonly Problem[], options: ReportOptions = {}): string {
-  const paint = (style: "red" | "yellow" | "dim" | "bold", text: string) => {
-    if (!options.color) return text;
-    const codes = { red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] }[style];
-    return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
-  };
-  const redact = options.redact ?? asIs;
-  // Each file is read and split once: a template with thousands of problems must not be split once per problem.
-  const linesOf = new Map<string, string[] | undefined>();
-  const sourceLines = (file: string) => {
-    if (!linesOf.has(file)) linesOf.set(file, options.sourceOf?.(file)?.split("\n"));
-    return linesOf.get(file);
-  };
-  let out = "";
-  for (const original of problems) {
-    const problem = redacted(original, redact);
-    const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ""}` : ""}: ` : "";
-    const severity = problem.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
-    out += `${paint("bold", where)}${severity} ${paint("dim", problem.id)}: ${problem.message}\n`;
-    const line = original.file && original.line ? sourceLines(original.file)?.[original.line - 1] : undefined;
-    if (line !== undefined && line.length <= 400) {
-      const shown = redact(line);
-      out += `  ${shown}\n`;
-      // A masked line is shorter than the source: the column no longer points anywhere.
-      if (problem.column && shown === line) out += `  ${line.slice(0, problem.column - 1).replace(/[^\t]/g, " ")}${paint("red", "^")}\n`;
-    }
-    if (problem.hint) out += `  ${paint("dim", `hint: ${problem.hint}`)}\n`;
-  }
-  const errors = problems.filter((p) => p.severity === "error").length;
-  const warnings = problems.length - errors;
-  const parts = [`${errors} error${errors === 1 ? "" : "s"}`];
-  if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
-  out += `${parts.join(", ")}\n`;
-  return out;
-}
+export type ReportFormat = "text" | "json" | "github";
 
 export interface ReportSummary {
   errors: number;
@@ -72,41 +18,102 @@ export interface ReportSummary {
   tools: string[];
 }
 
-export function summarize(problems: readonly Problem[], tools: string[] = []): ReportSummary {
-  const errors = problems.filter((p) => p.severity === "error").length;
-  return { errors, warnings: problems.length - errors, tools };
+export interface TextOptions {
+  /** Source text of a file named in a finding, to show the line; undefined when unavailable. */
+  sourceOf?: (file: string) => string | undefined;
+  color?: boolean;
+  /** Masks secrets (src/redact.ts) in the source lines shown. */
+  redact?: Redactor;
+}
+
+export function summarize(findings: readonly Finding[], tools: string[] = []): ReportSummary {
+  return { ...countBySeverity(findings), tools };
+}
+
+/** `path:line:col`, as much of it as is known. */
+function locationOf(finding: Finding): string {
+  if (!finding.file) return "";
+  return `${finding.file}${finding.line ? `:${finding.line}${finding.column ? `:${finding.column}` : ""}` : ""}`;
+}
+
+/** The first line of a finding in the text format: `path:line:col: severity id: message`. */
+export function formatLine(finding: Finding): string {
+  const where = locationOf(finding);
+  return `${where ? `${where}: ` : ""}${finding.severity} ${finding.id}: ${finding.message}`;
+}
+
+/** One `path:line: message` line per finding: for `scan` and `build`, whose message says what was found. */
+export function formatBrief(findings: readonly Finding[]): string {
+  return findings.map((finding) => `${locationOf(finding) || finding.id}: ${finding.message}\n`).join("");
+}
+
+export function formatText(findings: readonly Finding[], options: TextOptions = {}): string {
+  const paint = (style: "red" | "yellow" | "dim" | "bold", text: string) => {
+    if (!options.color) return text;
+    const codes = { red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] }[style];
+    return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
+  };
+  const redact = options.redact ?? ((text: string) => text);
+  // Each file is read and split once: a template with thousands of findings must not be split once per finding.
+  const linesOf = new Map<string, string[] | undefined>();
+  const sourceLines = (file: string) => {
+    if (!linesOf.has(file)) linesOf.set(file, options.sourceOf?.(file)?.split("\n"));
+    return linesOf.get(file);
+  };
+  let out = "";
+  for (const finding of findings) {
+    const where = locationOf(finding);
+    const severity = finding.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
+    out += `${paint("bold", where ? `${where}: ` : "")}${severity} ${paint("dim", finding.id)}: ${finding.message}\n`;
+    const line = finding.file && finding.line ? sourceLines(finding.file)?.[finding.line - 1] : undefined;
+    if (line !== undefined && line.length <= 400) {
+      const shown = redact(line);
+      out += `  ${shown}\n`;
+      // A masked line is shorter than the source: the column no longer points anywhere.
+      if (finding.column && shown === line) out += `  ${line.slice(0, finding.column - 1).replace(/[^\t]/g, " ")}${paint("red", "^")}\n`;
+    }
+    if (finding.hint) out += `  ${paint("dim", `hint: ${finding.hint}`)}\n`;
+  }
+  const { errors, warnings } = countBySeverity(findings);
+  const parts = [`${errors} error${errors === 1 ? "" : "s"}`];
+  if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  out += `${parts.join(", ")}\n`;
+  return out;
+}
+
+/** The message with its hint, for formats that have no field for the hint. */
+function messageWithHint(finding: Finding): string {
+  return finding.hint ? `${finding.message} (${finding.hint})` : finding.message;
 }
 
 /** `--format json`: one document with every finding and a summary. */
-export function formatJson(problems: readonly Problem[], summary: ReportSummary, options: Pick<ReportOptions, "redact"> = {}): string {
-  const findings = problems.map((original) => redacted(original, options.redact ?? asIs)).map((p) => ({
-    id: p.id,
-    severity: p.severity,
-    file: p.file ?? null,
-    line: p.line ?? null,
-    column: p.column ?? null,
-    message: p.hint ? `${p.message} (${p.hint})` : p.message,
-  }));
-  return `${JSON.stringify({ findings, summary }, null, 2)}\n`;
+export function formatJson(findings: readonly Finding[], summary: ReportSummary): string {
+  const shown = findings.map((f) => ({ id: f.id, severity: f.severity, file: f.file ?? null, line: f.line ?? null, column: f.column ?? null, message: messageWithHint(f) }));
+  return `${JSON.stringify({ findings: shown, summary }, null, 2)}\n`;
 }
 
 /** `--format github`: workflow commands that annotate the pull request's files. */
-export function formatGithub(problems: readonly Problem[], summary: ReportSummary, options: Pick<ReportOptions, "redact"> = {}): string {
+export function formatGithub(findings: readonly Finding[], summary: ReportSummary): string {
   // Workflow command values escape %, CR and LF; properties also escape : and ,.
   const escapeData = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
   const escapeProperty = (text: string) => escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
   let out = "";
-  for (const original of problems) {
-    const problem = redacted(original, options.redact ?? asIs);
+  for (const finding of findings) {
     const properties = [
-      problem.file ? `file=${escapeProperty(problem.file)}` : undefined,
-      problem.line ? `line=${problem.line}` : undefined,
-      problem.column ? `col=${problem.column}` : undefined,
-      `title=${escapeProperty(problem.id)}`,
+      finding.file ? `file=${escapeProperty(finding.file)}` : undefined,
+      finding.line ? `line=${finding.line}` : undefined,
+      finding.column ? `col=${finding.column}` : undefined,
+      `title=${escapeProperty(finding.id)}`,
     ].filter(Boolean);
-    const message = problem.hint ? `${problem.message} (${problem.hint})` : problem.message;
-    out += `::${problem.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(message)}\n`;
+    out += `::${finding.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(messageWithHint(finding))}\n`;
   }
   out += `${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}${summary.tools.length ? ` (${summary.tools.join(", ")})` : ""}\n`;
   return out;
+}
+
+/** The machine-readable formats; undefined for text, which each command lays out around its own output. */
+export function formatMachine(format: ReportFormat | string | undefined, findings: readonly Finding[], summary: ReportSummary = summarize(findings)): string | undefined {
+  if (format === "json") return formatJson(findings, summary);
+  if (format === "github") return formatGithub(findings, summary);
+  return undefined;
 }

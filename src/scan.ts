@@ -8,7 +8,8 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Git } from "./process.js";
 import { findProject, listOutputFiles, loadProject } from "./project.js";
 import type { SourceOptions } from "./render.js";
-import { findSecretsInText, findSecretValuesInBuffer, looksBinary, type KnownSecret, type SecretFinding } from "./secrets.js";
+import type { Finding } from "./finding.js";
+import { findSecretsInText, findSecretValuesInBuffer, looksBinary, secretFinding, type KnownSecret, type SecretMatch } from "./secrets.js";
 import { refuseUndeclaredSet } from "./variables.js";
 
 export interface ScanOptions extends SourceOptions {
@@ -21,7 +22,8 @@ export interface ScanOptions extends SourceOptions {
 }
 
 export interface ScanResult {
-  findings: SecretFinding[];
+  /** `FILE:LINE: KIND (VARIABLE)`, never the value. */
+  findings: Finding[];
   files: number;
   notes: string[];
 }
@@ -65,14 +67,14 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     notes.push(`not followed: ${tree.leaving.length} symlink${tree.leaving.length === 1 ? "" : "s"} leading out of the scanned folder (${shown.join(", ")}${tree.leaving.length > 5 ? ", …" : ""})`);
   }
 
-  const findings: SecretFinding[] = [];
+  const matches: SecretMatch[] = [];
   for (const file of [...tree.files.keys()].sort()) {
     const shown = relative(options.dir, file) || file;
     let buffer: Buffer;
     try {
       if (tree.files.get(file)!.size > MAX_TEXT_SIZE) {
         // Read a chunk at a time: whole, a 2 GiB file cannot be read at all and a smaller one costs its size in memory.
-        findings.push(...(await findSecretValuesInLargeFile(file, secrets, { file: shown, where: shown })));
+        matches.push(...(await findSecretValuesInLargeFile(file, secrets, { file: shown, where: shown })));
         notes.push(`${shown}: larger than ${MAX_TEXT_SIZE / 1024 / 1024} MiB, searched for secret values only`);
         continue;
       }
@@ -81,21 +83,21 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
       continue; // deleted since git listed it, or unreadable
     }
     if (looksBinary(buffer) || buffer.length > MAX_TEXT_SIZE) {
-      findings.push(...findSecretValuesInBuffer(buffer, secrets, { file: shown, where: shown }));
+      matches.push(...findSecretValuesInBuffer(buffer, secrets, { file: shown, where: shown }));
       continue;
     }
     let text = buffer.toString("utf8");
     // Documented examples are masked (as placeholders the patterns already allow), so a realistic-looking example
     // is not a finding.
     for (const example of examples) text = text.split(example).join("EXAMPLE".padEnd(example.length, "X"));
-    findings.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
+    matches.push(...findSecretsInText(text, { file: shown, where: shown, secrets }));
   }
-  return { findings, files: tree.files.size, notes };
+  return { findings: matches.map((match) => secretFinding(match)), files: tree.files.size, notes };
 }
 
 /** Secret values in a file too large to read whole, one chunk at a time; each variable is reported once. */
-async function findSecretValuesInLargeFile(path: string, secrets: readonly KnownSecret[], place: { file: string; where: string }): Promise<SecretFinding[]> {
-  const findings: SecretFinding[] = [];
+async function findSecretValuesInLargeFile(path: string, secrets: readonly KnownSecret[], place: { file: string; where: string }): Promise<SecretMatch[]> {
+  const findings: SecretMatch[] = [];
   let left = [...secrets];
   if (left.length === 0) return findings;
   // Each chunk starts with the previous one's tail, so a value cut in two is whole in the next chunk.

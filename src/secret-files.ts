@@ -7,7 +7,8 @@
 import { posix } from "node:path";
 import { isMap, isScalar, isSeq, parseAllDocuments, type Node, type Pair } from "yaml";
 import { readAsGoYaml, sourceOffset } from "./checks/go-yaml.js";
-import { positionOf, PromplateError, type Problem } from "./problems.js";
+import { BadInputError } from "./errors.js";
+import { positionOf, type Finding } from "./finding.js";
 import type { OutputKind } from "./project.js";
 import { secretStrings } from "./variables.js";
 
@@ -183,7 +184,7 @@ export interface ProjectSecretFiles {
  */
 export function applySecretFiles(rendered: import("./render.js").ProjectRender, dir: string): ProjectSecretFiles {
   const result: ProjectSecretFiles = { files: [], inline: [] };
-  const problems: Problem[] = [];
+  const findings: Finding[] = [];
   const secretVariables = [...rendered.variables.values()].filter((v) => v.declaration.secret && v.value !== undefined);
   for (const file of rendered.files) {
     const stem = posix.basename(file.path).replace(/\.(ya?ml|json)$/, "");
@@ -191,7 +192,7 @@ export function applySecretFiles(rendered: import("./render.js").ProjectRender, 
     // The template inserted a secret (escaped, perhaps, so not found in the text as such).
     const holdsSecret = file.mode === 0o600 || file.secretLines.length > 0;
     for (const { line, reason } of holdsSecret ? moved.unmovable : []) {
-      problems.push({
+      findings.push({
         id: "output/secret-unmovable",
         severity: "error",
         message: `${file.path} line ${line}: ${reason}`,
@@ -213,6 +214,6 @@ export function applySecretFiles(rendered: import("./render.js").ProjectRender, 
       result.inline.push({ variable, output: file.path, field });
     }
   }
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (findings.length > 0) throw new BadInputError(findings);
   return result;
 }

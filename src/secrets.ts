@@ -4,10 +4,11 @@
  * Shared by the image scan (`build`) and `scan`. A finding says what was found and where, never the value: the
  * matched text is not kept, and descriptions of places (history entries) are redacted before they are returned.
  */
-import { positionOf } from "./problems.js";
+import { positionOf, type Finding } from "./finding.js";
 import { createSecretFinder } from "./redact.js";
 
-export interface SecretFinding {
+/** What the scanner matched; reported as a `Finding` (see `secretFinding`). */
+export interface SecretMatch {
   /** A pattern id (`aws-access-key-id`, `slack-webhook`, …), `secret-value`, `secret-env` or `build-arg-in-history`. */
   kind: string;
   /** The file holding it (a path inside an image layer, or a repository file), or `config` / `history`. */
@@ -16,8 +17,23 @@ export interface SecretFinding {
   line?: number;
   /** The place: `layer sha256:… (COPY …)`, `history #4 (RUN …)`, `image config Env`. Never holds the value. */
   where: string;
-  /** The variable (or build argument, or env name) the finding is about, when there is one. */
+  /** The variable (or build argument, or env name) the match is about, when there is one. */
   variable?: string;
+}
+
+/**
+ * A match as a finding: its kind is the id, `KIND (VARIABLE)` the message. In an image, the file is named after
+ * the image and the message says where in it (`in layer 2/9 sha256:… (COPY …)`).
+ */
+export function secretFinding(match: SecretMatch, image?: string): Finding {
+  const what = match.variable ? `${match.kind} (${match.variable})` : match.kind;
+  return {
+    id: match.kind,
+    severity: "error",
+    message: image === undefined ? what : `${what} in ${match.where}`,
+    file: image === undefined ? match.file : `${image}: ${match.file}`,
+    ...(match.line !== undefined ? { line: match.line } : {}),
+  };
 }
 
 /** A secret value to look for: a variable's name and one string form of its value. */
@@ -160,8 +176,8 @@ export interface TextScanOptions {
 }
 
 /** Finds secret values and credential patterns in text, one finding per kind (and variable) and line. */
-export function findSecretsInText(text: string, options: TextScanOptions): SecretFinding[] {
-  const findings: SecretFinding[] = [];
+export function findSecretsInText(text: string, options: TextScanOptions): SecretMatch[] {
+  const findings: SecretMatch[] = [];
   const seen = new Set<string>();
   const add = (kind: string, offset: number, variable?: string) => {
     const line = positionOf(text, offset).line;
@@ -191,8 +207,8 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
 }
 
 /** Finds secret values in bytes (binaries, or text too large for the patterns). */
-export function findSecretValuesInBuffer(buffer: Buffer, secrets: readonly KnownSecret[], place: { file: string; where: string }): SecretFinding[] {
-  const findings: SecretFinding[] = [];
+export function findSecretValuesInBuffer(buffer: Buffer, secrets: readonly KnownSecret[], place: { file: string; where: string }): SecretMatch[] {
+  const findings: SecretMatch[] = [];
   for (const secret of secrets) {
     const at = formsOf(secret.value).map((form) => buffer.indexOf(form)).find((offset) => offset !== -1);
     if (at === undefined) continue;

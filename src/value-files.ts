@@ -8,7 +8,8 @@
 import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { ExitCode, PromplateError, type Problem } from "./problems.js";
+import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
+import type { Finding } from "./finding.js";
 import { MAX_YAML_BYTES } from "./yaml-limits.js";
 
 /** 1 MiB: far more than any credential or env file, far less than what would strain a container's memory. */
@@ -188,28 +189,29 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /**
  * Why a file could not be read, in words, and what that means: a file promplate may not read is the environment's
- * problem (exit 3), anything else bad input (exit 2).
+ * problem (EnvironmentError, exit 3), anything else bad input (BadInputError, exit 2).
  */
-export function describeReadFailure(error: unknown): { reason: string; hint?: string; exitCode: number } {
-  if (error instanceof RefusedFileError) return { reason: error.reason, hint: error.hint, exitCode: ExitCode.badInput };
+export function describeReadFailure(error: unknown): { reason: string; hint?: string; environment: boolean } {
+  if (error instanceof RefusedFileError) return { reason: error.reason, hint: error.hint, environment: false };
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === "EACCES" || code === "EPERM") {
-    return { reason: `promplate is not allowed to read it (${code})`, hint: "give the user promplate runs as read access to the file", exitCode: ExitCode.environment };
+    return { reason: `promplate is not allowed to read it (${code})`, hint: "give the user promplate runs as read access to the file", environment: true };
   }
-  if (code === "ENOENT") return { reason: "there is no such file", exitCode: ExitCode.badInput };
-  if (code === "ENOTDIR") return { reason: "a part of its path is not a folder", exitCode: ExitCode.badInput };
-  if (code === "ELOOP") return { reason: "its symlinks form a loop", exitCode: ExitCode.badInput };
-  return { reason: `it cannot be read (${code ?? (error instanceof Error ? error.message : "error")})`, exitCode: ExitCode.badInput };
+  if (code === "ENOENT") return { reason: "there is no such file", environment: false };
+  if (code === "ENOTDIR") return { reason: "a part of its path is not a folder", environment: false };
+  if (code === "ELOOP") return { reason: "its symlinks form a loop", environment: false };
+  return { reason: `it cannot be read (${code ?? (error instanceof Error ? error.message : "error")})`, environment: false };
 }
 
 /** A file that could not be read, as the error to throw: `cannot read NAME: REASON`, exit 2 or 3. */
-export function cannotRead(error: unknown, name: string, id: string, where: Partial<Problem> = {}): PromplateError {
-  const { reason, hint, exitCode } = describeReadFailure(error);
-  return new PromplateError([{ id, severity: "error", message: `cannot read ${name}: ${reason}`, ...(hint ? { hint } : {}), ...where }], exitCode);
+export function cannotRead(error: unknown, name: string, id: string, where: Partial<Finding> = {}): PromplateError {
+  const { reason, hint, environment } = describeReadFailure(error);
+  const findings: Finding[] = [{ id, severity: "error", message: `cannot read ${name}: ${reason}`, ...(hint ? { hint } : {}), ...where }];
+  return environment ? new EnvironmentError(findings) : new BadInputError(findings);
 }
 
 /** A document the user named (a file to check, a rule test file, .gitignore), within MAX_DOCUMENT_BYTES. */
-export async function readDocument(path: string, name: string, id: string, where: Partial<Problem> = {}): Promise<string> {
+export async function readDocument(path: string, name: string, id: string, where: Partial<Finding> = {}): Promise<string> {
   try {
     return await readRegularFile(path, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
   } catch (error) {

@@ -3,7 +3,8 @@
  * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, then the default.
  */
 import { isAbsolute, join } from "node:path";
-import { ExitCode, PromplateError, suggestName, type Problem } from "./problems.js";
+import { suggestName, type Finding } from "./finding.js";
+import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { VariableDeclaration } from "./project.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
@@ -23,7 +24,7 @@ export interface CloudValue {
 
 /**
  * Resolves `x-aws` and `x-source` variables that no higher source set. Called once, with all of them, and only when
- * there are some (so the AWS SDK is loaded only then). Throws PromplateError (exit 3) when a needed value cannot
+ * there are some (so the AWS SDK is loaded only then). Throws EnvironmentError when a needed value cannot
  * be had, naming the providers tried.
  */
 export type CloudResolver = (declarations: VariableDeclaration[]) => Promise<Map<string, CloudValue>>;
@@ -68,9 +69,9 @@ export interface ResolvedVariable {
 
 export interface ResolveResult {
   variables: Map<string, ResolvedVariable>;
-  problems: Problem[];
-  /** The exit code to use: 3 when the only problems are an unreachable cloud source, else 2. */
-  exitCode: number;
+  problems: Finding[];
+  /** The only problems are the environment's (an unreachable cloud source, a file promplate may not read): exit 3, else 2. */
+  environmentOnly: boolean;
 }
 
 /** Reads a value from a file the way the Docker/Kubernetes convention expects: one trailing newline dropped. */
@@ -80,9 +81,8 @@ async function readValueFile(path: string, sources: VariableSources): Promise<st
 }
 
 /** Where a value file could not be read from, as a problem; permission problems are the environment's (exit 3). */
-function valueFileProblem(name: string, what: string, error: unknown): { problem: Problem; environment: boolean } {
-  const { reason, hint, exitCode } = describeReadFailure(error);
-  const environment = exitCode === ExitCode.environment;
+function valueFileProblem(name: string, what: string, error: unknown): { problem: Finding; environment: boolean } {
+  const { reason, hint, environment } = describeReadFailure(error);
   const id = error instanceof RefusedFileError ? "variable/file-refused" : environment ? "variable/file-permission" : "variable/file-unreadable";
   const advice = environment ? "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)" : (hint ?? "mount the file, or point to another one");
   return { problem: { id, severity: "error", message: `${name} cannot be read from ${what}: ${reason}`, hint: advice }, environment };
@@ -92,7 +92,7 @@ function valueFileProblem(name: string, what: string, error: unknown): { problem
 export function refuseUndeclaredSet(set: Readonly<Record<string, string>>, declared: ReadonlyMap<string, unknown>): void {
   const problems = Object.keys(set)
     .filter((name) => !declared.has(name))
-    .map((name): Problem => {
+    .map((name): Finding => {
       const suggestion = suggestName(name, declared.keys());
       return {
         id: "input/undeclared-set",
@@ -101,7 +101,7 @@ export function refuseUndeclaredSet(set: Readonly<Record<string, string>>, decla
         hint: suggestion ? `--set ${suggestion}=…` : "declare it under variables: in promplate.yaml, or drop the --set",
       };
     });
-  if (problems.length > 0) throw new PromplateError(problems);
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 interface RawValue {
@@ -231,14 +231,14 @@ export async function resolveVariables(
   sources: VariableSources | ExampleSources,
   required: ReadonlySet<string>,
 ): Promise<ResolveResult> {
-  const problems: Problem[] = [];
+  const problems: Finding[] = [];
   const variables = new Map<string, ResolvedVariable>();
   const validators = await compileValidators(declarations, problems);
   const raws = new Map<string, RawValue | undefined>();
-  let cloudFailed: number | undefined;
-  const cloudProblems: Problem[] = [];
+  let cloudFailed: PromplateError | undefined;
+  const cloudProblems: Finding[] = [];
   const cloudAsked = new Set<string>();
-  const environmentProblems: Problem[] = [];
+  const environmentProblems: Finding[] = [];
   /** Why a variable's file could not be read, by variable (the problem is reported once, as is). */
   const fileFailed = new Map<string, string>();
   if (!("examples" in sources)) {
@@ -261,8 +261,8 @@ export async function resolveVariables(
       } catch (error) {
         // Collected with the rest, so a run reports every problem at once; the caller exits 3 if only these remain.
         if (!(error instanceof PromplateError)) throw error;
-        cloudProblems.push(...error.problems);
-        cloudFailed = error.exitCode;
+        cloudProblems.push(...error.findings);
+        cloudFailed = error;
         for (const declaration of fromCloud) cloudAsked.add(declaration.name);
       }
     }
@@ -316,9 +316,9 @@ export async function resolveVariables(
     problems.push(...problemsOf(resolved, sources));
   }
   // Exit 3 when the environment is all that is wrong: a cloud source unreachable, or a file promplate may not read.
-  const exitCode = problems.length > 0 ? ExitCode.badInput : environmentProblems.length > 0 ? ExitCode.environment : (cloudFailed ?? ExitCode.badInput);
+  const environmentOnly = problems.length === 0 && (environmentProblems.length > 0 || cloudFailed instanceof EnvironmentError);
   problems.push(...environmentProblems, ...cloudProblems);
-  return { variables, problems, exitCode };
+  return { variables, problems, environmentOnly };
 }
 
 function resolveExample(declaration: VariableDeclaration, validate: ValueValidator | undefined): ResolvedVariable {
@@ -330,7 +330,7 @@ function resolveExample(declaration: VariableDeclaration, validate: ValueValidat
   return { declaration, value: undefined, status: "no-example", errors: ["has no example value that passes its schema"] };
 }
 
-function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Problem[] {
+function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Finding[] {
   const { declaration } = resolved;
   const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
   if (resolved.status === "no-example") {
@@ -389,7 +389,7 @@ export async function createAjv() {
   return ajvInstance;
 }
 
-async function compileValidators(declarations: readonly VariableDeclaration[], problems: Problem[]): Promise<Map<string, ValueValidator>> {
+async function compileValidators(declarations: readonly VariableDeclaration[], problems: Finding[]): Promise<Map<string, ValueValidator>> {
   const validators = new Map<string, ValueValidator>();
   for (const declaration of declarations) {
     const simple = compileSimpleValidator(declaration.schema);

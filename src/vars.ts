@@ -4,7 +4,7 @@
  * is missing or invalid.
  */
 import { listOutputFiles, loadProject } from "./project.js";
-import type { Problem } from "./problems.js";
+import type { Finding } from "./finding.js";
 import { buildSources, scanOutputs, type SourceOptions } from "./render.js";
 import { displayValue, refuseUndeclaredSet, resolveVariables } from "./variables.js";
 
@@ -37,7 +37,7 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
   const project = await loadProject(options.dir);
   refuseUndeclaredSet(options.set ?? {}, project.variables);
   const files = await listOutputFiles(project, options.services);
-  const scanProblems: Problem[] = [];
+  const scanProblems: Finding[] = [];
   const scanned = await scanOutputs(project, files, scanProblems);
   const servicesOf = new Map<string, Set<string>>();
   const required = new Set<string>();
@@ -107,4 +107,15 @@ async function inlineSecretFields(
     // A template that cannot render is reported by render and check; vars still lists the variables.
   }
   return result;
+}
+
+const FINDING_ID = { missing: "variable/missing", invalid: "variable/invalid", "no-example": "variable/no-example" } as const;
+
+/** What is wrong with the listed variables (missing, invalid, no example), one finding per reason. */
+export function variableFindings(rows: readonly VariableRow[]): Finding[] {
+  return rows.flatMap((row) => {
+    if (row.status !== "missing" && row.status !== "invalid" && row.status !== "no-example") return [];
+    const id = FINDING_ID[row.status];
+    return row.errors.map((error): Finding => ({ id, severity: "error", message: `${row.name}: ${error}` }));
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import { globToRegExp } from "./layout.js";
-import type { Finding } from "./types.js";
+import type { DocumentFinding } from "./types.js";
 
 export interface CrossFileInput {
   kind: string;
@@ -13,9 +13,9 @@ export interface CrossFileInput {
 }
 
 /** Findings per input index. */
-export function crossFileFindings(inputs: readonly CrossFileInput[]): Map<number, Finding[]> {
-  const result = new Map<number, Finding[]>();
-  const add = (index: number, finding: Finding) => result.set(index, [...(result.get(index) ?? []), finding]);
+export function crossFileFindings(inputs: readonly CrossFileInput[]): Map<number, DocumentFinding[]> {
+  const result = new Map<number, DocumentFinding[]>();
+  const add = (index: number, finding: DocumentFinding) => result.set(index, [...(result.get(index) ?? []), finding]);
   const ruleFiles = inputs.filter((i) => i.kind === "prometheus-rules").map((i) => posix.normalize(i.runtimePath));
   const allFiles = inputs.map((i) => posix.normalize(i.runtimePath));
 

@@ -11,14 +11,10 @@
  *
  * Offsets are positions in the given text (UTF-16 code units).
  */
+import type { OffsetFinding } from "../finding.js";
 
 export type TemplateProblemId = "template/parse" | "template/undefined-variable" | "template/unknown-function";
 
-export interface TemplateProblem {
-  id: TemplateProblemId;
-  message: string;
-  offset: number;
-}
 
 export interface GoTemplateOptions {
   /** Variables defined before the text (besides `$`). Default: the ones Prometheus defines for alert templates. */
@@ -47,7 +43,7 @@ export const ALERT_TEMPLATE_VARIABLES: readonly string[] = ["$labels", "$externa
 const ALERT_FUNCTIONS: ReadonlySet<string> = new Set([...GO_TEMPLATE_BUILTINS, ...PROMETHEUS_TEMPLATE_FUNCTIONS]);
 
 /** Checks one template; returns [] when it parses, else its first error (Go's parser stops there too). */
-export function checkGoTemplate(text: string, options: GoTemplateOptions = {}): TemplateProblem[] {
+export function checkGoTemplate(text: string, options: GoTemplateOptions = {}): OffsetFinding[] {
   if (!text.includes("{{")) return [];
   try {
     new TemplateParser(text, lex(text), options.variables ?? ALERT_TEMPLATE_VARIABLES, options.functions ?? ALERT_FUNCTIONS).parse();
@@ -294,7 +290,7 @@ function scanNumber(text: string, from: number): { ok: boolean; end: number } {
 // Parser
 
 class Stop extends Error {
-  constructor(readonly problem: TemplateProblem) {
+  constructor(readonly problem: OffsetFinding) {
     super(problem.message);
   }
 }

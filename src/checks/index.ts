@@ -1,24 +1,17 @@
 /**
  * The built-in checks of one document: parse, run the checker for its kind (each loaded only when needed), and
- * locate the findings. Returns located findings in the checked text's own lines.
+ * locate the findings. Returns findings with no file, in the checked text's own lines.
  */
+import type { Finding } from "../finding.js";
 import type { OutputKind } from "../project.js";
-import { parseDocumentData } from "./document.js";
+import { parseDocumentData, type ParsedDocument } from "./document.js";
 import type { PrometheusCheckOptions } from "./prometheus-config.js";
-import type { ConfigKind, Finding } from "./types.js";
-
-export interface LocatedFinding {
-  id: string;
-  severity: "error" | "warning";
-  message: string;
-  line: number;
-  column: number;
-}
+import type { ConfigKind, DocumentFinding } from "./types.js";
 
 export interface DocumentCheck {
   /** The parsed data (undefined when the text is not valid YAML). */
   data?: unknown;
-  findings: LocatedFinding[];
+  findings: Finding[];
 }
 
 const CONFIG_KINDS: readonly string[] = ["prometheus-config", "prometheus-rules", "alertmanager-config", "web-config"];
@@ -27,7 +20,7 @@ export function isConfigKind(kind: string): kind is ConfigKind {
   return CONFIG_KINDS.includes(kind);
 }
 
-export async function runChecker(kind: ConfigKind, data: unknown, options: PrometheusCheckOptions): Promise<Finding[]> {
+export async function runChecker(kind: ConfigKind, data: unknown, options: PrometheusCheckOptions): Promise<DocumentFinding[]> {
   switch (kind) {
     case "prometheus-config":
       return (await import("./prometheus-config.js")).checkPrometheusConfig(data, options);
@@ -40,7 +33,7 @@ export async function runChecker(kind: ConfigKind, data: unknown, options: Prome
   }
 }
 
-export async function checkDocument(kind: OutputKind, text: string, options: PrometheusCheckOptions, extra: Finding[] = []): Promise<DocumentCheck> {
+export async function checkDocument(kind: OutputKind, text: string, options: PrometheusCheckOptions, extra: DocumentFinding[] = []): Promise<DocumentCheck> {
   if (kind === "text") return { findings: [] };
   if (kind === "json") {
     try {
@@ -54,7 +47,7 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
     return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
-  const located = await locate(text, findings);
+  const located = await locate(text, findings, parsed);
   const ignoredFrom = parsed.reading?.ignoredFrom;
   if (ignoredFrom !== undefined) {
     located.push({
@@ -68,12 +61,12 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
   return { data: parsed.data, findings: located };
 }
 
-/** Positions only for the findings there are: the located parse is the slow part. */
-export async function locate(text: string, findings: Finding[]): Promise<LocatedFinding[]> {
+/** Positions only for the findings there are, from the parse of `text` when given (else it is parsed again). */
+export async function locate(text: string, findings: DocumentFinding[], parsed?: ParsedDocument): Promise<Finding[]> {
   if (findings.length === 0) return [];
   const { createLocator } = await import("./positions.js");
-  const locator = createLocator(text);
-  return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...locator(finding) }));
+  const locator = createLocator(text, parsed && "data" in parsed ? parsed : undefined);
+  return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...(finding.hint !== undefined ? { hint: finding.hint } : {}), ...locator(finding) }));
 }
 
 /** Infers a plain file's kind from its top-level keys, as `check FILE` does without --kind. */

@@ -1,110 +1,55 @@
 /**
  * PromQL checking for rule expressions: syntax errors from lezer-promql's error nodes (the grammar Prometheus' own UI
- * uses) and type errors from codemirror-promql's `Parser` (function argument types, instant vs range vectors,
- * scalar/string operands), which the grammar alone does not catch (`rate(x)` parses).
+ * uses) and type errors (function argument types, instant vs range vectors, scalar/string operands), which the
+ * grammar alone does not catch (`rate(x)` parses). The type rules are codemirror-promql's `Parser.checkAST`, walked
+ * here over the tree lezer builds, with that package's tables and helpers: its `Parser` itself takes the tree from a
+ * codemirror editor state, whose parse works to a wall-clock budget and may stop early, so a busy machine got type
+ * errors that were not there. `parser.parse` has no budget: same text, same tree.
  *
- * Both libraries are CommonJS and slow to load (about 50 ms), so they are required on the first call only: nothing
+ * The libraries are CommonJS and take about 20 ms to load, so they are required on the first call only: nothing
  * here runs at import time, which keeps them off promplate's `render` start path.
  */
 import { createRequire } from "node:module";
+import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
+import type { OffsetFinding } from "../finding.js";
 
-export interface ExpressionProblem {
-  message: string;
-  /** Offset in the expression string (UTF-16 code units, as JavaScript strings count). */
-  offset: number;
-  id: "promql/parse" | "promql/type";
-}
-
-interface TreeLike {
-  length: number;
-  topNode: { firstChild: unknown };
-  cursor(): TreeCursorLike;
-}
-interface TreeCursorLike {
-  next(): boolean;
-  firstChild(): boolean;
-  lastChild(): boolean;
-  parent(): boolean;
-  from: number;
-  to: number;
+/** codemirror-promql's names of value types. */
+type ValueType = "none" | "vector" | "scalar" | "matrix" | "string";
+interface FunctionSignature {
   name: string;
-  type: { isError: boolean };
+  argTypes: ValueType[];
+  /** 0: exactly argTypes; otherwise the last one is optional and repeats up to n times (n > 0) or without limit (-1). */
+  variadic: number;
+  returnType: ValueType;
 }
-interface Diagnostic {
-  severity: string;
-  message: string;
-  from: number;
-  to: number;
+/** The expression text, offered the way codemirror-promql's helpers read an editor's document. */
+interface Source {
+  sliceDoc(from?: number, to?: number): string;
 }
-interface Engine {
-  parse(expr: string): TreeLike;
-  diagnose(expr: string, tree: TreeLike): Diagnostic[];
-  mode: "direct" | "editor-state";
+interface Libraries {
+  parser: { parse(text: string): Tree };
+  getFunction(id: number): FunctionSignature;
+  getType(node: SyntaxNode | null): ValueType;
+  buildVectorMatching(source: Source, node: SyntaxNode): { card: string; matchingLabels: string[]; on: boolean; include: string[] } | null;
+  buildLabelMatchers(nodes: SyntaxNode[], source: Source): { name: string; value: string; matchesEmpty(): boolean }[];
 }
 
-let engine: Engine | undefined;
+let libraries: Libraries | undefined;
 
-function loadEngine(): Engine {
-  if (engine) return engine;
+/** lezer-promql and the parts of codemirror-promql that need no editor (its parser/parser.js loads @codemirror). */
+function loadLibraries(): Libraries {
+  if (libraries) return libraries;
   const requireCjs = createRequire(import.meta.url);
-  const { parser } = requireCjs("@prometheus-io/lezer-promql") as { parser: { parse(text: string): TreeLike } };
-  const { Parser } = requireCjs("@prometheus-io/codemirror-promql/dist/cjs/parser/parser.js") as {
-    Parser: { new (state: unknown): { analyze(): void; getDiagnostics(): Diagnostic[] }; prototype: object };
-  };
-
-  // The public way: an EditorState holding the PromQL language, from which the Parser takes the syntax tree.
-  const { EditorState } = requireCjs("@codemirror/state") as { EditorState: { create(config: object): unknown } };
-  const { promQLLanguage, LanguageType } = requireCjs("@prometheus-io/codemirror-promql") as {
-    promQLLanguage(top: unknown): unknown;
-    LanguageType: { PromQL: unknown };
-  };
-  const language = promQLLanguage(LanguageType.PromQL);
-  const viaState = (expr: string): Diagnostic[] => {
-    const analyzer = new Parser(EditorState.create({ doc: expr, extensions: language }));
-    analyzer.analyze();
-    return analyzer.getDiagnostics();
-  };
-
-  // The fast way (about 20% less time): hand the Parser the tree lezer already built, so no EditorState is made.
-  // It relies on the Parser's field names, so it is used only if it gives the same answer as the public way.
-  // Only the type check (`checkAST`) runs: the caller has already looked for error nodes, and only calls this on a
-  // tree without any, so the Parser's own error-node pass would find nothing.
-  const direct = (expr: string, tree: TreeLike): Diagnostic[] => {
-    const analyzer = Object.create(Parser.prototype) as {
-      tree: TreeLike;
-      state: unknown;
-      diagnostics: Diagnostic[];
-      checkAST(node: unknown): unknown;
-      getDiagnostics(): Diagnostic[];
-    };
-    analyzer.tree = tree;
-    analyzer.state = { sliceDoc: (from = 0, to = expr.length) => expr.slice(from, to) };
-    analyzer.diagnostics = [];
-    analyzer.checkAST(tree.topNode.firstChild);
-    return analyzer.getDiagnostics();
-  };
-  let directWorks = false;
-  try {
-    const probes = ['rate(x{a="b"})', "sum by (a) (rate(x[5m])) > bool 1", 'x * on (a) group_left (b) y{c=~"d"}', '{a="b"}'];
-    directWorks = probes.every((probe) => JSON.stringify(direct(probe, parser.parse(probe))) === JSON.stringify(viaState(probe)));
-    directWorks &&= direct("rate(x)", parser.parse("rate(x)")).length === 1;
-  } catch {
-    directWorks = false;
-  }
-  engine = { parse: (expr) => parser.parse(expr), diagnose: directWorks ? direct : (expr) => viaState(expr), mode: directWorks ? "direct" : "editor-state" };
-  return engine;
+  const { parser } = requireCjs("@prometheus-io/lezer-promql") as Pick<Libraries, "parser">;
+  const { getFunction } = requireCjs("@prometheus-io/codemirror-promql/dist/cjs/types/index.js") as Pick<Libraries, "getFunction">;
+  const { getType } = requireCjs("@prometheus-io/codemirror-promql/dist/cjs/parser/type.js") as Pick<Libraries, "getType">;
+  const { buildVectorMatching } = requireCjs("@prometheus-io/codemirror-promql/dist/cjs/parser/vector.js") as Pick<Libraries, "buildVectorMatching">;
+  const { buildLabelMatchers } = requireCjs("@prometheus-io/codemirror-promql/dist/cjs/parser/matcher.js") as Pick<Libraries, "buildLabelMatchers">;
+  libraries = { parser, getFunction, getType, buildVectorMatching, buildLabelMatchers };
+  return libraries;
 }
 
-/**
- * Loads the PromQL libraries now (e.g. before timing a check; checkExpression does it on first use anyway) and says
- * how the type checker is driven: "direct" (fast) or "editor-state" (the public API, when a new codemirror-promql
- * version no longer fits the fast way).
- */
-export function preloadPromQL(): "direct" | "editor-state" {
-  return loadEngine().mode;
-}
-
-const cache = new Map<string, ExpressionProblem[]>();
+const cache = new Map<string, OffsetFinding[]>();
 const CACHE_LIMIT = 50_000;
 
 /**
@@ -112,7 +57,7 @@ const CACHE_LIMIT = 50_000;
  * syntax error gets only that error (type errors on a recovered tree are noise). Same input, same answer: results
  * are cached, since rule files repeat expressions.
  */
-export function checkExpression(expr: string): ExpressionProblem[] {
+export function checkExpression(expr: string): OffsetFinding[] {
   const key = shapeOf(expr);
   const cached = cache.get(key);
   if (cached) return cached;
@@ -149,12 +94,11 @@ function shapeOf(expr: string): string {
   return shape;
 }
 
-function analyze(expr: string): ExpressionProblem[] {
+function analyze(expr: string): OffsetFinding[] {
   if (expr.replace(/#[^\n]*/g, "").trim() === "") return [{ id: "promql/parse", message: "parse error: no expression found in input", offset: 0 }];
-  const { parse, diagnose } = loadEngine();
-  const tree = parse(expr);
+  const tree = loadLibraries().parser.parse(expr);
   let errorAt = -1;
-  let structural: ExpressionProblem | undefined;
+  let structural: OffsetFinding | undefined;
   for (const cursor = tree.cursor(); cursor.next(); ) {
     if (cursor.type.isError) {
       errorAt = cursor.from;
@@ -164,16 +108,190 @@ function analyze(expr: string): ExpressionProblem[] {
   }
   if (errorAt >= 0) return [{ id: "promql/parse", ...syntaxError(expr, errorAt) }];
   if (structural) return [structural];
-  const problems: ExpressionProblem[] = [];
-  for (const diagnostic of diagnose(expr, tree)) {
-    if (diagnostic.severity !== "error") continue;
-    // codemirror-promql also rejects several `__name__` matchers inside the braces (`{__name__=~"a.*",
-    // __name__!="ab"}`); Prometheus only rejects a name both outside and inside them (`foo{__name__="bar"}`).
-    if (diagnostic.message.startsWith("metric name must not be set twice") && !/^[A-Za-z_:]/.test(expr.slice(diagnostic.from))) continue;
-    const parseLike = diagnostic.message === "unexpected expression";
-    problems.push({ id: parseLike ? "promql/parse" : "promql/type", message: `${parseLike ? "parse" : "type"} error: ${prometheusWords(diagnostic.message)}`, offset: diagnostic.from });
+  return typeErrors(expr, tree).map(({ message, offset }) => ({ id: "promql/type", message: `type error: ${prometheusWords(message)}`, offset }));
+}
+
+const COMPARISON = new Set(["Eql", "Neq", "Lte", "Lss", "Gte", "Gtr"]);
+const SET_OPERATOR = new Set(["And", "Or", "Unless"]);
+/** Aggregations whose first parameter is a number, and the one whose first parameter is a label name. */
+const SCALAR_PARAMETER = new Set(["Topk", "Bottomk", "LimitK", "LimitRatio", "Quantile"]);
+const SMOOTHED_FUNCTIONS = ["Rate", "Increase", "Delta"];
+const ANCHORED_FUNCTIONS = ["Resets", "Changes", "Rate", "Increase", "Delta"];
+
+function hasChild(node: SyntaxNode, names: Set<string>): boolean {
+  for (let child = node.firstChild; child; child = child.nextSibling) if (names.has(child.name)) return true;
+  return false;
+}
+
+/**
+ * The type errors of a tree without error nodes, ordered by offset: codemirror-promql's `Parser.checkAST` (0.314),
+ * rule for rule and message for message, but where it differs from Prometheus: several `__name__` matchers inside the
+ * braces (`{__name__=~"a.*", __name__!="ab"}`) pass, as Prometheus only rejects a name both outside and inside them
+ * (`foo{__name__="bar"}`), and `info`'s second argument is worded as Prometheus does. Warnings (a `range()` subquery
+ * step) are left out.
+ */
+function typeErrors(expr: string, tree: Tree): { message: string; offset: number }[] {
+  const { getFunction, getType, buildVectorMatching, buildLabelMatchers } = loadLibraries();
+  const source: Source = { sliceDoc: (from = 0, to = expr.length) => expr.slice(from, to) };
+  const errors: { message: string; offset: number }[] = [];
+  const report = (node: SyntaxNode, message: string): void => {
+    errors.push({ message, offset: node.from });
+  };
+  const expectType = (node: SyntaxNode, want: ValueType, context: string) => {
+    const got = check(node);
+    if (got !== want) report(node, `expected type ${want} in ${context}, got ${got}`);
+  };
+
+  function check(node: SyntaxNode | null): ValueType {
+    if (!node) return "none";
+    switch (node.name) {
+      case "AggregateExpr":
+        checkAggregation(node);
+        break;
+      case "BinaryExpr":
+        checkBinary(node);
+        break;
+      case "FunctionCall":
+        checkCall(node);
+        break;
+      case "ParenExpr":
+      case "MatrixSelector":
+        check(node.getChild("Expr"));
+        break;
+      case "UnaryExpr": {
+        const type = check(node.getChild("Expr"));
+        if (type !== "scalar" && type !== "vector") report(node, `unary expression only allowed on expressions of type scalar or instant vector, got ${type}`);
+        break;
+      }
+      case "SmoothedExpr":
+        checkAnchoredOrSmoothed(node, SMOOTHED_FUNCTIONS);
+        break;
+      case "AnchoredExpr":
+        checkAnchoredOrSmoothed(node, ANCHORED_FUNCTIONS);
+        break;
+      case "SubqueryExpr": {
+        const type = check(node.getChild("Expr"));
+        if (type !== "vector") report(node, `subquery is only allowed on instant vector, got ${type} in ${node.name} instead`);
+        break;
+      }
+      case "OffsetExpr":
+        check(node.getChild("Expr"));
+        if (!node.getChild("OffsetDurationExpr")) report(node, "offset requires a duration expression");
+        break;
+      case "VectorSelector":
+        checkSelector(node);
+        break;
+      case "StepInvariantExpr": {
+        const type = check(node.getChild("Expr"));
+        if (type !== "vector" && type !== "matrix") report(node, "@ modifier must be preceded by an instant selector vector or range vector selector or a subquery");
+        break;
+      }
+    }
+    return getType(node);
   }
-  return problems;
+
+  function checkAggregation(node: SyntaxNode): void {
+    const operator = node.firstChild?.firstChild;
+    if (!operator) {
+      report(node, "aggregation operator expected in aggregation expression but got nothing");
+      return;
+    }
+    const params = node.getChild("FunctionCallBody")?.getChildren("Expr") ?? [];
+    if (params.length === 0) {
+      report(node, "unable to find the parameter for the expression");
+      return;
+    }
+    expectType(params[params.length - 1]!, "vector", "aggregation expression");
+    if (SCALAR_PARAMETER.has(operator.name)) expectType(params[0]!, "scalar", "aggregation parameter");
+    if (operator.name === "CountValues") expectType(params[0]!, "string", "aggregation parameter");
+  }
+
+  function checkBinary(node: SyntaxNode): void {
+    const [left, right] = [node.firstChild, node.lastChild];
+    if (!left || !right) {
+      report(node, "left or right expression is missing in binary expression");
+      return;
+    }
+    const [lt, rt] = [check(left), check(right)];
+    const isComparison = hasChild(node, COMPARISON);
+    const isSetOperator = hasChild(node, SET_OPERATOR);
+    if (node.getChild("BoolModifier")) {
+      if (!isComparison) report(node, "bool modifier can only be used on comparison operators");
+    } else if (lt === "scalar" && rt === "scalar") {
+      if (isComparison) report(node, "comparisons between scalars must use BOOL modifier");
+      else if (node.getChild("TrimLower")) report(node, 'operator ">/" not allowed for Scalar operations');
+      else if (node.getChild("TrimUpper")) report(node, 'operator "</" not allowed for Scalar operations');
+    }
+    const matching = buildVectorMatching(source, node);
+    if (matching?.on) {
+      for (const label of matching.matchingLabels) {
+        for (const included of matching.include) if (label === included) report(node, `label "${label}" must not occur in ON and GROUP clause at once`);
+      }
+    }
+    if (lt !== "scalar" && lt !== "vector") report(left, "binary expression must contain only scalar and instant vector types");
+    if (rt !== "scalar" && rt !== "vector") report(right, "binary expression must contain only scalar and instant vector types");
+    if ((lt !== "vector" || rt !== "vector") && matching) {
+      if (matching.matchingLabels.length > 0) report(node, "vector matching only allowed between instant vectors");
+    } else if (isSetOperator) {
+      if (matching?.card === "one-to-many" || matching?.card === "many-to-one") report(node, "no grouping allowed for set operations");
+      if (matching?.card !== "many-to-many") report(node, "set operations must always be many-to-many");
+    }
+    if ((lt === "scalar" || rt === "scalar") && isSetOperator) report(node, "set operator not allowed in binary scalar expression");
+  }
+
+  function checkCall(node: SyntaxNode): void {
+    const functionNode = node.firstChild?.firstChild;
+    if (!functionNode) {
+      report(node, "function not defined");
+      return;
+    }
+    const args = node.getChild("FunctionCallBody")?.getChildren("Expr") ?? [];
+    const { name, argTypes, variadic } = getFunction(functionNode.type.id);
+    if (variadic === 0) {
+      if (args.length !== argTypes.length) report(node, `expected ${argTypes.length} argument(s) in call to "${name}", got ${args.length}`);
+    } else if (argTypes.length - 1 > args.length) {
+      report(node, `expected at least ${argTypes.length - 1} argument(s) in call to "${name}", got ${args.length}`);
+    } else if (variadic > 0 && argTypes.length - 1 + variadic < args.length) {
+      report(node, `expected at most ${argTypes.length - 1 + variadic} argument(s) in call to "${name}", got ${args.length}`);
+    }
+    // Prometheus' wording and place: codemirror-promql's message prints a node object ("got [object Object]").
+    if (name === "info" && args.length > 1 && args[1]!.getChild("Identifier")) report(args[1]!, "expected label selectors only, got vector selector instead");
+    for (let i = 0; i < args.length; i++) {
+      // Extra arguments of a fixed-arity call are reported above and not type-checked; a variadic call's take the last type.
+      if (i >= argTypes.length && variadic === 0) break;
+      expectType(args[i]!, argTypes[Math.min(i, argTypes.length - 1)]!, `call to function "${name}"`);
+    }
+  }
+
+  function checkAnchoredOrSmoothed(node: SyntaxNode, allowedFunctions: string[]): void {
+    const type = getType(node);
+    if (type !== "vector" && type !== "matrix") {
+      report(node, `smoothed/anchored expression only allowed on instant vector or range vector selector, got ${type} instead`);
+      return;
+    }
+    const call = node.parent?.parent;
+    if (call?.name !== "FunctionCall") return; // outside a call, any vector expression may be anchored or smoothed
+    const functionNode = call.firstChild?.firstChild;
+    if (!functionNode) {
+      report(node, "function not defined");
+      return;
+    }
+    if (!allowedFunctions.includes(functionNode.name)) report(node, "smoothed/anchored expression can only be used in specific functions");
+  }
+
+  function checkSelector(node: SyntaxNode): void {
+    const list = node.getChild("LabelMatchers");
+    const matchers = ["QuotedLabelName", "QuotedLabelMatcher", "UnquotedLabelMatcher"].flatMap((kind) => buildLabelMatchers(list?.getChildren(kind) ?? [], source));
+    const nameNode = node.getChild("Identifier");
+    const name = nameNode ? expr.slice(nameNode.from, nameNode.to) : "";
+    const nameInBraces = matchers.find((matcher) => matcher.name === "__name__");
+    if (name && nameInBraces) report(node, `metric name must not be set twice: ${name} or ${nameInBraces.value}`);
+    // At least one matcher that does not match the empty string, so a typo cannot select every series; a metric name is one.
+    if (!name && matchers.every((matcher) => matcher.matchesEmpty())) report(node, "vector selector must contain at least one non-empty matcher");
+  }
+
+  check(tree.topNode.firstChild);
+  return errors.sort((a, b) => a.offset - b.offset);
 }
 
 /** Where Prometheus' parser accepts an `offset` or `@` modifier, and a range `[…]`. */
@@ -198,7 +316,7 @@ function escapeProblem(rest: string, quote: string): string | undefined {
  * Rules of Prometheus' parser that codemirror-promql does not check: what `offset`, `@`, a range and a subquery may
  * follow, and the escape sequences in strings. Leaves the cursor where it was.
  */
-function checkNode(expr: string, cursor: TreeCursorLike): ExpressionProblem | undefined {
+function checkNode(expr: string, cursor: TreeCursor): OffsetFinding | undefined {
   const name = cursor.name;
   if (name === "StringLiteral") {
     const quote = expr[cursor.from];

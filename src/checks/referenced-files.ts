@@ -12,7 +12,7 @@
  *   that matches nothing is allowed upstream on purpose ("empty matches that may be populated later on"): a warning.
  * - Web configuration: the TLS files of `tls_server_config`, read when the server starts.
  */
-import type { ConfigKind, Finding } from "./types.js";
+import type { ConfigKind, DocumentFinding } from "./types.js";
 
 /** The file system as the server sees it; relative names resolve against the config's folder. */
 export interface ReferencedFiles {
@@ -25,8 +25,8 @@ const WRITTEN_FILES = new Set(["query_log_file", "scrape_failure_log_file"]);
 const TLS_FILES = new Set(["ca_file", "cert_file", "key_file"]);
 const WEB_TLS_FILES = new Set(["cert_file", "key_file", "client_ca_file"]);
 
-export function referencedFileFindings(kind: ConfigKind, data: unknown, files: ReferencedFiles): Finding[] {
-  const findings: Finding[] = [];
+export function referencedFileFindings(kind: ConfigKind, data: unknown, files: ReferencedFiles): DocumentFinding[] {
+  const findings: DocumentFinding[] = [];
   const missing = (path: (string | number)[], file: string, reads: string) =>
     findings.push({ id: "config/missing-file", severity: "error", message: `${String(path[path.length - 1])} ${file} does not exist (${reads})`, path });
 

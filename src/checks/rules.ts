@@ -18,7 +18,7 @@ import { parseDuration } from "../go/duration.js";
 import { checkGoTemplate } from "./go-template.js";
 import { checkExpression } from "./promql.js";
 import { PATTERNS, schemaFindings } from "./schema-findings.js";
-import type { CheckOptions, Finding } from "./types.js";
+import type { CheckOptions, DocumentFinding } from "./types.js";
 
 type Path = (string | number)[];
 type Mapping = Record<string, unknown>;
@@ -35,10 +35,10 @@ function scalarText(value: unknown): string {
   return "";
 }
 
-export async function checkRules(data: unknown, options: CheckOptions): Promise<Finding[]> {
+export async function checkRules(data: unknown, options: CheckOptions): Promise<DocumentFinding[]> {
   // Agent mode does not apply to rule files: an agent does not load them at all.
   const checkPromQL = options.promql !== false;
-  const findings: Finding[] = [];
+  const findings: DocumentFinding[] = [];
   if (!validate(data)) findings.push(...schemaFindings(validate.errors));
   if (!isMapping(data) || !Array.isArray(data.groups)) return findings;
 
@@ -87,7 +87,7 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
   return findings;
 }
 
-function checkRule(rule: Mapping, path: Path, findings: Finding[], checkPromQL: boolean): void {
+function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean): void {
   const record = scalarText(rule.record);
   const alert = scalarText(rule.alert);
   if (record !== "" && alert !== "") {
@@ -153,7 +153,7 @@ function checkRule(rule: Mapping, path: Path, findings: Finding[], checkPromQL: 
   }
 }
 
-function templates(values: Mapping, what: string, path: Path, findings: Finding[]): void {
+function templates(values: Mapping, what: string, path: Path, findings: DocumentFinding[]): void {
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== "string" || !value.includes("{{")) continue;
     for (const problem of checkGoTemplate(value)) {
@@ -162,7 +162,7 @@ function templates(values: Mapping, what: string, path: Path, findings: Finding[
   }
 }
 
-function labelNames(labels: Mapping, path: Path, findings: Finding[]): void {
+function labelNames(labels: Mapping, path: Path, findings: DocumentFinding[]): void {
   for (const name of Object.keys(labels)) {
     if (name === "" || name === "__name__") {
       findings.push({ id: "rules/label-name", severity: "error", message: `invalid label name: ${name === "" ? "(empty)" : name}`, path: [...path, name], atKey: true });
@@ -182,7 +182,7 @@ function labelNames(labels: Mapping, path: Path, findings: Finding[]): void {
  * A duration field's value: true when set to a non-zero duration. The schema checks the syntax of strings; Go's
  * decoder also takes a bare 0 but rejects other numbers and the empty string.
  */
-function durationValue(owner: Mapping, key: string, path: Path, findings: Finding[]): boolean {
+function durationValue(owner: Mapping, key: string, path: Path, findings: DocumentFinding[]): boolean {
   const value = owner[key];
   if (typeof value === "number") {
     if (value === 0) return false;

@@ -2,7 +2,7 @@
  * Turns ajv errors from the precompiled config schemas into findings with readable messages, in the words
  * Prometheus' own strict parser uses where it has them ("field x not found in type …").
  */
-import type { Finding } from "./types.js";
+import type { DocumentFinding } from "./types.js";
 
 export interface SchemaError {
   instancePath: string;
@@ -23,13 +23,13 @@ export function pathOf(instancePath: string): (string | number)[] {
 }
 
 /** Keeps the most useful error per location: ajv reports every failed branch of a oneOf/anyOf. */
-export function schemaFindings(errors: readonly SchemaError[] | null | undefined): Finding[] {
-  const findings: Finding[] = [];
+export function schemaFindings(errors: readonly SchemaError[] | null | undefined): DocumentFinding[] {
+  const findings: DocumentFinding[] = [];
   const seen = new Set<string>();
   for (const error of errors ?? []) {
     if (error.keyword === "oneOf" || error.keyword === "anyOf" || error.keyword === "if") continue;
     const path = pathOf(error.instancePath);
-    let finding: Finding;
+    let finding: DocumentFinding;
     switch (error.keyword) {
       case "additionalProperties": {
         const key = String(error.params.additionalProperty);

@@ -2,6 +2,7 @@
  * promtool and amtool as checks. Planning (which tool, which arguments, which files) is pure data; running takes a
  * process runner, so the core never spawns anything itself and the plan can be tested as data.
  */
+import type { Finding } from "../finding.js";
 import { findExecutable, type ProcessRunner } from "../process.js";
 
 export type { ProcessRunner } from "../process.js";
@@ -28,16 +29,6 @@ export interface ProcessResult {
   output: string;
 }
 
-export interface ToolFinding {
-  id: string;
-  severity: "error" | "warning";
-  message: string;
-  /** Absolute path of the file the tool named (or the invocation's first file). */
-  file: string;
-  line?: number;
-  column?: number;
-}
-
 export const INSTALL_HINT: Record<ToolName, string> = {
   promtool: "install it (Debian: apt-get install prometheus; or the promtool binary from prometheus.io/download) or pass --promtool PATH",
   amtool: "install it (Debian: apt-get install prometheus-alertmanager; or the amtool binary from prometheus.io/download) or pass --amtool PATH",
@@ -55,15 +46,16 @@ export async function toolVersion(path: string, run: ProcessRunner, env: Record<
 }
 
 /**
- * Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file.
+ * Turns a tool's output into findings: `FILE: L:C: message`, `line N: message`, or one finding for the file. Each
+ * names the absolute path of the file the tool named (or the invocation's first file).
  * `redact` (src/redact.ts) runs on the whole output first, so no finding is ever made from a secret.
  */
-export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): ToolFinding[] {
+export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): Finding[] {
   const result = { ...processResult, output: redact(processResult.output) };
   if (result.exitCode === 0) {
     return warningsOf(invocation, tool, result.output);
   }
-  const findings: ToolFinding[] = [];
+  const findings: Finding[] = [];
   const label = `${tool.name} ${tool.version}`;
   const lines = result.output.split("\n").map((l) => l.trimEnd());
   let currentFile = invocation.files[0] ?? "";
@@ -88,7 +80,7 @@ export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processR
   return findings;
 }
 
-function locate(invocation: ToolInvocation, label: string, file: string, message: string): ToolFinding {
+function locate(invocation: ToolInvocation, label: string, file: string, message: string): Finding {
   const lineMatch = /\bline (\d+)(?::(\d+))?/.exec(message);
   return {
     id: invocation.id,
@@ -101,8 +93,8 @@ function locate(invocation: ToolInvocation, label: string, file: string, message
 }
 
 /** promtool's lint output on success (e.g. duplicate rules) becomes warnings. */
-function warningsOf(invocation: ToolInvocation, tool: Tool, output: string): ToolFinding[] {
-  const findings: ToolFinding[] = [];
+function warningsOf(invocation: ToolInvocation, tool: Tool, output: string): Finding[] {
+  const findings: Finding[] = [];
   for (const line of output.split("\n")) {
     const warning = /^\s*(?:WARNING|Warning):?\s*(.*)$/i.exec(line);
     if (warning) {

@@ -2,21 +2,22 @@
  * What every built-in checker returns: findings located by a path into the parsed document. Paths are turned into
  * line and column only for the findings that are reported, because computing YAML positions is the slow part.
  */
+import type { FindingAt } from "../finding.js";
 
 export type ConfigKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config";
 
-export interface Finding {
-  /** Stable id, e.g. `schema/unknown-key`, `promql/parse`, `promql/type`, `template/undefined-variable`. */
-  id: string;
-  severity: "error" | "warning";
-  message: string;
+/** A checker's finding, placed by a path into the parsed document until its line and column are looked up. */
+export type DocumentFinding = FindingAt<{
   /** Keys and indices from the document root to the node at fault (`[]` for the whole document). */
   path: (string | number)[];
   /** Point at the mapping key instead of its value (unknown keys, duplicate names). */
   atKey?: boolean;
   /** Offset inside the node's string value (a PromQL or Go template position), when known. */
   offsetInValue?: number;
-}
+}>;
+
+/** The name the config checkers import. */
+export type Finding = DocumentFinding;
 
 export interface CheckOptions {
   /** Prometheus agent mode (`--agent`): rule_files and alerting rules are not allowed. */

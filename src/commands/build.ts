@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, parseSetFlags, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
-import { ExitCode, PromplateError } from "../problems.js";
+import { addSourceOptions, collectValues, ExitCode, logTo, parseSetFlags, requireProject, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface BuildFlags extends SourceFlags {
   engine?: "docker" | "podman" | "buildah";
@@ -11,7 +10,7 @@ interface BuildFlags extends SourceFlags {
   buildArg?: string[];
 }
 
-export function registerBuild(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerBuild(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("build")
@@ -21,69 +20,43 @@ export function registerBuild(program: Command, context: CommandContext, setExit
       .option("--push", "push the images when every scan is clean")
       .option("--dry-run", "print the plan and do nothing")
       .addOption(new Option("--pull <POLICY>", "when to pull base images (default: the engine's)").choices(["always", "missing", "never"]))
-      .option("--build-arg <NAME=VALUE>", "a build argument, e.g. PROMETHEUS_VERSION=v3.5.0 (repeatable)", (value: string, previous: string[] = []) => [...previous, value]),
+      .option("--build-arg <NAME=VALUE>", "a build argument, e.g. PROMETHEUS_VERSION=v3.5.0 (repeatable)", collectValues),
   ).action(async (flags: BuildFlags) => {
     const { io } = context;
-    const { mkdtemp, readFile } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { findProject, loadProject } = await import("../project.js");
+    await requireProject(context, "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)");
+    const { prepareBuild, runBuild } = await import("../build.js");
     const image = await import("../image.js");
-    if (!(await findProject(context.dir))) {
-      throw new PromplateError([{ id: "input/no-project", severity: "error", message: `no promplate.yaml in ${context.dir}`, hint: "run in a project folder or pass -C DIR (the embedded example is promplate's templates/)" }]);
-    }
-    const project = await loadProject(context.dir);
     const sources = sourceOptions(context, flags);
-    // A mistyped --set is refused before anything is built, --dry-run included.
-    (await import("../variables.js")).refuseUndeclaredSet(sources.set, project.variables);
-    const root = await image.findPromplateRoot(import.meta.url);
-    const engine = flags.engine ?? (await detectEngine(io.env.PATH, image.ENGINES));
-    const dockerfiles: Record<string, string> = {};
-    for (const service of image.IMAGE_SERVICES) dockerfiles[service] = await readFile(join(root, `Dockerfile.${service}`), "utf8").catch(() => "");
-    const work = flags.dryRun ? join(tmpdir(), "promplate-build-XXXXXX") : await mkdtemp(join(tmpdir(), "promplate-build-"));
-    const plan = image.planImageBuild({
-      engine,
-      promplateRoot: root,
-      project: { dir: project.dir, services: [...new Set(project.outputs.map((o) => o.service))], outputPaths: project.outputs.map((o) => o.path) },
-      dockerfiles,
-      contextDir: join(work, "context"),
-      archiveDir: join(work, "archives"),
+    const prepared = await prepareBuild({
+      dir: context.dir,
+      moduleUrl: import.meta.url,
+      env: io.env,
+      engine: flags.engine,
+      set: sources.set,
       tag: flags.tag,
       push: flags.push,
       pull: flags.pull,
       buildArgs: parseSetFlags(flags.buildArg),
+      dryRun: flags.dryRun,
     });
-    if (plan.images.length === 0) {
-      throw new PromplateError([{ id: "build/no-service", severity: "error", message: `the project has no prometheus or alertmanager outputs to build an image for` }]);
-    }
     if (flags.dryRun) {
-      io.stdout.write(image.formatPlan(plan));
+      io.stdout.write(image.formatPlan(prepared.plan));
       setExit(ExitCode.ok);
       return;
     }
-    const secrets = await image.resolveScanSecrets({ dir: project.dir, ...sources });
-    const log = (line: string) => io.stderr.write(`promplate: ${line}\n`);
+    const log = logTo(io);
+    const secrets = await image.resolveScanSecrets({ dir: prepared.project.dir, ...sources });
     log(`scanning for the values of ${secrets.secrets.length ? [...new Set(secrets.secrets.map((s) => s.name))].join(", ") : "no secret variable"} and for credential patterns`);
     if (secrets.unresolved.length) log(`not set here, so not searched for: ${secrets.unresolved.join(", ")}`);
     if (secrets.tooShort.length) log(`shorter than ${image.MIN_SECRET_LENGTH} characters, not searched for: ${secrets.tooShort.join(", ")}`);
-    for (const note of plan.notes) log(note);
-    // The engine gets the environment without the project's variables: nothing in a build should see them.
-    const env = Object.fromEntries(Object.entries(io.env).filter(([name]) => !project.variables.has(name) && !project.variables.has(name.replace(/_FILE$/, ""))));
-    const { rm } = await import("node:fs/promises");
+    for (const note of prepared.plan.notes) log(note);
     const { streamProcess } = await import("../process.js");
-    const result = await image.buildImages(plan, { run: streamProcess, log, env, secrets }).finally(() => rm(work, { recursive: true, force: true }));
-    for (const finding of result.findings) io.stdout.write(`${image.formatFinding(finding)}\n`);
+    const result = await runBuild(prepared, { run: streamProcess, log, env: io.env, secrets });
+    const { secretFinding } = await import("../secrets.js");
+    const { formatBrief } = await import("../report.js");
+    io.stdout.write(formatBrief(result.findings.map((match) => secretFinding(match, match.image))));
     const summary = result.images.map((i) => `${i.tag} ${i.scan.findings.length ? image.plural(i.scan.findings.length, "finding") : "clean"}${i.pushed ? ", pushed" : ""}`).join("; ");
     io.stdout.write(`${result.findings.length ? `${image.plural(result.findings.length, "secret")} found` : "no secrets found"}: ${summary}\n`);
     setExit(result.findings.length ? ExitCode.checkFailed : ExitCode.ok);
   });
-}
-
-async function detectEngine(pathVariable: string | undefined, engines: readonly ("docker" | "podman" | "buildah")[]) {
-  const { findExecutable } = await import("../process.js");
-  for (const engine of engines) if (await findExecutable(engine, pathVariable)) return engine;
-  throw new PromplateError(
-    [{ id: "build/engine", severity: "error", message: "no image builder found: docker, podman or buildah", hint: "install one, or pass --engine with one that is installed" }],
-    ExitCode.environment,
-  );
 }

@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
-import { ExitCode } from "../problems.js";
+import { addSourceOptions, ExitCode, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface ComposeFlags extends SourceFlags {
   examples?: boolean;
@@ -9,7 +8,7 @@ interface ComposeFlags extends SourceFlags {
   pushgateway?: boolean;
 }
 
-export function registerCompose(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerCompose(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("compose")
@@ -19,7 +18,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       .addOption(new Option("--engine <ENGINE>", "how Prometheus reaches node-exporter on the host").choices(["docker", "podman"]).default("docker"))
       .option("--pushgateway", "add a Pushgateway service"),
   ).action(async (flags: ComposeFlags) => {
-    const { ensureIgnored, planCompose, writeCompose } = await import("../compose.js");
+    const { planCompose, writeCompose } = await import("../compose.js");
     const { currentUid, systemGit } = await import("../process.js");
     const { io } = context;
     const plan = await planCompose({
@@ -33,8 +32,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       ...sourceOptions(context, flags),
     });
     // Ignored and untracked before anything secret is written.
-    const git = await ensureIgnored(context.dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path), systemGit(io.env));
-    await writeCompose(context.dir, plan);
+    const git = await writeCompose(context.dir, plan, systemGit(io.env));
     const secretNote = git.checked ? "0600, git-ignored" : "0600; not in a git work tree, so not checked against git";
     for (const file of plan.files) io.stdout.write(`wrote ${file.path} (${file.mode === 0o600 ? secretNote : "0644, no secrets"})\n`);
     if (git.added.length > 0) io.stdout.write(`.gitignore: added ${git.added.join(" ")}\n`);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { addSourceOptions, fromCwd, logTo, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface ExecFlags extends SourceFlags {
   service: string;
@@ -12,7 +12,7 @@ interface ExecFlags extends SourceFlags {
   writeSecretFiles?: string;
 }
 
-export function registerExec(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerExec(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("exec")
@@ -31,24 +31,21 @@ export function registerExec(program: Command, context: CommandContext, setExit:
     const { execService } = await import("../exec.js");
     const { runProcess, startServer } = await import("../process.js");
     const [file, ...args] = command;
-    const log = (line: string) => io.stderr.write(`promplate: ${line}\n`);
+    const log = logTo(io);
     const code = await execService({
       dir: context.dir,
       service: flags.service,
-      out: flags.out && !flags.out.startsWith("/") ? `${io.cwd}/${flags.out}` : flags.out,
+      out: fromCwd(context, flags.out),
       keepEnv: flags.keepEnv,
       awsEnv: flags.awsEnv,
       toolChecks: flags.toolChecks,
       watch: flags.watch,
       reloadUrl: flags.reloadUrl,
-      secretFilesDir: flags.writeSecretFiles && !flags.writeSecretFiles.startsWith("/") ? `${io.cwd}/${flags.writeSecretFiles}` : flags.writeSecretFiles,
+      secretFilesDir: fromCwd(context, flags.writeSecretFiles),
       command: file!,
       args,
       log,
-      check: async (rendered, tools) => {
-        const { checkRendered } = await import("../check.js");
-        return checkRendered(rendered, { promql: tools, tools, requireTools: true, run: runProcess, env: io.env });
-      },
+      runTool: runProcess,
       start: startServer,
       ...sourceOptions(context, flags),
     });

@@ -1,9 +1,7 @@
-import { stat } from "node:fs/promises";
-import { extname, isAbsolute, join } from "node:path";
 import { Option, type Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
+import { BadInputError, PromplateError } from "../errors.js";
 import type { FileChange } from "../output.js";
-import { ExitCode, PromplateError } from "../problems.js";
+import { addSourceOptions, ExitCode, fromCwd, logTo, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
@@ -17,7 +15,7 @@ interface RenderFlags extends SourceFlags {
   kind?: "yaml" | "json" | "text";
 }
 
-export function registerRender(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerRender(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("render")
@@ -26,7 +24,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--out <DIR|PATH>", "write outputs under DIR (project) or to PATH (one template; 0600 when it holds a secret)")
       .option("--diff", "show what changed, secrets redacted")
       .option("--dry-run", "show what would change, secrets redacted; write nothing")
-      .option("--service <NAME>", "only this service's outputs (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(serviceOption("this service's outputs"))
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
@@ -36,7 +34,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
     const { findProject, loadProject } = await import("../project.js");
     const hasProject = (await findProject(context.dir)) !== undefined;
     if (file === undefined && !hasProject && context.io.stdinIsTTY) {
-      throw new PromplateError([{
+      throw new BadInputError([{
         id: "input/no-project",
         severity: "error",
         message: `no promplate.yaml in ${context.dir}`,
@@ -52,98 +50,70 @@ export function registerRender(program: Command, context: CommandContext, setExi
 }
 
 async function renderAll(flags: RenderFlags, context: CommandContext): Promise<number> {
-  const { renderProject } = await import("../render.js");
-  const { applyChanges, formatDiff, planChanges, readManifest, refuseProtectedPaths, refuseProtectedTargets, writeFileAtomic } = await import("../output.js");
-  const { withOutputLock } = await import("../lock.js");
-  const { protectedPaths } = await import("../project.js");
-  const { io } = context;
-  const result = await renderProject({ dir: context.dir, services: flags.service, ...sourceOptions(context, flags) });
-  const secretFiles = flags.writeSecretFiles ? await moveSecrets(result, flags.writeSecretFiles, io) : undefined;
-  // The built-in checks run before anything is written: a config Prometheus would reject is never deployed.
-  const { checkRendered } = await import("../check.js");
+  const { apply, prepare } = await import("../pipeline.js");
   const { runProcess } = await import("../process.js");
-  const report = await checkRendered(result, { promql: flags.toolChecks === true, tools: flags.toolChecks === true, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env });
-  if (report.problems.length > 0) {
-    const { printReport } = await import("./check.js");
-    const code = await printReport(report, "text", { ...context, io: { ...io, stdout: io.stderr } });
-    if (code !== ExitCode.ok) {
-      io.stderr.write("promplate: nothing was written\n");
-      return code;
-    }
+  const { formatDiff } = await import("../output.js");
+  const { io } = context;
+  const log = logTo(io);
+  const tools = flags.toolChecks === true;
+  const prepared = await prepare({
+    dir: context.dir,
+    services: flags.service,
+    ...sourceOptions(context, flags),
+    checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env },
+    target: { layout: "project", root: fromCwd(context, flags.out) },
+    secretFilesDir: fromCwd(context, flags.writeSecretFiles),
+  });
+  for (const { variable, output, field } of prepared.secretFiles?.inline ?? []) {
+    log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form); the file is written 0600`);
   }
-  const root = flags.out ? (isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out)) : result.project.dir;
-  const { resolveReal } = await import("../paths.js");
-  const planOptions = { services: flags.service, project: resolveReal(result.project.dir), protectedPaths: protectedPaths(result.project) };
-  // Refused before the lock is taken: nothing at all is created beside a template.
-  refuseProtectedTargets(root, result.files, planOptions.protectedPaths);
-  if (secretFiles) refuseProtectedPaths(secretFiles.files.map((f) => ({ name: f.path, path: f.path })), planOptions.protectedPaths);
-  const plan = async () => planChanges(root, result.files, await readManifest(root), planOptions);
+  if (prepared.report.findings.length > 0) {
+    const { printReport } = await import("./print.js");
+    printReport(prepared.report, "text", { ...context, io: { ...io, stdout: io.stderr } });
+  }
+  if (prepared.failed) {
+    log("nothing was written");
+    return ExitCode.checkFailed;
+  }
+  const secrets = prepared.rendered.secrets;
   let changes: FileChange[];
   if (flags.dryRun) {
-    changes = (await plan()).changes;
-    io.stdout.write(await formatDiff(changes, result.secrets));
+    changes = prepared.roots.flatMap((root) => root.plan.changes);
+    io.stdout.write(await formatDiff(changes, secrets));
   } else {
-    // One writer at a time: planned and applied under the lock, so the manifest read is the one replaced.
-    changes = await withOutputLock(root, async () => {
-      const planned = await plan();
-      if (flags.diff) io.stdout.write(await formatDiff(planned.changes, result.secrets));
-      if (secretFiles) for (const file of secretFiles.files) await writeFileAtomic(file.path, file.content, 0o600);
-      await applyChanges(root, planned);
-      return planned.changes;
-    }, { onWait: (holder, waitMs) => io.stderr.write(`promplate: ${root} is being written by pid ${holder.pid}; waiting up to ${waitMs / 1000} s\n`) });
+    changes = await apply(prepared, {
+      // The diff shown is of the plan made under the lock: what is written.
+      onPlanned: flags.diff ? async (planned) => void io.stdout.write(await formatDiff(planned, secrets)) : undefined,
+      lock: { onWait: (holder, waitMs) => log(`${prepared.roots[0]?.root} is being written by pid ${holder.pid}; waiting up to ${waitMs / 1000} s`) },
+    });
   }
-  for (const kept of changes.filter((c) => c.change === "kept")) {
-    io.stderr.write(`promplate: kept ${kept.path}, no longer an output, not deleted: ${kept.reason}\n`);
-  }
+  for (const kept of changes.filter((c) => c.change === "kept")) log(`kept ${kept.path}, no longer an output, not deleted: ${kept.reason}`);
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
   const stale = [count("delete") ? `, ${count("delete")} stale deleted` : "", count("kept") ? `, ${count("kept")} stale kept` : ""].join("");
-  io.stderr.write(
-    `promplate: ${verb} ${count("create") + count("update")} of ${result.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})\n`,
-  );
+  log(`${verb} ${count("create") + count("update")} of ${prepared.rendered.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})`);
   return ExitCode.ok;
 }
 
 async function renderOne(file: string, flags: RenderFlags, context: CommandContext, project: import("../project.js").Project | undefined): Promise<number> {
-  const { renderFile, utf8Problem } = await import("../render.js");
-  const { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFileBytes } = await import("../value-files.js");
+  const { prepareFile } = await import("../pipeline.js");
   const { io } = context;
-  const fromStdin = file === "-";
-  const path = fromStdin ? "<stdin>" : isAbsolute(file) ? file : join(io.cwd, file);
-  let source: string;
-  let sourceMode: number | undefined;
-  try {
-    if (fromStdin) {
-      source = await io.readStdin();
-    } else {
-      const bytes = await readRegularFileBytes(path, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
-      const encoding = utf8Problem(bytes, file);
-      if (encoding) throw new PromplateError([encoding]);
-      source = bytes.toString("utf8");
-      sourceMode = (await stat(path)).mode & 0o777;
-    }
-  } catch (error) {
-    if (error instanceof PromplateError) throw error;
-    throw cannotRead(error, fromStdin ? "the template on standard input" : file, "input/file");
-  }
-  const declaredOutput = project?.outputs.find((o) => !fromStdin && join(project.dir, o.template) === path);
-  const kind = flags.kind ?? (declaredOutput ? (await import("../project.js")).insertionKindOf(declaredOutput.kind) : kindFromName(file));
-  const options = { name: fromStdin ? "<stdin>" : file, source, kind, project, cwd: io.cwd, ...sourceOptions(context, flags) };
-  const result = await renderFile(options);
+  const stdin = file === "-" ? await readStdin(io) : undefined;
+  const result = await prepareFile({ file, stdin, cwd: io.cwd, kind: flags.kind, project, ...sourceOptions(context, flags) });
   if (flags.out) {
-    const { outputMode, refuseProtectedPaths, writeFileAtomic } = await import("../output.js");
+    const { refuseProtectedPaths, writeFileAtomic } = await import("../output.js");
     const { resolveReal } = await import("../paths.js");
-    const target = isAbsolute(flags.out) ? flags.out : join(io.cwd, flags.out);
+    const target = fromCwd(context, flags.out);
     // `render t.yml --out t.yml` would replace the template with its own output, as `envsubst < t > t` empties it.
-    const sources = [...(project ? (await import("../project.js")).protectedPaths(project) : []), ...(fromStdin ? [] : [{ path: resolveReal(path), description: `the template ${file}` }])];
+    const sources = [...(project ? (await import("../project.js")).protectedPaths(project) : []), ...(file === "-" ? [] : [{ path: resolveReal(fromCwd(context, file)), description: `the template ${file}` }])];
     refuseProtectedPaths([{ name: flags.out, path: target }], sources);
-    const mode = outputMode({ mode: result.holdsSecret ? 0o600 : 0o644, sourceMode });
-    await writeFileAtomic(target, result.text, mode);
-    io.stderr.write(`promplate: wrote ${flags.out}${result.holdsSecret ? " (mode 0600: it holds a secret)" : mode !== 0o644 ? ` (mode 0${mode.toString(8)}, as readable as ${file})` : ""}\n`);
+    await writeFileAtomic(target, result.text, result.mode);
+    const note = result.holdsSecret ? " (mode 0600: it holds a secret)" : result.mode !== 0o644 ? ` (mode 0${result.mode.toString(8)}, as readable as ${file})` : "";
+    logTo(io)(`wrote ${flags.out}${note}`);
     return ExitCode.ok;
   }
   if (result.holdsSecret) {
-    throw new PromplateError([{
+    throw new BadInputError([{
       id: "output/secret-on-stdout",
       severity: "error",
       message: `${file === "-" ? "the template" : file} uses a secret variable; refusing to print it`,
@@ -154,21 +124,13 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
   return ExitCode.ok;
 }
 
-/** Secret-file mode: moves secrets out of the outputs, and says which stay inline (no *_file form). */
-async function moveSecrets(result: import("../render.js").ProjectRender, dir: string, io: CommandContext["io"]) {
-  const { applySecretFiles } = await import("../secret-files.js");
-  const target = isAbsolute(dir) ? dir : join(io.cwd, dir);
-  const moved = applySecretFiles(result, target);
-  for (const { variable, output, field } of moved.inline) {
-    io.stderr.write(`promplate: ${variable} stays inline in ${output} at ${field} (that field has no *_file form); the file is written 0600\n`);
+/** Standard input as the template, bounded and UTF-8 (src/value-files.ts readStream); exit 2 when it is not. */
+async function readStdin(io: CommandContext["io"]): Promise<string> {
+  try {
+    return await io.readStdin();
+  } catch (error) {
+    if (error instanceof PromplateError) throw error;
+    const { cannotRead } = await import("../value-files.js");
+    throw cannotRead(error, "the template on standard input", "input/file");
   }
-  return moved;
-}
-
-function kindFromName(file: string): "yaml" | "json" | "text" {
-  if (file === "-") return "yaml";
-  const extension = extname(file).toLowerCase();
-  if (extension === ".json") return "json";
-  if (extension === ".yml" || extension === ".yaml") return "yaml";
-  return "text";
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { addSourceOptions, sourceOptions, type CommandContext, type SourceFlags } from "../cli.js";
-import { ExitCode } from "../problems.js";
+import { addSourceOptions, ExitCode, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface VarsFlags extends SourceFlags {
   service?: string[];
@@ -8,16 +7,16 @@ interface VarsFlags extends SourceFlags {
   format?: "text" | "json";
 }
 
-export function registerVars(program: Command, context: CommandContext, setExit: (code: number) => void): void {
+export function registerVars(program: Command, context: CommandContext, setExit: SetExit): void {
   addSourceOptions(
     program
       .command("vars")
       .description("list variables: type, services using them, the source that supplied each, value (secrets as ***)")
-      .option("--service <NAME>", "only variables this service uses (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(serviceOption("variables this service uses"))
       .option("--examples", "show the example values check --examples uses (no environment, files or cloud)")
       .option("--format <FORMAT>", "text or json", "text"),
   ).action(async (flags: VarsFlags) => {
-    const { listVariables } = await import("../vars.js");
+    const { listVariables, variableFindings } = await import("../vars.js");
     const rows = await listVariables({ dir: context.dir, services: flags.service, examples: flags.examples, ...sourceOptions(context, flags) });
     if (flags.format === "json") {
       context.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -37,8 +36,11 @@ export function registerVars(program: Command, context: CommandContext, setExit:
         for (const place of row.inline) context.io.stdout.write(`note: ${row.name} stands in ${place}, which has no *_file form: with --write-secret-files it stays inline\n`);
       }
     }
-    const bad = rows.filter((r) => r.status === "missing" || r.status === "invalid" || r.status === "no-example");
-    for (const row of bad) for (const error of row.errors) context.io.stderr.write(`promplate: ${row.name}: ${error}\n`);
-    setExit(bad.length > 0 ? ExitCode.badInput : ExitCode.ok);
+    const findings = variableFindings(rows);
+    if (findings.length > 0) {
+      const { printText } = await import("./print.js");
+      printText(context.io.stderr, findings, context);
+    }
+    setExit(findings.length > 0 ? ExitCode.badInput : ExitCode.ok);
   });
 }

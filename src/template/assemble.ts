@@ -9,6 +9,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { CST, Composer, Parser, parseAllDocuments, parse as parseYaml } from "yaml";
+import type { OffsetFinding } from "../finding.js";
 import { ALIAS_HINT, documentAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
 import { readAsGoYaml, sourceOffset, type GoYamlReading } from "../checks/go-yaml.js";
 import type { Piece, ValuePiece } from "./expand.js";
@@ -25,22 +26,13 @@ export interface AssembleOptions {
   isSecret?(piece: ValuePiece): boolean;
 }
 
-export interface InsertionProblem {
-  id: string;
-  message: string;
-  hint?: string;
-  /** Template offset of the action whose value could not be held. */
-  offset: number;
-  name?: string;
-}
-
 export interface AssembleResult {
   text: string;
   /** Template offset where each output line (index 0 = line 1) comes from. */
   lineOrigins: number[];
   /** Output lines (1-based) that hold a secret value. */
   secretLines: number[];
-  problems: InsertionProblem[];
+  problems: OffsetFinding[];
 }
 
 interface Edit {
@@ -86,7 +78,7 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
     return piece.kind === "text" ? piece.start + Math.min(offset - pieceStarts[low]!, piece.text.length) : piece.start;
   };
 
-  const problems: InsertionProblem[] = [];
+  const problems: OffsetFinding[] = [];
   let edits: Edit[] = [];
   let placeholderDocuments: unknown[] = [];
   if (slots.length === 0) edits = [];
@@ -209,7 +201,7 @@ function yamlEdits(
   slots: Slot[],
   marker: string,
   options: AssembleOptions,
-  problems: InsertionProblem[],
+  problems: OffsetFinding[],
 ): Edit[] {
   const sites = collectSites(source, yaml, marker);
   const slotByPlaceholder = new Map(slots.map((s) => [s.placeholder, s]));
@@ -519,7 +511,7 @@ const MAX_BLAMED = 20;
  * keeps the document's shape when applied together is innocent as a whole, so k culprits among n edits cost about
  * k·log n parses, not one parse per edit.
  */
-function blameEdits(placeholderText: string, documents: unknown[], edits: readonly Edit[], slots: readonly Slot[], marker: string): InsertionProblem[] {
+function blameEdits(placeholderText: string, documents: unknown[], edits: readonly Edit[], slots: readonly Slot[], marker: string): OffsetFinding[] {
   // Edits (sorted by applyEdits) and slots are both in text order: one forward pass finds a group's slots.
   const slotsOf = (group: readonly Edit[]) => {
     const found: Slot[] = [];
@@ -553,7 +545,7 @@ function blameEdits(placeholderText: string, documents: unknown[], edits: readon
   };
   search(edits);
 
-  const problems = guilty.map((edit): InsertionProblem => {
+  const problems = guilty.map((edit): OffsetFinding => {
     const slot = slotsOf([edit])[0] ?? slots[0]!;
     return {
       id: "template/value-cannot-be-held",
@@ -607,7 +599,7 @@ function parseFailsafe(text: string, read: ReturnType<typeof readYaml> = readYam
 // ---------------------------------------------------------------------------------------------------------------
 // JSON
 
-function jsonEdits(source: string, slots: Slot[], options: AssembleOptions, problems: InsertionProblem[]): Edit[] {
+function jsonEdits(source: string, slots: Slot[], options: AssembleOptions, problems: OffsetFinding[]): Edit[] {
   void problems;
   const inString = stringRanges(source);
   return slots.map((slot) => {

@@ -2,7 +2,7 @@
  * The template module: scan a template (the template rule, references, problems), then render it with values.
  * Scanning is separate so a service can resolve only the variables its own templates use.
  */
-import type { Problem } from "../problems.js";
+import type { Finding } from "../finding.js";
 import { assemble, type DeclaredType, type InsertionKind } from "./assemble.js";
 import { expandTokens, type ValuePiece, type Values } from "./expand.js";
 import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./read.js";
@@ -18,7 +18,7 @@ export interface ScannedTemplate {
   needsHandlebars: boolean;
   /** Declared variables the template reads, each with whether some reference has no `:-` fallback. */
   references: Map<string, { required: boolean }>;
-  problems: Problem[];
+  problems: Finding[];
 }
 
 export interface ScanOptions {
@@ -29,7 +29,7 @@ export interface ScanOptions {
 export function scanTemplate(file: string, source: string, options: ScanOptions = {}): ScannedTemplate {
   // Readers refuse a large file before reading it; this holds for a template from anywhere else too.
   if (source.length > MAX_TEMPLATE_BYTES / 4 && Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
-    const problem: Problem = { id: "template/too-large", severity: "error", message: `${file} ${tooLargeMessage(Buffer.byteLength(source))}`, file, line: 1, column: 1 };
+    const problem: Finding = { id: "template/too-large", severity: "error", message: `${file} ${tooLargeMessage(Buffer.byteLength(source))}`, file, line: 1, column: 1 };
     return { file, source: "", tokens: [], needsHandlebars: false, references: new Map(), problems: [problem] };
   }
   let declared = options.declared;
@@ -58,7 +58,7 @@ export function scanTemplate(file: string, source: string, options: ScanOptions 
     }
   }
   const positionOf = result.problems.length > 0 ? lineIndex(source).positionOf : () => ({ line: 1, column: 1 });
-  const problems = result.problems.map((p): Problem => ({
+  const problems = result.problems.map((p): Finding => ({
     id: p.id,
     severity: "error",
     message: p.message,
@@ -77,7 +77,7 @@ export interface RenderedTemplate {
   secretLines: number[];
   /** Whether any inserted value is a secret. */
   holdsSecret: boolean;
-  problems: Problem[];
+  problems: Finding[];
 }
 
 export interface RenderTemplateOptions {
@@ -104,7 +104,7 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
   const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
   const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
   const { lineOf, positionOf } = lineIndex(template.source);
-  const problems = result.problems.map((p): Problem => ({
+  const problems = result.problems.map((p): Finding => ({
     id: p.id,
     severity: "error",
     message: p.message,

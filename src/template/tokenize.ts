@@ -1,4 +1,5 @@
-import { suggestName } from "../problems.js";
+import type { OffsetFinding } from "../finding.js";
+import { suggestName } from "../finding.js";
 
 /**
  * The template rule (DESIGN.md): decides, before Handlebars sees anything, which `{{ … }}` and `${ … }` are
@@ -35,14 +36,6 @@ export interface HandlebarsToken {
 
 export type Token = TextToken | ReferenceToken | HandlebarsToken;
 
-export interface TokenizeProblem {
-  id: string;
-  message: string;
-  hint?: string;
-  offset: number;
-  name?: string;
-}
-
 export interface TokenizeOptions {
   isDeclared(name: string): boolean;
   /** Known variable names, for "did you mean"; in a project an undeclared UPPER_SNAKE reference is an error. */
@@ -52,7 +45,7 @@ export interface TokenizeOptions {
 
 export interface TokenizeResult {
   tokens: Token[];
-  problems: TokenizeProblem[];
+  problems: OffsetFinding[];
   /** True when some action needs Handlebars (blocks, helpers, `this`); else values are spliced directly. */
   needsHandlebars: boolean;
 }
@@ -117,7 +110,7 @@ class OpenBlocks {
 
 export function tokenize(source: string, options: TokenizeOptions): TokenizeResult {
   const tokens: Token[] = [];
-  const problems: TokenizeProblem[] = [];
+  const problems: OffsetFinding[] = [];
   const blocks = new OpenBlocks();
   const stops = stopFinder(source);
   const closes = closeFinder(source);
@@ -377,7 +370,7 @@ function classifyAction(
   end: number,
   blocks: OpenBlocks,
   options: TokenizeOptions,
-  problems: TokenizeProblem[],
+  problems: OffsetFinding[],
   undeclared: (name: string, offset: number) => void,
 ): Token | undefined {
   const inner = source.slice(start + 2, end - 2);
@@ -485,7 +478,7 @@ function blockParameterNames(
   offset: number,
   blocks: OpenBlocks,
   options: TokenizeOptions,
-  problems: TokenizeProblem[],
+  problems: OffsetFinding[],
   undeclared: (name: string, offset: number) => void,
 ): string[] {
   const names: string[] = [];

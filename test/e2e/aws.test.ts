@@ -41,13 +41,13 @@ describe("ini profiles the SDK reads from HOME", () => {
 
 describe("the AWS SDK is loaded only when a variable needs it (built binary, module-load hook)", () => {
   /** The files of the bundle that a run of the binary loaded. */
-  async function loadedChunks(argv: string[], cwd: string, env: Record<string, string>): Promise<{ result: Run; files: string[] }> {
+  async function loadedChunks(argv: string[], cwd: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ result: Run; files: string[] }> {
     const hooks = mkdtempSync(join(tmpdir(), "promplate-hooks-"));
     const log = join(hooks, "loaded.txt");
     writeFileSync(log, "");
     writeFileSync(join(hooks, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + "\\n"); return next(url, context); }\n`);
     writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(new URL(`file://${join(hooks, "hooks.mjs")}`).href)});\n`);
-    const result = await runBuilt(argv, env, cwd, { nodeArgs: ["--import", join(hooks, "register.mjs")] });
+    const result = await runBuilt(argv, env, cwd, { nodeArgs: ["--import", join(hooks, "register.mjs"), ...nodeArgs] });
     const files = readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:") && url.includes("/dist/")).map((url) => fileURLToPath(url));
     return { result, files };
   }
@@ -67,6 +67,25 @@ describe("the AWS SDK is loaded only when a variable needs it (built binary, mod
     const control = await loadedChunks(["-C", withAws, "render"], withAws, { HOME: join(withAws, "home") });
     assert.equal(control.result.code, 0, control.result.stderr);
     assert.ok(control.files.some(holdsSdk), "the control run loads the SDK, so the hook would have seen it");
+  });
+
+  test("render with key values from the environment loads the AWS module, but not node:http (on Node 24: undici)", async () => {
+    const dir = awsProject(`variables:
+  AWS_ACCESS_KEY: { type: string, writeOnly: true, x-aws: accessKeyId }
+  AWS_SECRET_KEY: { type: string, writeOnly: true, x-aws: secretAccessKey }
+outputs:
+  - { service: app, kind: yaml, template: creds.yml, path: out/creds.yml }
+`, "key: ${AWS_ACCESS_KEY}\nsecret: ${AWS_SECRET_KEY}\n");
+    const builtins = join(dir, "builtins.txt");
+    const atExit = join(dir, "at-exit.mjs");
+    writeFileSync(atExit, `import { writeFileSync } from "node:fs";\nprocess.on("exit", () => writeFileSync(${JSON.stringify(builtins)}, process.moduleLoadList.join("\\n")));\n`);
+    const env = { HOME: join(dir, "home"), AWS_ACCESS_KEY: "AKIALONGTERMLONGTERM", AWS_SECRET_KEY: "Secret-Leak-Canary-http" };
+    const { result, files } = await loadedChunks(["-C", dir, "render"], dir, env, ["--import", atExit]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(files.some((f) => /\/aws-[A-Z0-9]+\.js$/.test(f)), "the temporary-key check loads the AWS module");
+    const loaded = readFileSync(builtins, "utf8").split("\n");
+    assert.ok(loaded.includes("NativeModule fs"), "the list names built-in modules as this test expects");
+    assert.deepEqual(loaded.filter((name) => /^NativeModule (http|https|internal\/deps\/undici\/undici)$/.test(name)), []);
   });
 });
 

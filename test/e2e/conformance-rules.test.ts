@@ -6,15 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseDocumentData } from "../../src/checks/document.js";
 import { checkGoTemplate } from "../../src/checks/go-template.js";
-import { checkExpression, preloadPromQL } from "../../src/checks/promql.js";
+import { checkExpression } from "../../src/checks/promql.js";
 import { checkRules } from "../../src/checks/rules.js";
 import type { Finding } from "../../src/checks/types.js";
 import { CORPUS as CORPUS_DIR } from "../corpus-path.js";
 import { agreementCell, currentTool, toolReports, type ToolReport } from "./current-tools.js";
+import { findingLines, readRecordedFindings } from "../promql-corpus.js";
 
 const CORPUS = CORPUS_DIR;
 
@@ -197,9 +199,20 @@ describe("checkExpression (PromQL)", () => {
     { expr: "x[5m][5m]", id: "promql/parse", message: /ranges only allowed for vector selectors/ },
     { expr: 'x{a="b\\.c"}', id: "promql/parse", message: /unknown escape sequence U\+002E '\.'/, offset: 6 },
     { expr: "x{a='it\\'s', b=\"\\u00e9\\x41\\n\", c=`\\d`}" },
+    { expr: 'info(up, up{a="b"})', id: "promql/type", message: /expected label selectors only, got vector selector instead/, offset: 9 },
   ];
-  test("the type checker runs in its fast mode with the installed codemirror-promql", () => {
-    assert.equal(preloadPromQL(), "direct");
+  test("every corpus expression, and a wrong variant of each, gets the recorded findings", () => {
+    assert.deepEqual(findingLines(checkExpression), readRecordedFindings());
+  });
+  test("known limit (README): a chain of hundreds of binary operators past about 2,500 characters is a parse error", () => {
+    assert.deepEqual(checkExpression(Array.from({ length: 500 }, () => "aa").join(" + ")), []);
+    assert.equal(checkExpression(Array.from({ length: 800 }, () => "aa").join(" + "))[0]?.id, "promql/parse");
+  });
+  test("checking loads none of codemirror's editor packages (their parse works to a wall-clock budget)", () => {
+    checkExpression("rate(x[5m])");
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    assert.ok(loaded.some((file) => file.includes("/node_modules/@prometheus-io/lezer-promql/")), "the check loads lezer-promql through require");
+    assert.deepEqual(loaded.filter((file) => file.includes("/node_modules/@codemirror/")), []);
   });
   for (const { expr, id, message, offset } of cases) {
     test(`${JSON.stringify(expr)} ${id ?? "ok"}`, () => {

@@ -97,7 +97,7 @@ describe("vars names a variable once", () => {
     const dir = await valueProject();
     const { code, stderr } = await runPromplate(["-C", dir, "vars", "--set", "X=x"], { Y_FILE: join(dir, "nope") }, dir);
     assert.equal(code, 2, stderr);
-    assert.match(stderr, /^promplate: Y: cannot be read from Y_FILE=.*nope: there is no such file$/m);
+    assert.match(stderr, /^error variable\/invalid: Y: cannot be read from Y_FILE=.*nope: there is no such file$/m);
     assert.doesNotMatch(stderr, /Y: Y /);
   });
 });

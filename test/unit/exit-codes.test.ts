@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { runPromplate } from "../helpers.js";
+import { runCli } from "../../src/cli.js";
+import { ROOT, runPromplate } from "../helpers.js";
 
 const COMMANDS: string[][] = [
   ["render"],
@@ -135,5 +136,32 @@ describe("--format json and github print one document whatever went wrong", () =
     const result = await runPromplate(["-C", "/nonexistent", "exec", "--service", "x", "--", "server", "--format", "json"]);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("an unexpected exception is a bug: exit 70, one line, no stack trace", () => {
+  /** The CLI with an environment that throws when read: no input can cause that, so it stands for a bug. */
+  const runBroken = async (argv: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    const env = new Proxy({}, { get: () => { throw new TypeError("reading the environment broke"); } });
+    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, readStdin: async () => "", env, cwd: ROOT });
+    return { code, stdout, stderr };
+  };
+
+  test("text: one line on stderr asking for a bug report", async () => {
+    const result = await runBroken(["-C", "templates", "vars"]);
+    assert.equal(result.code, 70, result.stderr);
+    assert.equal(result.stderr, "promplate: internal error: reading the environment broke (a bug in promplate: please report it with the command you ran and this message)\n");
+    assert.equal(result.stdout, "");
+  });
+
+  test("json: still one document, with the internal finding", async () => {
+    const result = await runBroken(["-C", "templates", "check", "--format", "json"]);
+    assert.equal(result.code, 70, result.stderr);
+    const report = JSON.parse(result.stdout) as { findings: { id: string }[] };
+    assert.deepEqual(report.findings.map((f) => f.id), ["internal"]);
   });
 });

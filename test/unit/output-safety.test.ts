@@ -16,7 +16,7 @@ import { processStartTime, type Host, type ProcessIdentity } from "../../src/hos
 import { LOCK_FILE, lockOutputRoot } from "../../src/lock.js";
 import { removeStaleTemporaries } from "../../src/output.js";
 import { normalizeRelative, resolveReal } from "../../src/paths.js";
-import { PromplateError } from "../../src/problems.js";
+import { BadInputError, EnvironmentError } from "../../src/errors.js";
 import { parseProject } from "../../src/project.js";
 import { utf8Problem } from "../../src/render.js";
 import { makeProject, runPromplate } from "../helpers.js";
@@ -278,9 +278,8 @@ describe("paths are compared as files, whatever their spelling", () => {
       parseProject(dir, "promplate.yaml", projectFile(outputs, tests));
       return [];
     } catch (error) {
-      if (!(error instanceof PromplateError)) throw error;
-      assert.equal(error.exitCode, 2);
-      return error.problems.map((p) => p.message);
+      if (!(error instanceof BadInputError)) throw error; // exit 2
+      return error.findings.map((p) => p.message);
     }
   };
 
@@ -376,8 +375,7 @@ describe("the output root's lock", () => {
       await writeLock(root, holder.identity);
       const waited: number[] = [];
       await assert.rejects(lockOutputRoot(root, { waitMs: 300, onWait: (h) => waited.push(h.pid) }), (error: unknown) => {
-        assert.ok(error instanceof PromplateError);
-        assert.equal(error.exitCode, 3);
+        assert.ok(error instanceof EnvironmentError, "exit 3");
         assert.match(error.message, new RegExp(`being written by promplate pid ${holder.identity.pid}; waited 0\\.3 s`));
         return true;
       });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseProject } from "../../src/project.js";
-import { PromplateError } from "../../src/problems.js";
+import { BadInputError } from "../../src/errors.js";
 
 const project = (outputs: string) => `outputs:\n${outputs}`;
 
@@ -20,6 +20,6 @@ for (const c of cases) {
       assert.doesNotThrow(() => parseProject("/p", "promplate.yaml", c.text));
       return;
     }
-    assert.throws(() => parseProject("/p", "promplate.yaml", c.text), (error: unknown) => error instanceof PromplateError && error.problems.some((p) => c.problem!.test(p.message)));
+    assert.throws(() => parseProject("/p", "promplate.yaml", c.text), (error: unknown) => error instanceof BadInputError && error.findings.some((p) => c.problem!.test(p.message)));
   });
 }

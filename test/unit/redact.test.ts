@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createRedactor, FRAGMENT_LENGTH, MIN_MASKED_LENGTH, PIECE_LENGTH, quotedSpans } from "../../src/redact.js";
-import { formatGithub, formatJson, formatProblems, summarize } from "../../src/report.js";
+import { createFinding } from "../../src/finding.js";
+import { formatGithub, formatJson, formatText, summarize } from "../../src/report.js";
 import { runPromplate } from "../helpers.js";
 import { encodedForms, findLeak, goQuoteInner } from "../leaks.js";
 
@@ -117,13 +118,14 @@ describe("redaction", () => {
 describe("reporters", () => {
   const secret = 'Tk"9\\q\tLongEnoughValue';
   const redact = createRedactor([secret]);
-  const problems = [{ id: "promtool/config", severity: "error" as const, message: `parse "${goQuoteInner(secret)}": bad`, file: "out/p.yml", line: 2, column: 8, hint: `value ${JSON.stringify(secret)}` }];
+  // Made as the checks make them: redacted when created.
+  const problems = [createFinding(redact, { id: "promtool/config", severity: "error", message: `parse "${goQuoteInner(secret)}": bad`, file: "out/p.yml", line: 2, column: 8, hint: `value ${JSON.stringify(secret)}` })];
   const source = `a: 1\nurl: "${goQuoteInner(secret)}"\nok: "fine"\n`;
 
   test("text, JSON and GitHub formats mask what they print, the source line included", () => {
-    const text = formatProblems(problems, { sourceOf: () => source, redact });
-    const json = formatJson(problems, summarize(problems), { redact });
-    const github = formatGithub(problems, summarize(problems), { redact });
+    const text = formatText(problems, { sourceOf: () => source, redact });
+    const json = formatJson(problems, summarize(problems));
+    const github = formatGithub(problems, summarize(problems));
     for (const [name, out] of [["text", text], ["json", json], ["github", github]] as const) assert.equal(findLeak(out, [secret]), undefined, `${name}: ${out}`);
     assert.match(text, /^ {2}url: "\*\*\*"\n/m);
     assert.doesNotMatch(text, /\^/, "a masked line has no caret: its column points nowhere");
@@ -131,7 +133,7 @@ describe("reporters", () => {
   });
 
   test("without a redactor, a line with nothing to mask keeps its caret", () => {
-    const text = formatProblems([{ ...problems[0]!, message: "m", hint: undefined, line: 3, column: 5 }], { sourceOf: () => source });
+    const text = formatText([{ ...problems[0]!, message: "m", hint: undefined, line: 3, column: 5 }], { sourceOf: () => source });
     assert.match(text, /^ {2}ok: "fine"\n {2} {4}\^$/m);
   });
 });

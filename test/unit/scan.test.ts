@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
@@ -27,6 +27,26 @@ describe("scan", () => {
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^notes\.txt:1: secret-value \(WEBHOOK\)$/m);
     assert.ok(!(result.stdout + result.stderr).includes(webhook));
+  });
+
+  test("--format json and github report the same findings through the shared reporters", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    const accessKey = `AKIA${random(UPPER, 16)}`;
+    const slackUrl = `https://hooks.slack.com/services/T${random(UPPER, 8)}/B${random(UPPER, 8)}/${random(ALNUM, 24)}`;
+    const aws = { file: "config/aws.yml", text: `ec2_sd_configs:\n  - access_key: ${accessKey}\n`, secret: accessKey };
+    const slack = { file: "alertmanager.yml", text: `global:\n  slack_api_url: '${slackUrl}'\n`, secret: slackUrl };
+    for (const c of [aws, slack]) {
+      mkdirSync(join(dir, c.file, ".."), { recursive: true });
+      writeFileSync(join(dir, c.file), c.text);
+    }
+    const json = await scan(["-C", dir, "scan", "--format", "json", aws.file, slack.file], {}, dir);
+    assert.equal(json.code, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as { findings: { id: string; severity: string; file: string; line: number }[]; summary: { errors: number } };
+    assert.deepEqual(report.findings.map((f) => [f.id, f.severity, f.file, f.line]), [["slack-webhook", "error", slack.file, 2], ["aws-access-key-id", "error", aws.file, 2]], "in file order");
+    assert.equal(report.summary.errors, 2);
+    const github = await scan(["-C", dir, "scan", "--format", "github", aws.file], {}, dir);
+    assert.match(github.stdout, /^::error file=config\/aws\.yml,line=2,title=aws-access-key-id::aws-access-key-id$/m);
+    for (const out of [json.stdout, github.stdout]) assert.ok(!out.includes(aws.secret) && !out.includes(slack.secret));
   });
 
   test("a secret value copied escaped, quoted or encoded is found too, never printed", async () => {
