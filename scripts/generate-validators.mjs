@@ -1,7 +1,7 @@
 // Precompiles the JSON Schemas in schemas/ into standalone validators, so checking needs no ajv compiler at run
 // time, each with a .d.ts declaring it a type guard over the TypeScript type translated from the same schema.
 // `npm run generate` writes src/generated/*-validator.{js,d.ts} (or into the folder given as its argument);
-// test/generated.test.ts fails when they drift.
+// test/unit/generated.test.ts fails when they drift.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";

@@ -1,7 +1,7 @@
 /**
  * A fast validator for the JSON Schema keywords variables commonly use. Compiling with ajv at every container
  * start costs more than the whole render; schemas using any other keyword (or a malformed one) go to ajv, which
- * runs strict. test/value-validator.test.ts checks both give the same verdicts. Patterns are RE2 (src/patterns.ts).
+ * runs strict. test/unit/value-validator.test.ts checks both give the same verdicts. Patterns are RE2 (src/patterns.ts).
  */
 import { isDeepStrictEqual } from "node:util";
 import { FORMATS, checkFormat } from "./formats.js";

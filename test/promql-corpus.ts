@@ -1,6 +1,6 @@
 /**
  * Every PromQL expression of the corpus (rule files and rule unit tests), each also wrapped in one of a few
- * variants that make it a type or parse error, as recorded findings: test/fixtures/promql-corpus.expected holds
+ * variants that make it a type or parse error, as recorded findings: test/data/promql-corpus.expected holds
  * one line per finding. Both the corpus conformance test and the clock test compare against that file.
  *
  * To record it again (after a codemirror-promql upgrade changes a message, say), with the findings reviewed:
@@ -13,7 +13,7 @@ import * as yaml from "js-yaml";
 import type { OffsetFinding } from "../src/finding.js";
 import { CORPUS } from "./corpus-path.js";
 
-export const RECORDED_FINDINGS = new URL("fixtures/promql-corpus.expected", import.meta.url).pathname;
+export const RECORDED_FINDINGS = new URL("data/promql-corpus.expected", import.meta.url).pathname;
 
 /** Ways to turn an expression into a wrong one, taken in turn: each reaches a different rule of the type checker. */
 const VARIANTS: Record<string, (expr: string) => string> = {
