@@ -55,7 +55,8 @@ delete baseEnv.NODE_OPTIONS;
  * EPOCHREALTIME, so bash's own start-up is not counted), CPU time of the command and of the processes it waited for
  * (`times`: getrusage of bash's children, to the millisecond; Node offers no rusage of a child).
  */
-const TIMER = 'start=$EPOCHREALTIME; "$@"; status=$?; end=$EPOCHREALTIME; printf "\\npromplate-bench-run=%s %s\\n" "$start" "$end" >&2; times >&2; exit $status';
+const TIMER =
+  'start=$EPOCHREALTIME; "$@"; status=$?; end=$EPOCHREALTIME; printf "\\npromplate-bench-run=%s %s\\n" "$start" "$end" >&2; times >&2; exit $status';
 
 function runOnce(c: Command): { wall: number; cpu: number; rssMiB?: number } {
   const result = spawnSync("bash", ["-c", TIMER, "bench", c.command, ...c.args], {
@@ -65,7 +66,9 @@ function runOnce(c: Command): { wall: number; cpu: number; rssMiB?: number } {
     maxBuffer: 256 * 1024 * 1024,
   });
   if (result.status !== 0) {
-    throw new Error(`${c.name}: ${c.command} ${c.args.join(" ")} exited ${result.status ?? result.signal}: ${(result.stderr || result.stdout || "").slice(-800)}`);
+    throw new Error(
+      `${c.name}: ${c.command} ${c.args.join(" ")} exited ${result.status ?? result.signal}: ${(result.stderr || result.stdout || "").slice(-800)}`,
+    );
   }
   const timing = /promplate-bench-run=(\S+) (\S+)\n\S+ \S+\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(result.stderr);
   if (!timing) throw new Error(`${c.name}: no timing in ${result.stderr.slice(-300)}`);
@@ -120,7 +123,11 @@ function ratioLine(results: Map<string, Series>, name: string, baseline: string,
   const ratio = median(s.wall) / median(b.wall);
   const paired = median(s.wall.map((w, r) => w / b.wall[r]!));
   const cpu = median(s.cpu) / median(b.cpu);
-  line(label, `${ms(median(s.wall))}  ${ratio.toFixed(2)}x  paired ${paired.toFixed(2)}x  cpu ${cpu.toFixed(2)}x`, limit === undefined ? "" : `target <= ${limit.toFixed(1)}x  ${verdict(ratio, limit)}`);
+  line(
+    label,
+    `${ms(median(s.wall))}  ${ratio.toFixed(2)}x  paired ${paired.toFixed(2)}x  cpu ${cpu.toFixed(2)}x`,
+    limit === undefined ? "" : `target <= ${limit.toFixed(1)}x  ${verdict(ratio, limit)}`,
+  );
   return ratio;
 }
 
@@ -215,7 +222,7 @@ function denseTemplateProject(bytes: number): string {
       "  SCRAPE_INTERVAL: { type: string, format: prometheus-duration, default: 15s }",
       "  TARGET_DOMAIN: { type: string, default: example.internal }",
       "  TEAM: { type: string, default: 'a: b #c' }",
-      "  PASSWORD: { type: string, writeOnly: true, default: \"p@ss #w'rd\" }",
+      '  PASSWORD: { type: string, writeOnly: true, default: "p@ss #w\'rd" }',
       "outputs:",
       "  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }",
       "",
@@ -239,7 +246,12 @@ console.log(`promplate bench: ${cli}; promtool ${promtoolVersion} (${promtool})`
   const count = startupRounds;
   const commands = [
     ...startupCommands(node, "n24"),
-    { name: "n24 render, no cache", command: node, args: [cli, "-C", example, "render", "--env-file", demoEnv, "--out", out("n24-nocache")], env: { NODE_DISABLE_COMPILE_CACHE: "1" } },
+    {
+      name: "n24 render, no cache",
+      command: node,
+      args: [cli, "-C", example, "render", "--env-file", demoEnv, "--out", out("n24-nocache")],
+      env: { NODE_DISABLE_COMPILE_CACHE: "1" },
+    },
     { name: "n24 --help", command: node, args: [cli, "--help"] },
     { name: "n24 --help, no cache", command: node, args: [cli, "--help"], env: { NODE_DISABLE_COMPILE_CACHE: "1" } },
   ];
@@ -321,7 +333,11 @@ const check = (file: string, kind: string, ...flags: string[]) => [cli, "check",
   const ratio = median(both) / larger;
   const paired = median(both.map((w, i) => w / Math.max(builtIn[i]!, tool[i]!)));
   const sum = (median(builtIn) + median(tool)) / larger;
-  line("check with promtool, vs max(built-in, promtool)", `${ms(median(both))}  ${ratio.toFixed(2)}x  paired ${paired.toFixed(2)}x`, `target <= 1.1x  ${verdict(ratio, 1.1)}`);
+  line(
+    "check with promtool, vs max(built-in, promtool)",
+    `${ms(median(both))}  ${ratio.toFixed(2)}x  paired ${paired.toFixed(2)}x`,
+    `target <= 1.1x  ${verdict(ratio, 1.1)}`,
+  );
   line("  (built-in and promtool one after the other)", `${sum.toFixed(2)}x`);
 }
 
@@ -330,7 +346,11 @@ const check = (file: string, kind: string, ...flags: string[]) => [cli, "check",
 {
   const count = rounds(0.35);
   const secret = ["--set", "SCRAPE_PASSWORD=p@ss #w'rd"];
-  const render = (nodePath: string, dir: string, name: string): Command => ({ name, command: nodePath, args: ["--require", usageHook, cli, "-C", dir, "render", ...secret, "--out", out(name)] });
+  const render = (nodePath: string, dir: string, name: string): Command => ({
+    name,
+    command: nodePath,
+    args: ["--require", usageHook, cli, "-C", dir, "render", ...secret, "--out", out(name)],
+  });
   const small = generatedProject(200);
   const large = generatedProject(2000);
   const commands: Command[] = [
@@ -358,17 +378,26 @@ const check = (file: string, kind: string, ...flags: string[]) => [cli, "check",
   const sizes = [1, 2, 4];
   const commands: Command[] = [
     { name: "node -e 0", command: node, args: ["--require", usageHook, "-e", "0"] },
-    ...sizes.map((mib) => ({ name: `${mib} MiB`, command: node, args: ["--require", usageHook, cli, "-C", denseTemplateProject(mib * 1024 * 1024), "render", "--out", out(`dense-${mib}`)] })),
+    ...sizes.map((mib) => ({
+      name: `${mib} MiB`,
+      command: node,
+      args: ["--require", usageHook, cli, "-C", denseTemplateProject(mib * 1024 * 1024), "render", "--out", out(`dense-${mib}`)],
+    })),
   ];
   section(`Dense templates (six \${} per scrape job), Node ${versionOf(node)}`, count);
   const r = interleave(commands, count, false);
   const base = median(r.get("node -e 0")!.wall);
-  for (const mib of sizes) line(`render, one template of ${mib} MiB`, `${ms(median(r.get(`${mib} MiB`)!.wall))}, peak ${r.get(`${mib} MiB`)!.rssMiB?.toFixed(0)} MiB`);
+  for (const mib of sizes)
+    line(`render, one template of ${mib} MiB`, `${ms(median(r.get(`${mib} MiB`)!.wall))}, peak ${r.get(`${mib} MiB`)!.rssMiB?.toFixed(0)} MiB`);
   for (let k = 1; k < sizes.length; k++) {
     const [small, large] = [r.get(`${sizes[k - 1]} MiB`)!, r.get(`${sizes[k]} MiB`)!];
     const ratio = (median(large.wall) - base) / (median(small.wall) - base);
     const memory = (large.rssMiB ?? 0) / (small.rssMiB ?? 1);
-    line(`  2x template (${sizes[k - 1]} -> ${sizes[k]} MiB) costs (less node -e 0)`, `${ratio.toFixed(2)}x, memory ${memory.toFixed(2)}x`, `target <= 2.2x  ${verdict(ratio, 2.2)}`);
+    line(
+      `  2x template (${sizes[k - 1]} -> ${sizes[k]} MiB) costs (less node -e 0)`,
+      `${ratio.toFixed(2)}x, memory ${memory.toFixed(2)}x`,
+      `target <= 2.2x  ${verdict(ratio, 2.2)}`,
+    );
   }
 }
 

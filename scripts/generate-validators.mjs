@@ -37,7 +37,13 @@ const re2Engine = Object.assign(
 export function generateValidator(schemaFile) {
   const schema = readSchema(schemaFile);
   // inlineRefs: false keeps each $defs entry one function instead of a copy per use (the config schemas reuse a lot).
-  const ajv = new Ajv2020.default({ strict: true, allErrors: true, strictTypes: false, inlineRefs: false, code: { source: true, esm: true, regExp: re2Engine } });
+  const ajv = new Ajv2020.default({
+    strict: true,
+    allErrors: true,
+    strictTypes: false,
+    inlineRefs: false,
+    code: { source: true, esm: true, regExp: re2Engine },
+  });
   for (const keyword of ["x-optional", "x-aws", "x-source"]) ajv.addKeyword({ keyword });
   const validate = ajv.compile(schema);
   // ajv's ESM output still calls require() for its runtime helpers; turn those into imports.

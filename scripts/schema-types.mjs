@@ -36,7 +36,8 @@ export function schemaTypes(schema, rootName, schemaFile) {
         fail(where, `uses "${keyword}"`);
       }
     }
-    if (node.propertyNames && Object.keys(node.propertyNames).some((keyword) => keyword !== "pattern")) fail(where, "restricts property names beyond a pattern");
+    if (node.propertyNames && Object.keys(node.propertyNames).some((keyword) => keyword !== "pattern"))
+      fail(where, "restricts property names beyond a pattern");
     const types = node.type === undefined ? undefined : [node.type].flat();
     if (node.$ref !== undefined) {
       const name = /^#\/\$defs\/(.+)$/.exec(node.$ref)?.[1];
@@ -50,13 +51,18 @@ export function schemaTypes(schema, rootName, schemaFile) {
       return allowed.length === 0 ? ["never"] : allowed.map((value) => JSON.stringify(value));
     }
     if (types === undefined) {
-      if (["properties", "required", "additionalProperties", "items"].some((keyword) => keyword in node)) fail(where, "describes an object or array without saying its type");
+      if (["properties", "required", "additionalProperties", "items"].some((keyword) => keyword in node))
+        fail(where, "describes an object or array without saying its type");
       return ["unknown"];
     }
     const result = [];
     for (const type of types) {
       const text =
-        type === "object" ? objectType(node, where, indent) : type === "array" ? arrayType(node, where, indent) : (PRIMITIVES[type] ?? fail(where, `has type ${type}`));
+        type === "object"
+          ? objectType(node, where, indent)
+          : type === "array"
+            ? arrayType(node, where, indent)
+            : (PRIMITIVES[type] ?? fail(where, `has type ${type}`));
       if (!result.includes(text)) result.push(text);
     }
     return result;

@@ -117,7 +117,10 @@ function createContext(options: CloudOptions): Context {
       profiles ??= (async () => {
         if (!credentialsFile && !configFile) return {};
         const { parseKnownFiles } = await load(import("@smithy/core/config"));
-        return (await parseKnownFiles({ filepath: credentialsFile, configFilepath: configFile, ignoreCache: true })) as Record<string, Record<string, string | undefined>>;
+        return (await parseKnownFiles({ filepath: credentialsFile, configFilepath: configFile, ignoreCache: true })) as Record<
+          string,
+          Record<string, string | undefined>
+        >;
       })();
       return profiles;
     },
@@ -130,7 +133,13 @@ function timeoutFrom(env: Readonly<Record<string, string | undefined>>): number 
   if (text === undefined || text === "") return DEFAULT_AWS_TIMEOUT_MS;
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new BadInputError([{ id: "input/aws-timeout", severity: "error", message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\`` }]);
+    throw new BadInputError([
+      {
+        id: "input/aws-timeout",
+        severity: "error",
+        message: `PROMPLATE_AWS_TIMEOUT_MS must be a positive number of milliseconds, got \`${text.slice(0, 20)}\``,
+      },
+    ]);
   }
   return value;
 }
@@ -164,14 +173,16 @@ async function regionOf(context: Context): Promise<{ value: string; origin: stri
 
 /** Removes anything credential-like from a provider's message and keeps its first line. */
 export function scrubMessage(text: string): string {
-  return text
-    .split("\n")[0]!
-    // Node's JSON.parse quotes the start of the text it could not parse.
-    .replace(/, "[^"]*" is not valid JSON/g, " (not valid JSON)")
-    .replace(/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, "***")
-    // Long base64 runs mixing digits, upper and lower case: secret keys, session tokens.
-    .replace(/[A-Za-z0-9/+=]{24,}/g, (run) => (/\d/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? "***" : run))
-    .slice(0, 300);
+  return (
+    text
+      .split("\n")[0]!
+      // Node's JSON.parse quotes the start of the text it could not parse.
+      .replace(/, "[^"]*" is not valid JSON/g, " (not valid JSON)")
+      .replace(/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, "***")
+      // Long base64 runs mixing digits, upper and lower case: secret keys, session tokens.
+      .replace(/[A-Za-z0-9/+=]{24,}/g, (run) => (/\d/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? "***" : run))
+      .slice(0, 300)
+  );
 }
 
 function describe(error: unknown): string {
@@ -233,9 +244,17 @@ const PROVIDERS: Provider[] = [
 ];
 
 async function fromEnvironment(context: Context): Promise<ResolvedCredentials> {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_CREDENTIAL_EXPIRATION: expiry } = context.env;
+  const {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SESSION_TOKEN: sessionToken,
+    AWS_CREDENTIAL_EXPIRATION: expiry,
+  } = context.env;
   if (!accessKeyId && !secretAccessKey) throw new NotConfigured("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set");
-  if (!accessKeyId || !secretAccessKey) throw new Error(`${accessKeyId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"} is not set, but ${accessKeyId ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"} is`);
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error(
+      `${accessKeyId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"} is not set, but ${accessKeyId ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"} is`,
+    );
   const expiration = expiry ? new Date(expiry) : undefined;
   if (expiration && Number.isNaN(expiration.getTime())) throw new Error("AWS_CREDENTIAL_EXPIRATION is not a date");
   return { credentials: { accessKeyId, secretAccessKey, sessionToken: sessionToken || undefined, expiration }, origin: "environment" };
@@ -263,7 +282,8 @@ async function fromSharedFiles(context: Context): Promise<ResolvedCredentials> {
     throw new NotConfigured(message);
   }
   const kind = profileKind(data);
-  if (kind === "no credentials") throw new Error(`profile "${context.profileName}" in ${files} has no credentials (no keys, credential_process, role_arn or sso settings)`);
+  if (kind === "no credentials")
+    throw new Error(`profile "${context.profileName}" in ${files} has no credentials (no keys, credential_process, role_arn or sso settings)`);
   const region = await regionOf(context);
   const isSso = kind === "sso";
   const clientConfig = {
@@ -297,7 +317,10 @@ async function fromSharedFiles(context: Context): Promise<ResolvedCredentials> {
  */
 function credentialProcessRunner(context: Context) {
   return (command: string, callback: (error: Error | null, result?: { stdout: string; stderr: string }) => void) => {
-    runCredentialProcess(context, command).then((result) => callback(null, result), (error: Error) => callback(error));
+    runCredentialProcess(context, command).then(
+      (result) => callback(null, result),
+      (error: Error) => callback(error),
+    );
   };
 }
 
@@ -307,9 +330,10 @@ async function runCredentialProcess(context: Context, command: string): Promise<
   const run = context.run ?? (await import("./process.js")).runProcess;
   // The profile whose command this is: the one asked for, or its source_profile in a role chain.
   const profiles = await context.profiles().catch(() => ({}) as Record<string, Record<string, string | undefined>>);
-  const owner = Object.keys(profiles).find((name) => name === context.profileName && profiles[name]?.credential_process === command)
-    ?? Object.keys(profiles).find((name) => profiles[name]?.credential_process === command)
-    ?? context.profileName;
+  const owner =
+    Object.keys(profiles).find((name) => name === context.profileName && profiles[name]?.credential_process === command) ??
+    Object.keys(profiles).find((name) => profiles[name]?.credential_process === command) ??
+    context.profileName;
   let result;
   try {
     // A command line for the shell, as the SDK runs it.
@@ -326,10 +350,13 @@ async function runCredentialProcess(context: Context, command: string): Promise<
   }
   const said = scrubMessage(stderr.trim());
   const reason =
-    result.killed === "timeout" ? `did not finish within ${context.timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`
-    : result.killed === "output-limit" ? `printed more than ${CREDENTIAL_PROCESS_MAX_OUTPUT / 1024 / 1024} MiB`
-    : result.signal ? `was killed by ${result.signal}`
-    : `exited with code ${result.exitCode}`;
+    result.killed === "timeout"
+      ? `did not finish within ${context.timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`
+      : result.killed === "output-limit"
+        ? `printed more than ${CREDENTIAL_PROCESS_MAX_OUTPUT / 1024 / 1024} MiB`
+        : result.signal
+          ? `was killed by ${result.signal}`
+          : `exited with code ${result.exitCode}`;
   throw new Error(`credential_process ${reason}${said ? `: ${said}` : ""}`);
 }
 
@@ -408,8 +435,9 @@ async function fromContainer(context: Context): Promise<ResolvedCredentials> {
 /** EC2 instance metadata, IMDSv2 only: a session token first, then the role, then its credentials. */
 async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredentials> {
   if ((context.env.AWS_EC2_METADATA_DISABLED ?? "").toLowerCase() === "true") throw new NotConfigured("AWS_EC2_METADATA_DISABLED=true");
-  const base = context.env.AWS_EC2_METADATA_SERVICE_ENDPOINT
-    || (context.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254");
+  const base =
+    context.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ||
+    (context.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254");
   const endpoint = new URL(base);
   const call = (method: string, path: string, headers: Record<string, string>) => httpText(endpoint, method, path, headers, context.timeoutMs);
   const token = await call("PUT", "/latest/api/token", { "x-aws-ec2-metadata-token-ttl-seconds": "21600" }).catch((error: Error) => {
@@ -426,7 +454,13 @@ async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredent
     throw new Error("malformed credentials response (not JSON)");
   }
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = data;
-  if (typeof AccessKeyId !== "string" || typeof SecretAccessKey !== "string" || typeof Token !== "string" || typeof Expiration !== "string" || Number.isNaN(Date.parse(Expiration))) {
+  if (
+    typeof AccessKeyId !== "string" ||
+    typeof SecretAccessKey !== "string" ||
+    typeof Token !== "string" ||
+    typeof Expiration !== "string" ||
+    Number.isNaN(Date.parse(Expiration))
+  ) {
     throw new Error("malformed credentials response (expected AccessKeyId, SecretAccessKey, Token and Expiration)");
   }
   return {
@@ -440,7 +474,15 @@ async function httpText(endpoint: URL, method: string, path: string, headers: Re
   // value imports this module (the temporary-key check) without ever calling the metadata service.
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
-    const req = request({ protocol: endpoint.protocol, hostname: endpoint.hostname.replace(/^\[(.+)\]$/, "$1"), port: endpoint.port, method, path, headers, timeout: timeoutMs });
+    const req = request({
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname.replace(/^\[(.+)\]$/, "$1"),
+      port: endpoint.port,
+      method,
+      path,
+      headers,
+      timeout: timeoutMs,
+    });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms (PROMPLATE_AWS_TIMEOUT_MS)`)));
     req.on("error", (error: NodeJS.ErrnoException) => reject(new Error(error.code ? `${error.code}` : error.message)));
     req.on("response", (response) => {
@@ -471,7 +513,11 @@ async function runChain(context: Context): Promise<ChainResult> {
       }
       const { expiration } = resolved.credentials;
       if (expiration && expiration.getTime() <= Date.now()) {
-        attempts.push({ provider: provider.name, outcome: "failed", message: `${resolved.origin} returned credentials that expired at ${expiration.toISOString()}` });
+        attempts.push({
+          provider: provider.name,
+          outcome: "failed",
+          message: `${resolved.origin} returned credentials that expired at ${expiration.toISOString()}`,
+        });
         return { attempts };
       }
       return { ok: resolved, attempts };
@@ -483,7 +529,11 @@ async function runChain(context: Context): Promise<ChainResult> {
       }
       // The SDK's date parser names no field: in a credentials answer the one date-time is the Expiration.
       const invalidDate = error instanceof TypeError && /RFC-?3339|date-time value|timestamp format/i.test(error.message);
-      attempts.push({ provider: provider.name, outcome: "failed", message: invalidDate ? "its answer has an invalid Expiration (not an RFC 3339 date-time)" : describe(error) });
+      attempts.push({
+        provider: provider.name,
+        outcome: "failed",
+        message: invalidDate ? "its answer has an invalid Expiration (not an RFC 3339 date-time)" : describe(error),
+      });
       return { attempts };
     }
   }
@@ -523,7 +573,14 @@ export async function resolveCloudValues(declarations: VariableDeclaration[], op
   for (const declaration of declarations.filter((d) => d.aws === "region")) {
     const region = await regionOf(context);
     if (region) values.set(declaration.name, { value: region.value, source: "aws", origin: `region from ${region.origin}` });
-    else if (needs(declaration)) problems.push({ id: "aws/no-region", severity: "error", message: `${declaration.name} (x-aws: region) has no value: neither AWS_REGION, AWS_DEFAULT_REGION nor the profile's region is set`, hint: `set AWS_REGION, or give ${declaration.name} a default`, ...where(declaration) });
+    else if (needs(declaration))
+      problems.push({
+        id: "aws/no-region",
+        severity: "error",
+        message: `${declaration.name} (x-aws: region) has no value: neither AWS_REGION, AWS_DEFAULT_REGION nor the profile's region is set`,
+        hint: `set AWS_REGION, or give ${declaration.name} a default`,
+        ...where(declaration),
+      });
   }
 
   const wanting = declarations.filter((d) => (d.aws && d.aws !== "region") || d.source);
@@ -540,7 +597,13 @@ export async function resolveCloudValues(declarations: VariableDeclaration[], op
     const value = declaration.aws === "accessKeyId" ? c.accessKeyId : declaration.aws === "secretAccessKey" ? c.secretAccessKey : c.sessionToken;
     if (value === undefined) {
       if (needs(declaration)) {
-        problems.push({ id: "aws/no-session-token", severity: "error", message: `${declaration.name} (x-aws: sessionToken): the credentials from ${origin} are long-term keys with no session token`, hint: `mark ${declaration.name} x-optional: true`, ...where(declaration) });
+        problems.push({
+          id: "aws/no-session-token",
+          severity: "error",
+          message: `${declaration.name} (x-aws: sessionToken): the credentials from ${origin} are long-term keys with no session token`,
+          hint: `mark ${declaration.name} x-optional: true`,
+          ...where(declaration),
+        });
       }
       continue;
     }
@@ -553,9 +616,21 @@ export async function resolveCloudValues(declarations: VariableDeclaration[], op
     try {
       const value = await bounded(context.timeoutMs * 3, () => fetchSource(parsed, context, resolved.credentials));
       if (value !== undefined) values.set(declaration.name, { value, source: parsed.kind, origin: declaration.source! });
-      else if (needs(declaration)) problems.push({ id: "aws/source-not-found", severity: "error", message: `${declaration.name}: ${declaration.source} does not exist (credentials from ${resolved.origin})`, hint: `create it, or give ${declaration.name} a default`, ...where(declaration) });
+      else if (needs(declaration))
+        problems.push({
+          id: "aws/source-not-found",
+          severity: "error",
+          message: `${declaration.name}: ${declaration.source} does not exist (credentials from ${resolved.origin})`,
+          hint: `create it, or give ${declaration.name} a default`,
+          ...where(declaration),
+        });
     } catch (error) {
-      problems.push({ id: "aws/source", severity: "error", message: `${declaration.name}: cannot read ${declaration.source} (credentials from ${resolved.origin}): ${describe(error)}`, ...where(declaration) });
+      problems.push({
+        id: "aws/source",
+        severity: "error",
+        message: `${declaration.name}: cannot read ${declaration.source} (credentials from ${resolved.origin}): ${describe(error)}`,
+        ...where(declaration),
+      });
     }
   }
   if (problems.length > 0) throw new EnvironmentError(problems);
@@ -574,14 +649,16 @@ function parseSource(declaration: VariableDeclaration): ParsedSource {
   if (ssm) return { kind: "ssm", name: ssm[1]! };
   const secrets = /^secretsmanager:([^#]+)(?:#(.+))?$/.exec(text);
   if (secrets) return { kind: "secretsmanager", name: secrets[1]!, key: secrets[2] };
-  throw new BadInputError([{
-    id: "project/x-source",
-    severity: "error",
-    message: `${declaration.name}: x-source \`${text}\` is not ssm:/path or secretsmanager:name#key`,
-    file: "promplate.yaml",
-    line: declaration.line,
-    column: declaration.column,
-  }]);
+  throw new BadInputError([
+    {
+      id: "project/x-source",
+      severity: "error",
+      message: `${declaration.name}: x-source \`${text}\` is not ssm:/path or secretsmanager:name#key`,
+      file: "promplate.yaml",
+      line: declaration.line,
+      column: declaration.column,
+    },
+  ]);
 }
 
 /** The value, or undefined when the parameter or secret does not exist. */
@@ -659,7 +736,9 @@ export function isTemporaryCredential(variable: ResolvedVariable, all: Iterable<
   const list = [...all];
   const keyId = list.find((v) => v.declaration.aws === "accessKeyId" && typeof v.value === "string");
   if (typeof keyId?.value === "string" && /^ASIA/.test(keyId.value)) return true;
-  return list.some((v) => v.declaration.aws === "sessionToken" && typeof v.value === "string" && v.value !== "" && v.source !== "example" && v.source !== "synthesized");
+  return list.some(
+    (v) => v.declaration.aws === "sessionToken" && typeof v.value === "string" && v.value !== "" && v.source !== "example" && v.source !== "synthesized",
+  );
 }
 
 export interface RenderedConfig {
@@ -674,7 +753,13 @@ export interface RenderedConfig {
  */
 export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Finding[]> {
   const all = [...variables.values()];
-  const temporary = all.filter((v) => (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") && v.source !== "example" && v.source !== "synthesized" && isTemporaryCredential(v, all));
+  const temporary = all.filter(
+    (v) =>
+      (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") &&
+      v.source !== "example" &&
+      v.source !== "synthesized" &&
+      isTemporaryCredential(v, all),
+  );
   if (temporary.length === 0) return [];
   const byValue = new Map(temporary.map((v) => [v.value as string, v]));
   const problems: Finding[] = [];

@@ -70,7 +70,9 @@ export async function prepareBuild(options: PrepareBuildOptions): Promise<Prepar
   });
   if (plan.images.length === 0) {
     if (!options.dryRun) await rm(work, { recursive: true, force: true });
-    throw new BadInputError([{ id: "build/no-service", severity: "error", message: "the project has no prometheus or alertmanager outputs to build an image for" }]);
+    throw new BadInputError([
+      { id: "build/no-service", severity: "error", message: "the project has no prometheus or alertmanager outputs to build an image for" },
+    ]);
   }
   return { plan, project, work };
 }
@@ -86,7 +88,9 @@ export interface RunBuildOptions {
 export async function runBuild(prepared: PreparedBuild, options: RunBuildOptions): Promise<ImageBuildResult> {
   const { project } = prepared;
   // The engine gets the environment without the project's variables: nothing in a build should see them.
-  const env = Object.fromEntries(Object.entries(options.env).filter(([name]) => !project.variables.has(name) && !project.variables.has(name.replace(/_FILE$/, ""))));
+  const env = Object.fromEntries(
+    Object.entries(options.env).filter(([name]) => !project.variables.has(name) && !project.variables.has(name.replace(/_FILE$/, ""))),
+  );
   try {
     return await buildImages(prepared.plan, { run: options.run, log: options.log, env, secrets: options.secrets });
   } finally {
@@ -97,5 +101,12 @@ export async function runBuild(prepared: PreparedBuild, options: RunBuildOptions
 /** The first image builder on PATH. */
 async function detectEngine(pathVariable: string | undefined): Promise<Engine> {
   for (const engine of ENGINES) if (await findExecutable(engine, pathVariable)) return engine;
-  throw new EnvironmentError([{ id: "build/engine", severity: "error", message: "no image builder found: docker, podman or buildah", hint: "install one, or pass --engine with one that is installed" }]);
+  throw new EnvironmentError([
+    {
+      id: "build/engine",
+      severity: "error",
+      message: "no image builder found: docker, podman or buildah",
+      hint: "install one, or pass --engine with one that is installed",
+    },
+  ]);
 }

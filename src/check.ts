@@ -120,7 +120,12 @@ async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report:
   for (const name of needed) {
     const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
     if (!path) {
-      const problem: Finding = { id: "tool/missing", severity: options.requireTools ? "error" : "warning", message: `${name} not found: its checks were skipped`, hint: INSTALL_HINT[name] };
+      const problem: Finding = {
+        id: "tool/missing",
+        severity: options.requireTools ? "error" : "warning",
+        message: `${name} not found: its checks were skipped`,
+        hint: INSTALL_HINT[name],
+      };
       if (options.requireTools) missing.push(problem);
       else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
       continue;
@@ -146,8 +151,10 @@ export function planToolInvocations(
   const plan: ToolInvocation[] = [];
   const configFlags = [...(context.syntaxOnly ? ["--syntax-only"] : []), ...(context.agent ? ["--agent"] : [])];
   for (const { subject, checkedPath } of laidOut) {
-    if (subject.kind === "prometheus-config") plan.push({ tool: "promtool", id: "promtool/config", args: ["check", "config", ...configFlags, checkedPath], files: [checkedPath] });
-    if (subject.kind === "web-config") plan.push({ tool: "promtool", id: "promtool/web-config", args: ["check", "web-config", checkedPath], files: [checkedPath] });
+    if (subject.kind === "prometheus-config")
+      plan.push({ tool: "promtool", id: "promtool/config", args: ["check", "config", ...configFlags, checkedPath], files: [checkedPath] });
+    if (subject.kind === "web-config")
+      plan.push({ tool: "promtool", id: "promtool/web-config", args: ["check", "web-config", checkedPath], files: [checkedPath] });
     if (subject.kind === "alertmanager-config") plan.push({ tool: "amtool", id: "amtool/config", args: ["check-config", checkedPath], files: [checkedPath] });
   }
   const rules = laidOut.filter((l) => l.subject.kind === "prometheus-rules").map((l) => l.checkedPath);
@@ -192,7 +199,11 @@ async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, op
 
 /** Runs the planned promtool/amtool invocations and adds their findings, in the subjects' own terms, to the report. */
 async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<void> {
-  const plan = planToolInvocations(run.configs, run.tests.map((t) => t.checkedPath), run);
+  const plan = planToolInvocations(
+    run.configs,
+    run.tests.map((t) => t.checkedPath),
+    run,
+  );
   const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
   const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
   for (const invocation of plan) {
@@ -202,9 +213,10 @@ async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckRe
     for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
       const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
       const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
-      const differs = run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
-        ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
-        : "";
+      const differs =
+        run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+          : "";
       const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
       const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
       const line = subject ? templateLine(subject, finding.line) : finding.line;
@@ -214,7 +226,9 @@ async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckRe
     for (const file of invocation.files) {
       const subject = byCheckedPath.get(file);
       if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-        report.notes.push(report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`));
+        report.notes.push(
+          report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`),
+        );
       }
     }
   }
@@ -299,7 +313,14 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       continue;
     }
     if (!kind) {
-      throw new BadInputError([{ id: "input/kind", severity: "error", message: `cannot tell what ${path} is`, hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config" }]);
+      throw new BadInputError([
+        {
+          id: "input/kind",
+          severity: "error",
+          message: `cannot tell what ${path} is`,
+          hint: "pass --kind prometheus-config|prometheus-rules|alertmanager-config|web-config",
+        },
+      ]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
     if (kind !== "rule-test" && isConfigKind(kind)) {
@@ -315,8 +336,15 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
   }
   if (options.tools) {
     // Plain files are checked where they are: their references resolve as the tools would resolve them.
-    const checked = (kind: (k: Subject["kind"]) => boolean) => subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: subject.runtimePath }));
-    const run = { configs: checked((k) => k !== "rule-test"), tests: checked((k) => k === "rule-test"), cwd: options.cwd, syntaxOnly: options.syntaxOnly, agent: options.agent };
+    const checked = (kind: (k: Subject["kind"]) => boolean) =>
+      subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: subject.runtimePath }));
+    const run = {
+      configs: checked((k) => k !== "rule-test"),
+      tests: checked((k) => k === "rule-test"),
+      cwd: options.cwd,
+      syntaxOnly: options.syntaxOnly,
+      agent: options.agent,
+    };
     await runToolChecks(run, options, report);
   }
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
@@ -341,14 +369,16 @@ export async function projectSecretValues(options: SourceOptions & { dir: string
 /** Reads the files a plain config includes with `scrape_config_files`, as Prometheus would at load. */
 function includedScrapeConfigs(base: string) {
   return (glob: string) =>
-    filesFrom(base).glob(glob).map((file) => {
-      try {
-        const parsed = parseDocumentData(readRegularFileSync(file, MAX_DOCUMENT_BYTES).toString("utf8"));
-        return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
-      } catch (error) {
-        return { file, error: (error as Error).message };
-      }
-    });
+    filesFrom(base)
+      .glob(glob)
+      .map((file) => {
+        try {
+          const parsed = parseDocumentData(readRegularFileSync(file, MAX_DOCUMENT_BYTES).toString("utf8"));
+          return "data" in parsed ? { file, data: parsed.data } : { file, error: parsed.error.message };
+        } catch (error) {
+          return { file, error: (error as Error).message };
+        }
+      });
 }
 
 /** The file system as a server whose config sits in `base` sees it (Go's filepath.Glob: patterns in the last element). */
@@ -377,4 +407,3 @@ function kindFromName(path: string): ConfigKind | undefined {
   if (name.includes("rule")) return "prometheus-rules";
   return undefined;
 }
-

@@ -61,7 +61,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 /** `-C DIR` resolved against the working folder; a missing or non-folder DIR is bad input for every command. */
 async function projectFolder(dir: string, cwd: string): Promise<string> {
   const path = isAbsolute(dir) ? dir : join(cwd, dir);
-  const finding = (message: string): Finding[] => [{ id: "input/dir", severity: "error", message: `-C ${dir}: ${message}`, hint: "give an existing project folder with -C DIR (promplate init DIR creates one)" }];
+  const finding = (message: string): Finding[] => [
+    {
+      id: "input/dir",
+      severity: "error",
+      message: `-C ${dir}: ${message}`,
+      hint: "give an existing project folder with -C DIR (promplate init DIR creates one)",
+    },
+  ];
   let info;
   try {
     info = await stat(path);

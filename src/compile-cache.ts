@@ -17,7 +17,8 @@ type EnableCompileCache = (directory: string) => unknown;
 export function enableCompileCache(env: Record<string, string | undefined>): void {
   const enable = (module as unknown as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   if (typeof enable !== "function" || env.NODE_COMPILE_CACHE) return;
-  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && isAbsolute(env.HOME) ? join(env.HOME, ".cache") : undefined;
+  const base =
+    env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && isAbsolute(env.HOME) ? join(env.HOME, ".cache") : undefined;
   if (!base) return;
   const directory = join(base, "promplate");
   try {

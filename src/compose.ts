@@ -59,7 +59,9 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
   const engine = options.engine ?? "docker";
   const servers = ["prometheus", "alertmanager"].filter((s) => project.outputs.some((o) => o.service === s));
   if (servers.length === 0) {
-    throw new BadInputError([{ id: "compose/services", severity: "error", message: "the project has no prometheus or alertmanager outputs", file: project.file }]);
+    throw new BadInputError([
+      { id: "compose/services", severity: "error", message: "the project has no prometheus or alertmanager outputs", file: project.file },
+    ]);
   }
   const notes: string[] = [];
   const files: ComposeFile[] = [];
@@ -129,7 +131,10 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
   // `--compose-file promplate.yaml` (or a template, or an env file's name) would replace it.
   const envFiles = files.map((f) => ({ path: resolveReal(join(project.dir, f.path)), description: `the env file ${f.path}` }));
   refuseProtectedPaths([{ name: composeFile, path: join(project.dir, composeFile) }], [...protectedPaths(project), ...envFiles]);
-  refuseProtectedPaths(files.map((f) => ({ name: f.path, path: join(project.dir, f.path) })), protectedPaths(project));
+  refuseProtectedPaths(
+    files.map((f) => ({ name: f.path, path: join(project.dir, f.path) })),
+    protectedPaths(project),
+  );
   files.unshift({ path: composeFile, content: header + stringify(compose, { lineWidth: 0 }), mode: 0o644 });
   return { files, notes };
 }
@@ -143,9 +148,17 @@ function hostValues(declarations: VariableDeclaration[], engine: Engine, set: Re
   return values;
 }
 
-function hasLocalValue(declaration: VariableDeclaration, sources: { set: Record<string, string>; env?: Readonly<Record<string, string | undefined>>; envFile?: { values: Record<string, string> } }): boolean {
+function hasLocalValue(
+  declaration: VariableDeclaration,
+  sources: { set: Record<string, string>; env?: Readonly<Record<string, string | undefined>>; envFile?: { values: Record<string, string> } },
+): boolean {
   const name = declaration.name;
-  return name in sources.set || sources.env?.[name] !== undefined || sources.env?.[`${name}_FILE`] !== undefined || (sources.envFile !== undefined && name in sources.envFile.values);
+  return (
+    name in sources.set ||
+    sources.env?.[name] !== undefined ||
+    sources.env?.[`${name}_FILE`] !== undefined ||
+    (sources.envFile !== undefined && name in sources.envFile.values)
+  );
 }
 
 async function ensureProfileResolves(profile: string, options: ComposeOptions, declarations: VariableDeclaration[]): Promise<void> {
@@ -157,7 +170,14 @@ async function ensureProfileResolves(profile: string, options: ComposeOptions, d
     if (found.size === 0) throw new Error("no credentials");
   } catch (error) {
     if (error instanceof PromplateError) throw error;
-    throw new EnvironmentError([{ id: "compose/aws-profile", severity: "error", message: `AWS profile "${profile}" does not resolve to credentials`, hint: "pass --aws-profile NAME, or use --examples" }]);
+    throw new EnvironmentError([
+      {
+        id: "compose/aws-profile",
+        severity: "error",
+        message: `AWS profile "${profile}" does not resolve to credentials`,
+        hint: "pass --aws-profile NAME, or use --examples",
+      },
+    ]);
   }
 }
 
@@ -172,7 +192,12 @@ export function envFileText(variables: ResolvedVariable[], problems: Finding[]):
     const value = typeof variable.value === "string" ? variable.value : JSON.stringify(variable.value);
     const quoted = quoteEnvValue(value);
     if (quoted === undefined) {
-      problems.push({ id: "compose/env-value", severity: "error", message: `${variable.declaration.name}'s value cannot be written to an env file so that Compose reads it back exactly (it holds both ' and \${)`, hint: "pass it to the container another way, e.g. a NAME_FILE secret" });
+      problems.push({
+        id: "compose/env-value",
+        severity: "error",
+        message: `${variable.declaration.name}'s value cannot be written to an env file so that Compose reads it back exactly (it holds both ' and \${)`,
+        hint: "pass it to the container another way, e.g. a NAME_FILE secret",
+      });
       continue;
     }
     text += `${variable.declaration.name}=${quoted}\n`;
@@ -215,21 +240,25 @@ export async function ensureIgnored(dir: string, paths: string[], git: Git): Pro
     if (!(await git.isWorkTree(dir))) return { added: [], checked: false };
   } catch (error) {
     if (!(error instanceof GitRefusedError)) throw error;
-    throw new EnvironmentError([{
-      id: "compose/git",
-      severity: "error",
-      message: `git cannot tell whether the env files would be committed (${error.message}); nothing was written`,
-      hint: `run compose as the repository's owner, or mark it safe: git config --global --add safe.directory ${dir}`,
-    }]);
+    throw new EnvironmentError([
+      {
+        id: "compose/git",
+        severity: "error",
+        message: `git cannot tell whether the env files would be committed (${error.message}); nothing was written`,
+        hint: `run compose as the repository's owner, or mark it safe: git config --global --add safe.directory ${dir}`,
+      },
+    ]);
   }
   const tracked = await trackedPaths(git, dir, paths);
   if (tracked.length > 0) {
-    throw new BadInputError([{
-      id: "compose/tracked",
-      severity: "error",
-      message: `git tracks ${tracked.join(", ")}: the secrets written there would go into the next commit, whatever .gitignore says; nothing was written`,
-      hint: `untrack it, keeping the file on disk: git rm --cached -- ${tracked.join(" ")} (in ${dir}), commit, then run again`,
-    }]);
+    throw new BadInputError([
+      {
+        id: "compose/tracked",
+        severity: "error",
+        message: `git tracks ${tracked.join(", ")}: the secrets written there would go into the next commit, whatever .gitignore says; nothing was written`,
+        hint: `untrack it, keeping the file on disk: git rm --cached -- ${tracked.join(" ")} (in ${dir}), commit, then run again`,
+      },
+    ]);
   }
   const notIgnored = async (paths: string[]) => {
     const ignored = await Promise.all(paths.map((path) => git.isIgnored(dir, path)));
@@ -241,7 +270,14 @@ export async function ensureIgnored(dir: string, paths: string[], git: Git): Pro
   await appendFile(gitignore, `${current === "" || current.endsWith("\n") ? "" : "\n"}# promplate compose: env files hold secrets\n${lines.join("\n")}\n`);
   const still = await notIgnored(paths);
   if (still.length > 0) {
-    throw new BadInputError([{ id: "compose/not-ignored", severity: "error", message: `git would track ${still.join(", ")} even after adding it to .gitignore`, hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again" }]);
+    throw new BadInputError([
+      {
+        id: "compose/not-ignored",
+        severity: "error",
+        message: `git would track ${still.join(", ")} even after adding it to .gitignore`,
+        hint: "a rule in .gitignore re-includes it (a line starting with !): fix it, then run again",
+      },
+    ]);
   }
   return { added: lines, checked: true };
 }
@@ -250,7 +286,14 @@ export async function ensureIgnored(dir: string, paths: string[], git: Git): Pro
 async function trackedPaths(git: Git, dir: string, paths: string[]): Promise<string[]> {
   const files = await git.listFiles(dir, paths);
   if (!files) {
-    throw new EnvironmentError([{ id: "compose/git", severity: "error", message: `git ls-files failed in ${dir}: cannot tell whether git tracks ${paths.join(", ")}; nothing was written`, hint: "run git status there to see what is wrong" }]);
+    throw new EnvironmentError([
+      {
+        id: "compose/git",
+        severity: "error",
+        message: `git ls-files failed in ${dir}: cannot tell whether git tracks ${paths.join(", ")}; nothing was written`,
+        hint: "run git status there to see what is wrong",
+      },
+    ]);
   }
   const listed = new Set(files.map((p) => posix.normalize(p)));
   return paths.filter((p) => listed.has(posix.normalize(p)));
@@ -261,7 +304,11 @@ async function trackedPaths(git: Git, dir: string, paths: string[]): Promise<str
  * written through the pipeline (src/pipeline.ts): atomically, all or none, under the project folder's lock.
  */
 export async function writeCompose(dir: string, plan: ComposePlan, git: Git): Promise<IgnoreResult> {
-  const ignored = await ensureIgnored(dir, plan.files.filter((f) => f.mode === 0o600).map((f) => f.path), git);
+  const ignored = await ensureIgnored(
+    dir,
+    plan.files.filter((f) => f.mode === 0o600).map((f) => f.path),
+    git,
+  );
   await applyPlainFiles(dir, plan.files);
   return ignored;
 }

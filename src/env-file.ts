@@ -36,7 +36,10 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       errors.push({ line: lineNumber, message: "the line has no `=`: write NAME=VALUE, or start a comment with #" });
       continue;
     }
-    const name = line.slice(0, equals).trim().replace(/^export\s+/, "");
+    const name = line
+      .slice(0, equals)
+      .trim()
+      .replace(/^export\s+/, "");
     if (!NAME.test(name)) {
       errors.push({ line: lineNumber, message: "the name before `=` is not a variable name (letters, digits and _, not starting with a digit)" });
       continue;

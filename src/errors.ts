@@ -21,6 +21,5 @@ export class CheckFailedError extends PromplateError {}
 /** Something promplate needs from its surroundings is unavailable: a tool, a credential, an endpoint, a permission, disk space (exit 3). */
 export class EnvironmentError extends PromplateError {}
 
-
 /** What promplate says after an unexpected exception, which is a bug: one line, asking for a report. */
 export const BUG_REPORT = "a bug in promplate: please report it with the command you ran and this message";

@@ -33,7 +33,8 @@ export type ExampleSource = "example" | "default" | "synthesized";
  * as written in promplate.yaml, to insert instead of the rounded `value`.
  */
 export function exampleCandidates(declaration: VariableDeclaration): { value: unknown; source: ExampleSource; digits?: string }[] {
-  if (declaration.examples.length > 0) return declaration.examples.map((value, index) => ({ value, source: "example" as const, digits: declaration.exampleDigits?.[index] }));
+  if (declaration.examples.length > 0)
+    return declaration.examples.map((value, index) => ({ value, source: "example" as const, digits: declaration.exampleDigits?.[index] }));
   if (declaration.default !== undefined) return [{ value: declaration.default, source: "default", digits: declaration.defaultDigits }];
   if (declaration.aws) return [{ value: AWS_EXAMPLES[declaration.aws], source: "synthesized" }];
   return synthesize(declaration.schema).map((value) => ({ value, source: "synthesized" as const }));
@@ -47,7 +48,8 @@ function synthesize(schema: Record<string, unknown>): unknown[] {
       return [false, true];
     case "integer":
     case "number": {
-      const minimum = typeof schema.minimum === "number" ? schema.minimum : typeof schema.exclusiveMinimum === "number" ? Math.floor(schema.exclusiveMinimum) + 1 : 1;
+      const minimum =
+        typeof schema.minimum === "number" ? schema.minimum : typeof schema.exclusiveMinimum === "number" ? Math.floor(schema.exclusiveMinimum) + 1 : 1;
       const step = typeof schema.multipleOf === "number" ? schema.multipleOf : 1;
       const first = Math.ceil(minimum / step) * step;
       return [first, first + step];

@@ -67,7 +67,8 @@ async function prepareService(options: ExecOptions, toolChecks: boolean): Promis
     checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env },
     target: { layout: "runtime", out: options.out },
   });
-  for (const { variable, output, field } of prepared.secretFiles?.inline ?? []) options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
+  for (const { variable, output, field } of prepared.secretFiles?.inline ?? [])
+    options.log(`${variable} stays inline in ${output} at ${field} (that field has no *_file form)`);
   if (prepared.failed) throw new CheckFailedError(prepared.report.findings);
   for (const warning of prepared.report.findings) options.log(formatLine(warning));
   return prepared;

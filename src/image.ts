@@ -40,16 +40,7 @@ export const IMAGE_SERVICES = ["prometheus", "alertmanager"] as const;
  * The packages promplate loads at run time with `require` instead of bundling (the PromQL checks of
  * `exec --tool-checks`). .dockerignore lets the same list in; a test keeps both equal to the dependency closure.
  */
-export const RUNTIME_PACKAGES = [
-  "@prometheus-io",
-  "@codemirror",
-  "@lezer",
-  "@marijn",
-  "lru-cache",
-  "style-mod",
-  "crelt",
-  "w3c-keyname",
-] as const;
+export const RUNTIME_PACKAGES = ["@prometheus-io", "@codemirror", "@lezer", "@marijn", "lru-cache", "style-mod", "crelt", "w3c-keyname"] as const;
 
 /** Never copied into a build context from the project: env files, rendered outputs, promplate's state. */
 export const CONTEXT_EXCLUDES = ["*.env", ".env*", "out", "demo-out", ".promplate", "*.promplate.tmp", "node_modules", ".git"] as const;
@@ -144,14 +135,21 @@ export function finalBaseImage(dockerfile: string): string | undefined {
 
 function buildCommand(engine: Engine, image: { dockerfile: string; tag: string }, options: PlanImageBuildOptions): CommandLine {
   const buildArgs = Object.entries({ PROJECT: "project", ...options.buildArgs }).flatMap(([name, value]) => ["--build-arg", `${name}=${value}`]);
-  const pull =
-    options.pull === undefined ? []
-    : engine === "docker" ? (options.pull === "always" ? ["--pull"] : [])
-    : [`--pull=${options.pull}`];
+  const pull = options.pull === undefined ? [] : engine === "docker" ? (options.pull === "always" ? ["--pull"] : []) : [`--pull=${options.pull}`];
   // buildah commits one layer for the whole build unless told otherwise; a layer per instruction lets the scan
   // name the instruction that leaked.
   const layers = engine === "buildah" ? ["--layers"] : [];
-  const args = [...(engine === "buildah" ? ["bud"] : ["build"]), ...layers, ...pull, "-f", join(options.contextDir, image.dockerfile), "-t", image.tag, ...buildArgs, options.contextDir];
+  const args = [
+    ...(engine === "buildah" ? ["bud"] : ["build"]),
+    ...layers,
+    ...pull,
+    "-f",
+    join(options.contextDir, image.dockerfile),
+    "-t",
+    image.tag,
+    ...buildArgs,
+    options.contextDir,
+  ];
   return { command: engine, args };
 }
 
@@ -280,7 +278,9 @@ export async function readImageArchive(path: string): Promise<ImageArchive> {
   }
   const config = (await json(configName)) as ImageArchive["config"];
   const diffIds = ((config.rootfs as { diff_ids?: string[] } | undefined)?.diff_ids ?? []) as string[];
-  const layerHistory = (config.history ?? []).map((h, index) => ({ index, createdBy: h.created_by ?? "", empty: h.empty_layer === true })).filter((h) => !h.empty);
+  const layerHistory = (config.history ?? [])
+    .map((h, index) => ({ index, createdBy: h.created_by ?? "", empty: h.empty_layer === true }))
+    .filter((h) => !h.empty);
   const layers = layerNames.map((name, i): ImageLayer => {
     const entry = byName.get(name);
     if (!entry) throw new Error(`layer ${name} is missing from the image archive`);
@@ -364,7 +364,8 @@ export async function scanImageArchive(path: string, options: ImageScanOptions):
     for (const name of historyBuildArgs(entry.created_by ?? "")) {
       if (flaggedName(name)) findings.push({ kind: "build-arg-in-history", file: "history", where, variable: name });
     }
-    for (const finding of findSecretsInText(createdBy, { file: "history", where, secrets, fileName: "history" })) findings.push({ ...finding, line: undefined });
+    for (const finding of findSecretsInText(createdBy, { file: "history", where, secrets, fileName: "history" }))
+      findings.push({ ...finding, line: undefined });
   });
 
   let files = 0;
@@ -424,7 +425,9 @@ export async function resolveScanSecrets(options: SourceOptions & { dir: string 
       result.unresolved.push(declaration.name);
       continue;
     }
-    const published = new Set([...declaration.examples, declaration.default].filter((v) => v !== undefined).map((v) => (typeof v === "string" ? v : JSON.stringify(v))));
+    const published = new Set(
+      [...declaration.examples, declaration.default].filter((v) => v !== undefined).map((v) => (typeof v === "string" ? v : JSON.stringify(v))),
+    );
     const forms = new Set<string>();
     const add = (value: unknown) => {
       if (value === undefined || value === null) return;
@@ -477,15 +480,25 @@ async function runStep(command: CommandLine, options: BuildImagesOptions, what: 
     result = await options.run(command.command, command.args, { env: options.env, onLine });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new EnvironmentError(
-      [{ id: "build/engine", severity: "error", message: `cannot run ${command.command}${code ? ` (${code})` : ""}`, hint: `install ${command.command}, or choose another with --engine ${ENGINES.join("|")}` }],
-    );
+    throw new EnvironmentError([
+      {
+        id: "build/engine",
+        severity: "error",
+        message: `cannot run ${command.command}${code ? ` (${code})` : ""}`,
+        hint: `install ${command.command}, or choose another with --engine ${ENGINES.join("|")}`,
+      },
+    ]);
   }
   if (result.exitCode !== 0) {
-    const tail = result.output.trim().split("\n").slice(-5).map((l) => scrub(l)).join("\n  ");
-    throw new EnvironmentError(
-      [{ id: "build/engine", severity: "error", message: `${what} failed: ${command.command} exited with ${result.exitCode}${tail ? `\n  ${tail}` : ""}` }],
-    );
+    const tail = result.output
+      .trim()
+      .split("\n")
+      .slice(-5)
+      .map((l) => scrub(l))
+      .join("\n  ");
+    throw new EnvironmentError([
+      { id: "build/engine", severity: "error", message: `${what} failed: ${command.command} exited with ${result.exitCode}${tail ? `\n  ${tail}` : ""}` },
+    ]);
   }
   return result;
 }
@@ -498,9 +511,14 @@ export async function stageContext(plan: ImageBuildPlan): Promise<void> {
     try {
       await stat(copy.from);
     } catch {
-      throw new EnvironmentError(
-        [{ id: "build/context", severity: "error", message: `${copy.from} is missing`, hint: copy.to === "dist" ? "build promplate first: npm run build" : "reinstall promplate (npm ci)" }],
-      );
+      throw new EnvironmentError([
+        {
+          id: "build/context",
+          severity: "error",
+          message: `${copy.from} is missing`,
+          hint: copy.to === "dist" ? "build promplate first: npm run build" : "reinstall promplate (npm ci)",
+        },
+      ]);
     }
     await cp(copy.from, join(plan.context.dir, copy.to), {
       recursive: true,
@@ -536,7 +554,9 @@ export async function buildImages(plan: ImageBuildPlan, options: BuildImagesOpti
       const scan = await scanImageArchive(image.archive, { secrets: options.secrets.secrets, secretNames: options.secrets.names, baseLayers });
       await rm(image.archive, { force: true });
       const scanSeconds = (now() - scanStarted) / 1000;
-      options.log(`scanned ${image.tag}: ${scan.layers} layers, ${scan.files} files, ${(scan.bytes / 1e6).toFixed(0)} MB in ${scanSeconds.toFixed(1)} s: ${scan.findings.length ? plural(scan.findings.length, "finding") : "clean"}`);
+      options.log(
+        `scanned ${image.tag}: ${scan.layers} layers, ${scan.files} files, ${(scan.bytes / 1e6).toFixed(0)} MB in ${scanSeconds.toFixed(1)} s: ${scan.findings.length ? plural(scan.findings.length, "finding") : "clean"}`,
+      );
       result.images.push({ service: image.service, tag: image.tag, buildSeconds, scanSeconds, scan, pushed: false });
       result.findings.push(...scan.findings.map((f) => ({ ...f, image: image.tag })));
     }
@@ -578,7 +598,9 @@ export async function findPromplateRoot(moduleUrl: string): Promise<string> {
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new EnvironmentError([{ id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" }]);
+      throw new EnvironmentError([
+        { id: "build/install", severity: "error", message: "cannot find promplate's own folder (package.json)", hint: "reinstall promplate" },
+      ]);
     }
     dir = parent;
   }

@@ -32,12 +32,14 @@ export async function initProject(target: string): Promise<InitResult> {
   }
   const existing = plan.filter((p) => existsSync(p.to)).map((p) => relative(target, p.to));
   if (existing.length > 0) {
-    throw new BadInputError([{
-      id: "init/exists",
-      severity: "error",
-      message: `${target} already has ${existing.join(", ")}`,
-      hint: "init never overwrites: choose an empty folder, or move those files away",
-    }]);
+    throw new BadInputError([
+      {
+        id: "init/exists",
+        severity: "error",
+        message: `${target} already has ${existing.join(", ")}`,
+        hint: "init never overwrites: choose an empty folder, or move those files away",
+      },
+    ]);
   }
   // Read before anything is written: a .gitignore promplate cannot read stops init with nothing half done.
   const gitignore = join(target, ".gitignore");

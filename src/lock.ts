@@ -62,14 +62,14 @@ export async function lockOutputRoot(root: string, options: LockOptions = {}): P
       continue;
     }
     if (host.now() >= deadline) {
-      throw new EnvironmentError(
-        [{
+      throw new EnvironmentError([
+        {
           id: "output/locked",
           severity: "error",
           message: `${root} is being written by promplate pid ${holder.pid}; waited ${Math.round(waitMs / 100) / 10} s for it`,
           hint: `run again once it has finished; if pid ${holder.pid} is not promplate, delete ${path}`,
-        }],
-      );
+        },
+      ]);
     }
     if (!announced) options.onWait?.(holder, waitMs);
     announced = true;
@@ -145,7 +145,7 @@ function parseRecord(text: string): LockRecord | undefined {
 
 function lockError(path: string, error: unknown): PromplateError {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
-  return new EnvironmentError(
-    [{ id: "output/lock", severity: "error", message: `cannot create the lock ${path} (${code})`, hint: "the output folder must be writable" }],
-  );
+  return new EnvironmentError([
+    { id: "output/lock", severity: "error", message: `cannot create the lock ${path} (${code})`, hint: "the output folder must be writable" },
+  ]);
 }

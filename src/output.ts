@@ -139,13 +139,22 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
     // or older manifest, a file edited since) they are unknown: a file others cannot read is masked whole, any other
     // where the recorded and the new secrets are.
     const previousSecretLines =
-      previous === undefined ? [] :
-      recorded?.sha256 !== undefined && recorded.sha256 === sha256(previous) ? recorded.secretLines :
-      (previousMode! & 0o004) === 0 ? previous.split("\n").map((_, index) => index + 1) :
-      [...(recorded?.secretLines ?? []), ...file.secretLines];
+      previous === undefined
+        ? []
+        : recorded?.sha256 !== undefined && recorded.sha256 === sha256(previous)
+          ? recorded.secretLines
+          : (previousMode! & 0o004) === 0
+            ? previous.split("\n").map((_, index) => index + 1)
+            : [...(recorded?.secretLines ?? []), ...file.secretLines];
     const change: ChangeKind = previous === undefined ? "create" : previous === file.content && previousMode === mode ? "unchanged" : "update";
     changes.push({ path: file.path, change, mode, previous, previousSecretLines, planned: file });
-    next.files[file.path] = { mode, secretLines: file.secretLines, service: file.service, ...(projectKey !== undefined ? { project: projectKey } : {}), sha256: sha256(file.content) };
+    next.files[file.path] = {
+      mode,
+      secretLines: file.secretLines,
+      service: file.service,
+      ...(projectKey !== undefined ? { project: projectKey } : {}),
+      sha256: sha256(file.content),
+    };
   }
 
   for (const [path, entry] of Object.entries(manifest.files)) {
@@ -185,7 +194,10 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
 
 /** Exit 2 when a planned file would land on a template, promplate.yaml or a rule test (say through `--out`). */
 export function refuseProtectedTargets(root: string, files: readonly PlannedFile[], protectedPaths: readonly ProtectedPath[]): void {
-  refuseProtectedPaths(files.map((file) => ({ name: normalizeRelative(file.path), path: join(root, normalizeRelative(file.path)) })), protectedPaths);
+  refuseProtectedPaths(
+    files.map((file) => ({ name: normalizeRelative(file.path), path: join(root, normalizeRelative(file.path)) })),
+    protectedPaths,
+  );
 }
 
 /**
@@ -198,7 +210,12 @@ export function refuseProtectedPaths(targets: readonly { name: string; path: str
     const real = resolveReal(target.path);
     const protector = protectedPaths.find((p) => isWithin(real, p.path));
     if (protector) {
-      problems.push({ id: "output/protected", severity: "error", message: `output ${target.name} would overwrite ${protector.description}`, hint: "write outputs to a folder of their own, e.g. --out out/" });
+      problems.push({
+        id: "output/protected",
+        severity: "error",
+        message: `output ${target.name} would overwrite ${protector.description}`,
+        hint: "write outputs to a folder of their own, e.g. --out out/",
+      });
     }
   }
   if (problems.length > 0) throw new BadInputError(problems);
@@ -373,9 +390,14 @@ const WRITE_FAILURES: Record<string, string> = {
 function writeError(path: string, error: unknown): PromplateError {
   const code = (error as NodeJS.ErrnoException).code ?? "error";
   const reason = WRITE_FAILURES[code] ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  return new EnvironmentError(
-    [{ id: "output/write", severity: "error", message: `cannot write ${path}: ${reason} (${code}); the previous files are left as they were`, hint: "free space or fix the folder's permissions, then run again" }],
-  );
+  return new EnvironmentError([
+    {
+      id: "output/write",
+      severity: "error",
+      message: `cannot write ${path}: ${reason} (${code}); the previous files are left as they were`,
+      hint: "free space or fix the folder's permissions, then run again",
+    },
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ export class PatternError extends Error {
     readonly pattern: string,
     reason: string,
   ) {
-    super(`the pattern ${JSON.stringify(pattern)} is not a valid RE2 regular expression (${reason}); patterns use RE2 syntax, as in Prometheus: no lookaround, no backreferences`);
+    super(
+      `the pattern ${JSON.stringify(pattern)} is not a valid RE2 regular expression (${reason}); patterns use RE2 syntax, as in Prometheus: no lookaround, no backreferences`,
+    );
     this.name = "PatternError";
   }
 }

@@ -9,9 +9,31 @@ import { extname, isAbsolute, join, posix, relative } from "node:path";
 import { BadInputError } from "./errors.js";
 import type { CheckReport, RenderedCheckOptions } from "./check.js";
 import { withOutputLock, type LockOptions } from "./lock.js";
-import { applyChanges, outputMode, planChanges, planIsApplied, readManifest, refuseProtectedPaths, writeChangedFiles, writeFileAtomic, type FileChange, type OutputPlan, type PlanOptions, type PlannedFile } from "./output.js";
+import {
+  applyChanges,
+  outputMode,
+  planChanges,
+  planIsApplied,
+  readManifest,
+  refuseProtectedPaths,
+  writeChangedFiles,
+  writeFileAtomic,
+  type FileChange,
+  type OutputPlan,
+  type PlanOptions,
+  type PlannedFile,
+} from "./output.js";
 import { insertionKindOf, protectedPaths, type Project } from "./project.js";
-import { renderFile, renderProject, utf8Problem, type FileRender, type ProjectRender, type RenderedFile, type RenderProjectOptions, type SourceOptions } from "./render.js";
+import {
+  renderFile,
+  renderProject,
+  utf8Problem,
+  type FileRender,
+  type ProjectRender,
+  type RenderedFile,
+  type RenderProjectOptions,
+  type SourceOptions,
+} from "./render.js";
 import type { InsertionKind } from "./template/index.js";
 import type { ProjectSecretFiles } from "./secret-files.js";
 import { isWithin, normalizeRelative, resolveReal } from "./paths.js";
@@ -62,14 +84,22 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const rendered = await renderProject(options);
   const secretFiles = options.secretFilesDir ? (await import("./secret-files.js")).applySecretFiles(rendered, options.secretFilesDir) : undefined;
   // A secret file on a template, promplate.yaml or a rule test would replace it: refused before anything is written.
-  if (secretFiles) refuseProtectedPaths(secretFiles.files.map((file) => ({ name: file.path, path: file.path })), protectedPaths(rendered.project));
+  if (secretFiles)
+    refuseProtectedPaths(
+      secretFiles.files.map((file) => ({ name: file.path, path: file.path })),
+      protectedPaths(rendered.project),
+    );
   // The checks run before anything is planned or written: a config the server would reject is never deployed.
   const { checkRendered } = await import("./check.js");
   const report = await checkRendered(rendered, options.checks);
   const failed = report.findings.some((f) => f.severity === "error");
   const roots: PlannedRoot[] = [];
   if (options.target && !failed) {
-    const planOptions: PlanOptions = { services: options.services, project: resolveReal(rendered.project.dir), protectedPaths: protectedPaths(rendered.project) };
+    const planOptions: PlanOptions = {
+      services: options.services,
+      project: resolveReal(rendered.project.dir),
+      protectedPaths: protectedPaths(rendered.project),
+    };
     for (const { root, files } of outputRoots(rendered, options.target)) {
       roots.push({ root, files, planOptions, plan: await planChanges(root, files, await readManifest(root), planOptions) });
     }
@@ -104,12 +134,16 @@ export async function apply(prepared: PrepareResult, options: ApplyOptions = {})
       changes.push(...planned.plan.changes);
       continue;
     }
-    const applied = await withOutputLock(planned.root, async () => {
-      const plan = await planChanges(planned.root, planned.files, await readManifest(planned.root), planned.planOptions);
-      await options.onPlanned?.(plan.changes);
-      await applyChanges(planned.root, plan);
-      return plan.changes;
-    }, options.lock);
+    const applied = await withOutputLock(
+      planned.root,
+      async () => {
+        const plan = await planChanges(planned.root, planned.files, await readManifest(planned.root), planned.planOptions);
+        await options.onPlanned?.(plan.changes);
+        await applyChanges(planned.root, plan);
+        return plan.changes;
+      },
+      options.lock,
+    );
     changes.push(...applied);
   }
   return changes;
@@ -190,7 +224,15 @@ export function outputRoots(rendered: ProjectRender, target: OutputTarget): { ro
   if (target.layout === "project") return [{ root: target.root ?? project.dir, files: rendered.files }];
   if (target.out !== undefined) {
     const out = target.out;
-    return [{ root: out, files: rendered.files.map((file) => ({ ...file, path: file.source.runtimePath ? normalizeRelative(file.source.runtimePath.replace(/^\/+/, "")) : file.path })) }];
+    return [
+      {
+        root: out,
+        files: rendered.files.map((file) => ({
+          ...file,
+          path: file.source.runtimePath ? normalizeRelative(file.source.runtimePath.replace(/^\/+/, "")) : file.path,
+        })),
+      },
+    ];
   }
   const roots = runtimeFolders(rendered.files);
   const byRoot = new Map<string, PlannedFile[]>();

@@ -103,7 +103,12 @@ export function childExitCode(code: number | null, signal: NodeJS.Signals | null
  * as it does for the kernel.
  */
 export async function findExecutable(command: string, pathVariable: string | undefined): Promise<string | undefined> {
-  const candidates = command.includes("/") ? [command] : (pathVariable ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates = command.includes("/")
+    ? [command]
+    : (pathVariable ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -167,10 +172,12 @@ async function runChild(command: string, args: readonly string[], options: RunOp
       bytes += Buffer.byteLength(text);
       if (options.maxOutputBytes !== undefined && bytes > options.maxOutputBytes) kill("output-limit");
     });
-    return new Promise<void>((resolve) => stream.once("close", () => {
-      lines?.flush();
-      resolve();
-    }));
+    return new Promise<void>((resolve) =>
+      stream.once("close", () => {
+        lines?.flush();
+        resolve();
+      }),
+    );
   };
   const outputs = Promise.all([collect("stdout"), collect("stderr")]);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (...end) => resolve(end)));
@@ -188,7 +195,8 @@ async function runChild(command: string, args: readonly string[], options: RunOp
 
 export const runProcess: ProcessRunner = (command, args, options) => runChild(command, args, options);
 
-export const streamProcess: StreamingRunner = (command, args, options) => runChild(command, args, { env: options.env, onLine: options.onLine, timeoutMs: Infinity });
+export const streamProcess: StreamingRunner = (command, args, options) =>
+  runChild(command, args, { env: options.env, onLine: options.onLine, timeoutMs: Infinity });
 
 /**
  * When `setpriv` is on PATH, the kernel kills the child if promplate dies (even by SIGKILL), so a killed entrypoint

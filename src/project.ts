@@ -16,14 +16,7 @@ import { parseDocumentWithinLimits } from "./yaml-limits.js";
 export const PROJECT_FILE = "promplate.yaml";
 
 /** The kinds the code handles; OutputDeclaration fails to type-check when the schema's list differs. */
-export type OutputKind =
-  | "prometheus-config"
-  | "prometheus-rules"
-  | "alertmanager-config"
-  | "web-config"
-  | "yaml"
-  | "json"
-  | "text";
+export type OutputKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config" | "yaml" | "json" | "text";
 
 /** A variable's property schema as written, plus what promplate reads from it. */
 export interface VariableDeclaration {
@@ -91,14 +84,23 @@ export async function loadProject(dir: string): Promise<Project> {
   // As for templates: a link out of the project (to ~/.git-credentials, say) would have its lines quoted in errors.
   const real = await realpath(file).catch(() => undefined);
   if (real !== undefined && !isWithin(real, projectReal)) {
-    throw new BadInputError([{ id: "project/outside-project", severity: "error", message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`, hint: "copy the file into the project folder" }]);
+    throw new BadInputError([
+      {
+        id: "project/outside-project",
+        severity: "error",
+        message: `${PROJECT_FILE} is a symlink to ${real}, outside the project folder ${dir}`,
+        hint: "copy the file into the project folder",
+      },
+    ]);
   }
   let text: string;
   try {
     text = await readRegularFile(file, MAX_DOCUMENT_BYTES, DOCUMENT_LIMIT_HINT);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new BadInputError([{ id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" }]);
+      throw new BadInputError([
+        { id: "project/missing", severity: "error", message: `${PROJECT_FILE} not found in ${dir}`, hint: "run promplate init, or pass -C DIR" },
+      ]);
     }
     throw cannotRead(error, file, "project/unreadable");
   }
@@ -107,7 +109,13 @@ export async function loadProject(dir: string): Promise<Project> {
   for (const test of project.tests) {
     const testReal = await realpath(join(project.dir, test)).catch(() => undefined);
     if (testReal !== undefined && !isWithin(testReal, projectReal)) {
-      problems.push({ id: "project/outside-project", severity: "error", message: `rule test file ${test} leads to ${testReal}, outside the project folder`, hint: "keep rule tests in the project folder", file: PROJECT_FILE });
+      problems.push({
+        id: "project/outside-project",
+        severity: "error",
+        message: `rule test file ${test} leads to ${testReal}, outside the project folder`,
+        hint: "keep rule tests in the project folder",
+        file: PROJECT_FILE,
+      });
     }
   }
   if (problems.length > 0) throw new BadInputError(problems);
@@ -153,7 +161,10 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
 
   if (!validateProjectFile(data)) {
     const problems = (validateProjectFile.errors ?? []).map((error): Finding => {
-      const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const path = error.instancePath
+        .split("/")
+        .slice(1)
+        .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
       const where = path.length > 0 ? path.join(".") : "the project";
       const extra = error.keyword === "additionalProperties" ? ` \`${String(error.params.additionalProperty)}\`` : "";
       const allowed = error.keyword === "enum" ? ` (one of ${(error.params.allowedValues as unknown[]).join(", ")})` : "";
@@ -217,7 +228,12 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       }
     }
     if (output.template.endsWith("/") !== output.path.endsWith("/")) {
-      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}]: a folder template (ending in /) needs a folder path (ending in /), and a file a file`, ...positionOfPath(["outputs", index]) });
+      problems.push({
+        id: "project/path",
+        severity: "error",
+        message: `outputs[${index}]: a folder template (ending in /) needs a folder path (ending in /), and a file a file`,
+        ...positionOfPath(["outputs", index]),
+      });
     }
     return { ...output, line: position.line };
   });
@@ -268,14 +284,21 @@ function findPathClashes(
     const path = outputs[index]!.path;
     const earlier = targets.findIndex((other, j) => j < index && (isWithin(target, other) || isWithin(other, target)));
     if (earlier !== -1) {
-      const message = targets[earlier] === target
-        ? `outputs[${index}] writes ${path}, as outputs[${earlier}] does`
-        : `outputs[${index}].path ${path} and outputs[${earlier}].path ${outputs[earlier]!.path} overlap: one would write inside the other`;
+      const message =
+        targets[earlier] === target
+          ? `outputs[${index}] writes ${path}, as outputs[${earlier}] does`
+          : `outputs[${index}].path ${path} and outputs[${earlier}].path ${outputs[earlier]!.path} overlap: one would write inside the other`;
       problems.push({ id: "project/duplicate-path", severity: "error", message, hint: "give each output a path of its own", ...positionOf(index) });
     }
     const clash = sources.find((source) => isWithin(source.path, target) || isWithin(target, source.path));
     if (clash !== undefined) {
-      problems.push({ id: "project/path", severity: "error", message: `outputs[${index}].path ${path} would overwrite or write inside ${clash.name}`, hint: "render into another folder, e.g. out/", ...positionOf(index) });
+      problems.push({
+        id: "project/path",
+        severity: "error",
+        message: `outputs[${index}].path ${path} would overwrite or write inside ${clash.name}`,
+        hint: "render into another folder, e.g. out/",
+        ...positionOf(index),
+      });
     }
   });
   return problems;
@@ -315,7 +338,8 @@ export async function listOutputFiles(project: Project, services?: readonly stri
     if (!output.template.endsWith("/")) {
       const entry = await inspectTemplate(templatePath, projectReal);
       if (entry.kind === "outside") problems.push(outsideProblem(output.template, entry.real));
-      else if (entry.kind === "other") problems.push({ id: "template/not-a-file", severity: "error", message: `template ${output.template} is not a regular file`, ...where });
+      else if (entry.kind === "other")
+        problems.push({ id: "template/not-a-file", severity: "error", message: `template ${output.template} is not a regular file`, ...where });
       // A missing template is reported when it is read.
       else files.push({ output, templatePath, templateName: output.template, path, runtimePath: output.runtimePath, templateMode: entry.mode });
       continue;

@@ -30,7 +30,9 @@ export type Redactor = (text: string) => string;
 export function createRedactor(secrets: Iterable<string>): Redactor {
   const values = [...new Set(secrets)].filter((s) => s.length > 0);
   if (values.length === 0) return (text) => text;
-  const needles = [...new Set(values.filter((s) => s.length >= MIN_MASKED_LENGTH).flatMap((s) => [s, ...base64Needles(s)]))].sort((a, b) => b.length - a.length);
+  const needles = [...new Set(values.filter((s) => s.length >= MIN_MASKED_LENGTH).flatMap((s) => [s, ...base64Needles(s)]))].sort(
+    (a, b) => b.length - a.length,
+  );
   const whole = new Set(values);
   const grams = new Set<string>();
   for (const value of values) for (let i = 0; i + FRAGMENT_LENGTH <= value.length; i++) grams.add(value.slice(i, i + FRAGMENT_LENGTH));
@@ -72,9 +74,25 @@ function decodeView(view: View, decoder: Decoder): View {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '"': '"', "'": "'", "\\": "\\", "/": "/", "`": "`", " ": " ",
-  n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v", "0": "\0", e: "\x1b",
-  N: "\u0085", _: "\u00a0", L: "\u2028", P: "\u2029",
+  '"': '"',
+  "'": "'",
+  "\\": "\\",
+  "/": "/",
+  "`": "`",
+  " ": " ",
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "0": "\0",
+  e: "\x1b",
+  N: "\u0085",
+  _: "\u00a0",
+  L: "\u2028",
+  P: "\u2029",
 };
 const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
 
@@ -109,7 +127,8 @@ const unescapeBackslashes: Decoder = (text, emit) => {
  * in form encoding only. */
 function percentDecoder(plusIsSpace: boolean): Decoder {
   return (text, emit) => {
-    const byteAt = (i: number) => (text[i] === "%" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3)) ? Number.parseInt(text.slice(i + 1, i + 3), 16) : undefined);
+    const byteAt = (i: number) =>
+      text[i] === "%" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3)) ? Number.parseInt(text.slice(i + 1, i + 3), 16) : undefined;
     for (let i = 0; i < text.length; ) {
       const lead = byteAt(i);
       if (lead !== undefined) {
@@ -201,7 +220,8 @@ export function createSecretFinder(secrets: readonly string[]): (text: string) =
   return (text) => {
     const found: SecretOccurrence[] = [];
     for (const { index, plain } of searched) {
-      for (const needle of plain) for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) found.push({ index, offset: at });
+      for (const needle of plain)
+        for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) found.push({ index, offset: at });
     }
     let offset = 0;
     for (const line of text.split("\n")) {

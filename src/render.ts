@@ -13,7 +13,6 @@ import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVari
 import { cannotRead, DOCUMENT_LIMIT_HINT, firstInvalidUtf8, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
 
-
 export interface SourceOptions {
   /** The process environment (the core never reads `process.env` itself). */
   env: Readonly<Record<string, string | undefined>>;
@@ -89,7 +88,11 @@ async function readEnvFile(path: string, maxBytes: number): Promise<Record<strin
     // The file and line go in the message, not in the problem's position: the reporter would show the line, and an
     // env file's line may hold a secret.
     throw new BadInputError(
-      parsed.errors.map((e) => ({ id: "input/env-file", severity: "error" as const, message: `--env-file ${path}:${e.line}: ${e.message} (the line is not shown: it may hold a secret)` })),
+      parsed.errors.map((e) => ({
+        id: "input/env-file",
+        severity: "error" as const,
+        message: `--env-file ${path}:${e.line}: ${e.message} (the line is not shown: it may hold a secret)`,
+      })),
     );
   }
   return parsed.values;
@@ -183,7 +186,14 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
     const known = new Set(project.outputs.map((o) => o.service));
     const unknown = options.services.filter((s) => !known.has(s));
     if (unknown.length > 0) {
-      throw new BadInputError([{ id: "input/service", severity: "error", message: `no outputs for service ${unknown.join(", ")}`, hint: `services in this project: ${[...known].join(", ")}` }]);
+      throw new BadInputError([
+        {
+          id: "input/service",
+          severity: "error",
+          message: `no outputs for service ${unknown.join(", ")}`,
+          hint: `services in this project: ${[...known].join(", ")}`,
+        },
+      ]);
     }
   }
   const problems: Finding[] = [];
@@ -206,7 +216,13 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
  * saying what to do. The AWS module is loaded only when an x-aws key variable has a real value.
  */
 async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<string, ResolvedVariable>): Promise<void> {
-  const keys = [...variables.values()].some((v) => (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") && typeof v.value === "string" && v.source !== "example" && v.source !== "synthesized");
+  const keys = [...variables.values()].some(
+    (v) =>
+      (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") &&
+      typeof v.value === "string" &&
+      v.source !== "example" &&
+      v.source !== "synthesized",
+  );
   if (!keys) return;
   const { findTemporaryCredentialProblems } = await import("./aws.js");
   const problems = await findTemporaryCredentialProblems(files, variables);
@@ -270,9 +286,7 @@ export async function renderFile(options: RenderFileOptions): Promise<FileRender
   const declared = options.project ? new Set(options.project.variables.keys()) : undefined;
   const template = scanTemplate(options.name, options.source, { declared });
   const problems: Finding[] = [...template.problems];
-  const declarations: VariableDeclaration[] = [...template.references.keys()].map(
-    (name) => options.project?.variables.get(name) ?? plainDeclaration(name),
-  );
+  const declarations: VariableDeclaration[] = [...template.references.keys()].map((name) => options.project?.variables.get(name) ?? plainDeclaration(name));
   const required = new Set([...template.references].filter(([, r]) => r.required).map(([name]) => name));
   const sources = await buildSources(options, options.cwd);
   const resolved = await resolveVariables(declarations, sources, required);

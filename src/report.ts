@@ -88,7 +88,14 @@ function messageWithHint(finding: Finding): string {
 
 /** `--format json`: one document with every finding and a summary. */
 export function formatJson(findings: readonly Finding[], summary: ReportSummary): string {
-  const shown = findings.map((f) => ({ id: f.id, severity: f.severity, file: f.file ?? null, line: f.line ?? null, column: f.column ?? null, message: messageWithHint(f) }));
+  const shown = findings.map((f) => ({
+    id: f.id,
+    severity: f.severity,
+    file: f.file ?? null,
+    line: f.line ?? null,
+    column: f.column ?? null,
+    message: messageWithHint(f),
+  }));
   return `${JSON.stringify({ findings: shown, summary }, null, 2)}\n`;
 }
 
@@ -112,7 +119,11 @@ export function formatGithub(findings: readonly Finding[], summary: ReportSummar
 }
 
 /** The machine-readable formats; undefined for text, which each command lays out around its own output. */
-export function formatMachine(format: ReportFormat | string | undefined, findings: readonly Finding[], summary: ReportSummary = summarize(findings)): string | undefined {
+export function formatMachine(
+  format: ReportFormat | string | undefined,
+  findings: readonly Finding[],
+  summary: ReportSummary = summarize(findings),
+): string | undefined {
   if (format === "json") return formatJson(findings, summary);
   if (format === "github") return formatGithub(findings, summary);
   return undefined;

@@ -46,7 +46,10 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
     const found = await resolveScanSecrets({ ...options, dir: options.dir });
     secrets = found.secrets;
     if (found.unresolved.length > 0) notes.push(`not searched for (no value here): ${found.unresolved.join(", ")}`);
-    examples = [...project.variables.values()].flatMap((d) => d.examples).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).filter((v) => v.length >= 6);
+    examples = [...project.variables.values()]
+      .flatMap((d) => d.examples)
+      .map((v) => (typeof v === "string" ? v : JSON.stringify(v)))
+      .filter((v) => v.length >= 6);
     if (!options.paths) {
       for (const file of await listOutputFiles(project)) {
         await tree.admit(file.templatePath);
@@ -64,7 +67,9 @@ export async function scanForSecrets(options: ScanOptions): Promise<ScanResult> 
   await tree.settle();
   if (tree.leaving.length > 0) {
     const shown = tree.leaving.slice(0, 5).map((p) => relative(options.dir, p) || p);
-    notes.push(`not followed: ${tree.leaving.length} symlink${tree.leaving.length === 1 ? "" : "s"} leading out of the scanned folder (${shown.join(", ")}${tree.leaving.length > 5 ? ", …" : ""})`);
+    notes.push(
+      `not followed: ${tree.leaving.length} symlink${tree.leaving.length === 1 ? "" : "s"} leading out of the scanned folder (${shown.join(", ")}${tree.leaving.length > 5 ? ", …" : ""})`,
+    );
   }
 
   const matches: SecretMatch[] = [];
@@ -211,7 +216,12 @@ async function createTree(dir: string): Promise<ScanTree> {
           leaving.push(link.path);
           continue;
         }
-        if (relative(link.walkRoot, target).split(sep).some((part) => SKIPPED_FOLDERS.has(part))) continue;
+        if (
+          relative(link.walkRoot, target)
+            .split(sep)
+            .some((part) => SKIPPED_FOLDERS.has(part))
+        )
+          continue;
         const info = await stat(target).catch(() => undefined);
         if (info?.isDirectory()) await walkFolder(link.path, link.walkRoot, links);
         else await addFile(link.path, target);

@@ -108,7 +108,13 @@ export function moveSecretsToFiles(kind: OutputKind, text: string, secrets: read
   const broken = documents.flatMap((document) => document.errors).at(0);
   if (broken) {
     const line = lineAt(sourceOffset(reading, broken.pos[0]));
-    return { text, files: [], inline: [], unmovable: [{ line, reason: "this is not YAML that promplate can read, so secret-file mode cannot find the secrets the output holds" }], lineOrigin: identity() };
+    return {
+      text,
+      files: [],
+      inline: [],
+      unmovable: [{ line, reason: "this is not YAML that promplate can read, so secret-file mode cannot find the secrets the output holds" }],
+      lineOrigin: identity(),
+    };
   }
   const edits: { from: number; to: number; text: string }[] = [];
   const files: SecretFile[] = [];
@@ -155,7 +161,8 @@ export function moveSecretsToFiles(kind: OutputKind, text: string, secrets: read
     for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
       if (accounted.some(([from, to]) => at >= from && at < to)) continue;
       const line = lineAt(at);
-      if (!unmovable.some((u) => u.line === line)) unmovable.push({ line, reason: "a secret stands outside any value (in a key or a comment), where no *_file field can take its place" });
+      if (!unmovable.some((u) => u.line === line))
+        unmovable.push({ line, reason: "a secret stands outside any value (in a key or a comment), where no *_file field can take its place" });
     }
   }
 

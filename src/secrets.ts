@@ -55,7 +55,10 @@ export interface SecretPattern {
 
 /** Values that stand for a credential without being one: references, placeholders, documentation examples. */
 function isPlaceholder(value: string): boolean {
-  const v = value.trim().replace(/^["']|["']$/g, "").trim();
+  const v = value
+    .trim()
+    .replace(/^["']|["']$/g, "")
+    .trim();
   return (
     v === "" ||
     /^(null|~|true|false|none|changeme|redacted|<[^>]*>?|\*+|x+|\.\.\.|\|[-+]?|>[-+]?)$/i.test(v) ||
@@ -72,12 +75,31 @@ const ENV_FILES = /(\.env|(^|\/)\.env[^/]*)$/i;
 
 /** Field names whose literal value is a credential (Prometheus, Alertmanager and the usual config spellings). */
 const CREDENTIAL_FIELDS = [
-  "password", "bearer_token", "api_key", "apikey", "api_secret", "api_token", "auth_token", "access_token",
+  "password",
+  "bearer_token",
+  "api_key",
+  "apikey",
+  "api_secret",
+  "api_token",
+  "auth_token",
+  "access_token",
   // Not `routing_key`: VictorOps' is a route name; PagerDuty's (a 32-character key) has its own pattern.
-  "client_secret", "secret_key", "secret_access_key", "private_key", "service_key", "integration_key",
-  "token", "secret",
+  "client_secret",
+  "secret_key",
+  "secret_access_key",
+  "private_key",
+  "service_key",
+  "integration_key",
+  "token",
+  "secret",
   // Alertmanager's other secret fields: Telegram, Pushover, the SMTP login (per receiver and in `global:`), WeChat.
-  "bot_token", "user_key", "auth_password", "auth_secret", "smtp_auth_password", "smtp_auth_secret", "wechat_api_secret",
+  "bot_token",
+  "user_key",
+  "auth_password",
+  "auth_secret",
+  "smtp_auth_password",
+  "smtp_auth_secret",
+  "wechat_api_secret",
   // The `authorization:` block of Prometheus and Alertmanager HTTP clients (what replaced bearer_token).
   "credentials",
 ];
@@ -114,13 +136,19 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     // A 40-character secret key is only recognisable next to a name that says so: `aws…secret…` or, alone (the
     // JSON that `aws sts` and credential_process print), `SecretAccessKey`. JSON may escape its slashes.
     kind: "aws-secret-access-key",
-    regex: new RegExp(String.raw`(?:aws[\w.-]{0,20}?(?:secret|sk)|secret[_.-]?access[_.-]?key)[\w.-]{0,20}["']?\s*[:=]\s*["']?((?:[A-Za-z0-9+]|${SLASH}){40})(?![A-Za-z0-9/+=])`, "gi"),
+    regex: new RegExp(
+      String.raw`(?:aws[\w.-]{0,20}?(?:secret|sk)|secret[_.-]?access[_.-]?key)[\w.-]{0,20}["']?\s*[:=]\s*["']?((?:[A-Za-z0-9+]|${SLASH}){40})(?![A-Za-z0-9/+=])`,
+      "gi",
+    ),
     allow: isExample,
   },
   // Hosts are case-insensitive, a port may be written, and JSON may escape the slashes.
   {
     kind: "slack-webhook",
-    regex: new RegExp(String.raw`(https?:${SLASH}${SLASH}hooks\.slack\.com${PORT}${SLASH}(?:services|workflows|triggers)${SLASH}(?:[A-Za-z0-9_+-]|${SLASH}){20,})`, "gi"),
+    regex: new RegExp(
+      String.raw`(https?:${SLASH}${SLASH}hooks\.slack\.com${PORT}${SLASH}(?:services|workflows|triggers)${SLASH}(?:[A-Za-z0-9_+-]|${SLASH}){20,})`,
+      "gi",
+    ),
     allow: isExample,
   },
   {
@@ -133,7 +161,10 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: "discord-webhook",
-    regex: new RegExp(String.raw`(https:${SLASH}${SLASH}(?:ptb\.|canary\.)?discord(?:app)?\.com${PORT}${SLASH}api${SLASH}webhooks${SLASH}\d+${SLASH}[\w-]{20,})`, "gi"),
+    regex: new RegExp(
+      String.raw`(https:${SLASH}${SLASH}(?:ptb\.|canary\.)?discord(?:app)?\.com${PORT}${SLASH}api${SLASH}webhooks${SLASH}\d+${SLASH}[\w-]{20,})`,
+      "gi",
+    ),
     allow: isExample,
   },
   { kind: "pagerduty-key", regex: /(?:routing_key|service_key|integration_key)["']?\s*[:=]\s*["']?([a-z0-9]{32})\b/gi, allow: isExample },
@@ -156,7 +187,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     kind: "env-secret",
-    regex: /^[ \t]*(?:export[ \t]+)?[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|WEBHOOK)[A-Za-z0-9_]*[ \t]*=[ \t]*([^\n]*)/gim,
+    regex:
+      /^[ \t]*(?:export[ \t]+)?[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|WEBHOOK)[A-Za-z0-9_]*[ \t]*=[ \t]*([^\n]*)/gim,
     files: ENV_FILES,
     allow: isPlaceholder,
   },
@@ -197,7 +229,11 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
     for (const pattern of SECRET_PATTERNS) {
       if (pattern.files && !pattern.files.test(fileName)) continue;
       for (const match of text.matchAll(pattern.regex)) {
-        const credential = match.slice(1).reverse().find((group) => group !== undefined) ?? match[0];
+        const credential =
+          match
+            .slice(1)
+            .reverse()
+            .find((group) => group !== undefined) ?? match[0];
         if (pattern.allow?.(credential, match)) continue;
         add(pattern.kind, match.index ?? 0);
       }
@@ -210,7 +246,9 @@ export function findSecretsInText(text: string, options: TextScanOptions): Secre
 export function findSecretValuesInBuffer(buffer: Buffer, secrets: readonly KnownSecret[], place: { file: string; where: string }): SecretMatch[] {
   const findings: SecretMatch[] = [];
   for (const secret of secrets) {
-    const at = formsOf(secret.value).map((form) => buffer.indexOf(form)).find((offset) => offset !== -1);
+    const at = formsOf(secret.value)
+      .map((form) => buffer.indexOf(form))
+      .find((offset) => offset !== -1);
     if (at === undefined) continue;
     const text = looksBinary(buffer) ? undefined : buffer.subarray(0, at).toString("latin1");
     findings.push({

@@ -43,14 +43,19 @@ export function maxFileSize(env: Readonly<Record<string, string | undefined>>): 
   const setting = env[MAX_FILE_SIZE_VARIABLE];
   if (setting === undefined || setting.trim() === "") return DEFAULT_MAX_FILE_SIZE;
   const match = /^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$/.exec(setting);
-  if (!match) return { error: `${MAX_FILE_SIZE_VARIABLE} must be a size in bytes, or with KiB, MiB or GiB (e.g. 4MiB), not ${JSON.stringify(setting.slice(0, 40))}` };
+  if (!match)
+    return { error: `${MAX_FILE_SIZE_VARIABLE} must be a size in bytes, or with KiB, MiB or GiB (e.g. 4MiB), not ${JSON.stringify(setting.slice(0, 40))}` };
   const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match[2] ?? "B"]!;
   return Number(match[1]) * unit;
 }
 
 /** A size as people read it: `1 MiB`, `512 KiB`, `100 bytes`. */
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+  for (const [unit, size] of [
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -160,7 +165,10 @@ export async function readStream(stream: AsyncIterable<Buffer | string>, maxByte
   const bytes = Buffer.concat(chunks);
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes);
-    throw new RefusedFileError(`it is not valid UTF-8: byte ${offset} (0x${bytes[offset]!.toString(16).padStart(2, "0")}) starts no UTF-8 character`, "save the template as UTF-8");
+    throw new RefusedFileError(
+      `it is not valid UTF-8: byte ${offset} (0x${bytes[offset]!.toString(16).padStart(2, "0")}) starts no UTF-8 character`,
+      "save the template as UTF-8",
+    );
   }
   return bytes.toString("utf8");
 }

@@ -16,7 +16,19 @@ export interface ValueError {
 
 export type ValueValidator = (value: unknown) => ValueError[];
 
-const ANNOTATIONS = new Set(["default", "examples", "description", "title", "writeOnly", "readOnly", "deprecated", "$comment", "x-optional", "x-aws", "x-source"]);
+const ANNOTATIONS = new Set([
+  "default",
+  "examples",
+  "description",
+  "title",
+  "writeOnly",
+  "readOnly",
+  "deprecated",
+  "$comment",
+  "x-optional",
+  "x-aws",
+  "x-source",
+]);
 const TYPES = new Set(["string", "integer", "number", "boolean", "array", "object", "null"]);
 const NUMBER_KEYWORDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"] as const;
 const COUNT_KEYWORDS = ["minLength", "maxLength", "minItems", "maxItems"] as const;
@@ -100,7 +112,8 @@ function validate(s: Record<string, unknown>, value: unknown, path: string, patt
   if ("const" in s && !isDeepStrictEqual(s.const, value)) fail("const", "must be equal to constant", { allowedValue: s.const });
   if (typeof value === "string") {
     const length = [...value].length;
-    if (typeof s.minLength === "number" && length < s.minLength) fail("minLength", `must NOT have fewer than ${s.minLength} characters`, { limit: s.minLength });
+    if (typeof s.minLength === "number" && length < s.minLength)
+      fail("minLength", `must NOT have fewer than ${s.minLength} characters`, { limit: s.minLength });
     if (typeof s.maxLength === "number" && length > s.maxLength) fail("maxLength", `must NOT have more than ${s.maxLength} characters`, { limit: s.maxLength });
     if (pattern && !pattern.test(value)) fail("pattern", `must match pattern "${String(s.pattern)}"`, { pattern: s.pattern });
     if (typeof s.format === "string" && !checkFormat(s.format, value)) fail("format", `must match format "${s.format}"`, { format: s.format });
@@ -108,9 +121,12 @@ function validate(s: Record<string, unknown>, value: unknown, path: string, patt
   if (typeof value === "number") {
     if (typeof s.minimum === "number" && value < s.minimum) fail("minimum", `must be >= ${s.minimum}`, { limit: s.minimum, comparison: ">=" });
     if (typeof s.maximum === "number" && value > s.maximum) fail("maximum", `must be <= ${s.maximum}`, { limit: s.maximum, comparison: "<=" });
-    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) fail("exclusiveMinimum", `must be > ${s.exclusiveMinimum}`, { limit: s.exclusiveMinimum, comparison: ">" });
-    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) fail("exclusiveMaximum", `must be < ${s.exclusiveMaximum}`, { limit: s.exclusiveMaximum, comparison: "<" });
-    if (typeof s.multipleOf === "number" && !Number.isInteger(value / s.multipleOf)) fail("multipleOf", `must be multiple of ${s.multipleOf}`, { multipleOf: s.multipleOf });
+    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum)
+      fail("exclusiveMinimum", `must be > ${s.exclusiveMinimum}`, { limit: s.exclusiveMinimum, comparison: ">" });
+    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum)
+      fail("exclusiveMaximum", `must be < ${s.exclusiveMaximum}`, { limit: s.exclusiveMaximum, comparison: "<" });
+    if (typeof s.multipleOf === "number" && !Number.isInteger(value / s.multipleOf))
+      fail("multipleOf", `must be multiple of ${s.multipleOf}`, { multipleOf: s.multipleOf });
   }
   if (Array.isArray(value)) {
     if (typeof s.minItems === "number" && value.length < s.minItems) fail("minItems", `must NOT have fewer than ${s.minItems} items`, { limit: s.minItems });

@@ -10,7 +10,18 @@ import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 import { DEFAULT_MAX_FILE_SIZE, describeReadFailure, readRegularFile, RefusedFileError } from "./value-files.js";
 
-export type SourceName = "--set" | "environment" | "NAME_FILE" | "secrets folder" | "env file" | "aws" | "ssm" | "secretsmanager" | "default" | "example" | "synthesized";
+export type SourceName =
+  | "--set"
+  | "environment"
+  | "NAME_FILE"
+  | "secrets folder"
+  | "env file"
+  | "aws"
+  | "ssm"
+  | "secretsmanager"
+  | "default"
+  | "example"
+  | "synthesized";
 
 /** A value from the cloud: an `x-aws` credential or an `x-source` secret. */
 export interface CloudValue {
@@ -84,7 +95,9 @@ async function readValueFile(path: string, sources: VariableSources): Promise<st
 function valueFileProblem(name: string, what: string, error: unknown): { problem: Finding; environment: boolean } {
   const { reason, hint, environment } = describeReadFailure(error);
   const id = error instanceof RefusedFileError ? "variable/file-refused" : environment ? "variable/file-permission" : "variable/file-unreadable";
-  const advice = environment ? "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)" : (hint ?? "mount the file, or point to another one");
+  const advice = environment
+    ? "give the user promplate runs as read access to the file (e.g. the secret mount's mode or group)"
+    : (hint ?? "mount the file, or point to another one");
   return { problem: { id, severity: "error", message: `${name} cannot be read from ${what}: ${reason}`, hint: advice }, environment };
 }
 
@@ -112,7 +125,11 @@ interface RawValue {
 }
 
 /** Where each variable's value is, and the problems with the files that were to hold one. */
-async function findRawValue(declaration: VariableDeclaration, sources: VariableSources, report: (what: string, error: unknown) => void): Promise<RawValue | undefined> {
+async function findRawValue(
+  declaration: VariableDeclaration,
+  sources: VariableSources,
+  report: (what: string, error: unknown) => void,
+): Promise<RawValue | undefined> {
   const name = declaration.name;
   if (name in sources.set) return { text: sources.set[name]!, source: "--set" };
   const fromEnv = sources.env[name];
@@ -252,7 +269,9 @@ export async function resolveVariables(
     }
     // Cloud sources come after every local one and before the default: only what is still unset is fetched.
     // A NAME_FILE that is set but unreadable is a problem already reported, not a reason to ask the cloud.
-    const fromCloud = declarations.filter((d) => !raws.get(d.name) && !fileFailed.has(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source));
+    const fromCloud = declarations.filter(
+      (d) => !raws.get(d.name) && !fileFailed.has(d.name) && sources.env[`${d.name}_FILE`] === undefined && (d.aws || d.source),
+    );
     if (fromCloud.length > 0 && sources.cloud) {
       try {
         for (const [name, cloud] of await sources.cloud(fromCloud)) {
@@ -334,13 +353,15 @@ function problemsOf(resolved: ResolvedVariable, sources: VariableSources | Examp
   const { declaration } = resolved;
   const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
   if (resolved.status === "no-example") {
-    return [{
-      id: "variable/no-example",
-      severity: "error",
-      message: `${declaration.name} has no example value that passes its schema`,
-      hint: `add examples: [ … ] to ${declaration.name} in promplate.yaml, or pass --set ${declaration.name}=…`,
-      ...where,
-    }];
+    return [
+      {
+        id: "variable/no-example",
+        severity: "error",
+        message: `${declaration.name} has no example value that passes its schema`,
+        hint: `add examples: [ … ] to ${declaration.name} in promplate.yaml, or pass --set ${declaration.name}=…`,
+        ...where,
+      },
+    ];
   }
   if (resolved.status === "missing") {
     if ("examples" in sources) return [];
@@ -351,7 +372,9 @@ function problemsOf(resolved: ResolvedVariable, sources: VariableSources | Examp
       "--env-file FILE",
       `--set ${declaration.name}=…`,
     ].join(", ");
-    return [{ id: "variable/missing", severity: "error", message: `${declaration.name} is required but not set`, hint: `${hint}; or give it a default`, ...where }];
+    return [
+      { id: "variable/missing", severity: "error", message: `${declaration.name} is required but not set`, hint: `${hint}; or give it a default`, ...where },
+    ];
   }
   if (resolved.status === "invalid") {
     const from = resolved.source ? ` (from ${resolved.source}${resolved.origin ? ` ${resolved.origin}` : ""})` : "";
@@ -424,10 +447,13 @@ function validateValue(validate: ValueValidator | undefined, value: unknown): st
   return validate(value).map((error) => {
     const at = error.instancePath ? ` at ${error.instancePath}` : "";
     const rule =
-      error.keyword === "pattern" ? `must match the pattern ${String(error.params.pattern)}`
-      : error.keyword === "format" ? `must be a valid ${String(error.params.format)}`
-      : error.keyword === "enum" ? `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
-      : error.message;
+      error.keyword === "pattern"
+        ? `must match the pattern ${String(error.params.pattern)}`
+        : error.keyword === "format"
+          ? `must be a valid ${String(error.params.format)}`
+          : error.keyword === "enum"
+            ? `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
+            : error.message;
     return `${rule}${at} (schema rule: ${error.keyword})`;
   });
 }

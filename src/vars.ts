@@ -58,10 +58,19 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
     const errors =
       resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some((p) => p.id.startsWith("aws/"))
-        ? problems.filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials")).map((p) => withoutName(p.message.split("\n")[0]!, declaration.name))
-      : resolved.status === "missing" ? ["required but not set"]
-      : resolved.status === "no-example" ? ["has no example value that passes its schema: add examples"]
-      : problems.filter((p) => p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `) || p.message.startsWith(`variables.${declaration.name}:`)).map((p) => withoutName(p.message, declaration.name));
+        ? problems
+            .filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials"))
+            .map((p) => withoutName(p.message.split("\n")[0]!, declaration.name))
+        : resolved.status === "missing"
+          ? ["required but not set"]
+          : resolved.status === "no-example"
+            ? ["has no example value that passes its schema: add examples"]
+            : problems
+                .filter(
+                  (p) =>
+                    (p.id !== "variable/missing" && p.message.startsWith(`${declaration.name} `)) || p.message.startsWith(`variables.${declaration.name}:`),
+                )
+                .map((p) => withoutName(p.message, declaration.name));
     return {
       name: declaration.name,
       type: `${declaration.type ?? "any"}${declaration.secret ? " (secret)" : ""}`,

@@ -9,7 +9,20 @@
  *   promtool use: a document promplate accepts is one they accept, and a bomb fails after at most a few million
  *   steps. A node that contains an alias of itself is refused, as Go does.
  */
-import { Document, isAlias, isMap, isSeq, parseDocument, visit, YAMLParseError, type Alias, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
+import {
+  Document,
+  isAlias,
+  isMap,
+  isSeq,
+  parseDocument,
+  visit,
+  YAMLParseError,
+  type Alias,
+  type DocumentOptions,
+  type Node,
+  type ParseOptions,
+  type SchemaOptions,
+} from "yaml";
 
 /**
  * 16 MiB: a rule file that size holds about 75,000 rules and takes `check` about 10 s and 500 MB; the largest file
@@ -185,7 +198,8 @@ export function parseDocumentWithinLimits(text: string, options: ParseOptions & 
     document.errors.push(new YAMLParseError([0, 0], "RESOURCE_EXHAUSTION", sizeProblem));
   } else if (document.errors.length === 0) {
     const aliasing = documentAliasingProblem(document);
-    if (aliasing) document.errors.push(new YAMLParseError([aliasing.offset, aliasing.offset + 1], "RESOURCE_EXHAUSTION", `${aliasing.message} (${ALIAS_HINT})`));
+    if (aliasing)
+      document.errors.push(new YAMLParseError([aliasing.offset, aliasing.offset + 1], "RESOURCE_EXHAUSTION", `${aliasing.message} (${ALIAS_HINT})`));
   }
   return document;
 }

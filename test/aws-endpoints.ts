@@ -36,7 +36,11 @@ export async function serve(handler: (req: IncomingMessage, body: string, res: S
   const endpoint: Endpoint = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   servers.push(endpoint);
   return endpoint;
@@ -50,7 +54,11 @@ export async function blackhole(): Promise<Endpoint> {
   const endpoint: Endpoint = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     requests: [],
-    close: () => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
   };
   servers.push(endpoint);
   return endpoint;
@@ -67,7 +75,11 @@ export const past = () => new Date(Date.now() - HOUR).toISOString();
 
 /** Temporary credentials as AWS hands them out; the secrets carry the canary. */
 export function temporary(tag: string) {
-  return { AccessKeyId: `ASIA${tag.toUpperCase().padEnd(16, "X").slice(0, 16)}`, SecretAccessKey: `Secret-Leak-Canary-${tag}`, Token: `Token-Leak-Canary-${tag}` };
+  return {
+    AccessKeyId: `ASIA${tag.toUpperCase().padEnd(16, "X").slice(0, 16)}`,
+    SecretAccessKey: `Secret-Leak-Canary-${tag}`,
+    Token: `Token-Leak-Canary-${tag}`,
+  };
 }
 
 export function stsXml(action: "AssumeRole" | "AssumeRoleWithWebIdentity", tag: string, expiration = future()): string {
@@ -85,7 +97,10 @@ outputs:
 `;
 
 /** A project whose one output holds the AWS values, and a HOME of its own. */
-export function awsProject(yaml = PROJECT_YAML, template = "key: ${AWS_ACCESS_KEY}\nsecret: ${AWS_SECRET_KEY}\ntoken: '{{#if AWS_TOKEN}}{{AWS_TOKEN}}{{/if}}'\nregion: ${REGION}\n"): string {
+export function awsProject(
+  yaml = PROJECT_YAML,
+  template = "key: ${AWS_ACCESS_KEY}\nsecret: ${AWS_SECRET_KEY}\ntoken: '{{#if AWS_TOKEN}}{{AWS_TOKEN}}{{/if}}'\nregion: ${REGION}\n",
+): string {
   const dir = mkdtempSync(join(tmpdir(), "promplate-aws-"));
   writeFileSync(join(dir, "promplate.yaml"), yaml);
   writeFileSync(join(dir, "creds.yml"), template);

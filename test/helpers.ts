@@ -185,7 +185,8 @@ export async function makeProject(files: Record<string, string | { link: string 
 /** A project with a secret X and a plain Y (default "y"), rendered into a text output of the prometheus service. */
 export const valueProject = () =>
   makeProject({
-    "promplate.yaml": "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: prometheus, kind: text, template: t.txt, path: out/t.txt }\n",
+    "promplate.yaml":
+      "variables:\n  X: { type: string, writeOnly: true }\n  Y: { type: string, default: y }\noutputs:\n  - { service: prometheus, kind: text, template: t.txt, path: out/t.txt }\n",
     "t.txt": "${X} ${Y}\n",
   });
 

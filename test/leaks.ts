@@ -53,7 +53,8 @@ export function findLeak(text: string, secrets: readonly string[], fragment = 6)
       for (let i = 0; i + fragment <= form.length; i++) {
         const run = form.slice(i, i + fragment);
         const at = text.indexOf(run);
-        if (at !== -1) return `secret #${index + 1}: a ${fragment}-character run at offset ${at}: …${JSON.stringify(text.slice(Math.max(0, at - 30), at))}[run]…`;
+        if (at !== -1)
+          return `secret #${index + 1}: a ${fragment}-character run at offset ${at}: …${JSON.stringify(text.slice(Math.max(0, at - 30), at))}[run]…`;
       }
     }
   }

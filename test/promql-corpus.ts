@@ -27,7 +27,7 @@ const VARIANTS: Record<string, (expr: string) => string> = {
   "argument-count": (e) => `histogram_quantile(${e})`,
   "set-grouping": (e) => `(${e}) unless on (a) group_left vector(1)`,
   "scalar-comparison": (e) => `scalar(${e}) > 1`,
-  "half": (e) => e.slice(0, Math.ceil(e.length / 2)),
+  half: (e) => e.slice(0, Math.ceil(e.length / 2)),
 };
 
 /**

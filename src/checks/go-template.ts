@@ -15,7 +15,6 @@ import type { OffsetFinding } from "../finding.js";
 
 export type TemplateProblemId = "template/parse" | "template/undefined-variable" | "template/unknown-function";
 
-
 export interface GoTemplateOptions {
   /** Variables defined before the text (besides `$`). Default: the ones Prometheus defines for alert templates. */
   variables?: readonly string[];
@@ -25,16 +24,58 @@ export interface GoTemplateOptions {
 
 /** Go text/template's predefined functions. */
 export const GO_TEMPLATE_BUILTINS: ReadonlySet<string> = new Set([
-  "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery",
-  "eq", "ge", "gt", "le", "lt", "ne",
+  "and",
+  "call",
+  "html",
+  "index",
+  "slice",
+  "js",
+  "len",
+  "not",
+  "or",
+  "print",
+  "printf",
+  "println",
+  "urlquery",
+  "eq",
+  "ge",
+  "gt",
+  "le",
+  "lt",
+  "ne",
 ]);
 
 /** Prometheus' template functions (template/template.go, NewTemplateExpander's function map). */
 export const PROMETHEUS_TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set([
-  "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match", "title", "toUpper",
-  "toLower", "graphLink", "tableLink", "sortByLabel", "stripPort", "stripDomain", "humanize", "humanize1024",
-  "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime", "toDuration", "now", "pathPrefix",
-  "externalURL", "parseDuration", "urlQueryEscape",
+  "query",
+  "first",
+  "label",
+  "value",
+  "strvalue",
+  "args",
+  "reReplaceAll",
+  "safeHtml",
+  "match",
+  "title",
+  "toUpper",
+  "toLower",
+  "graphLink",
+  "tableLink",
+  "sortByLabel",
+  "stripPort",
+  "stripDomain",
+  "humanize",
+  "humanize1024",
+  "humanizeDuration",
+  "humanizePercentage",
+  "humanizeTimestamp",
+  "toTime",
+  "toDuration",
+  "now",
+  "pathPrefix",
+  "externalURL",
+  "parseDuration",
+  "urlQueryEscape",
 ]);
 
 /** Variables Prometheus defines before every alerting rule label and annotation template. */
@@ -58,9 +99,30 @@ export function checkGoTemplate(text: string, options: GoTemplateOptions = {}): 
 // Lexer
 
 type Kind =
-  | "text" | "left" | "right" | "space" | "assign" | "declare" | "pipe" | "string" | "raw" | "char" | "number"
-  | "complex" | "variable" | "field" | "dot" | "identifier" | "bool" | "nil" | "lparen" | "rparen" | "other"
-  | "keyword" | "error" | "eof";
+  | "text"
+  | "left"
+  | "right"
+  | "space"
+  | "assign"
+  | "declare"
+  | "pipe"
+  | "string"
+  | "raw"
+  | "char"
+  | "number"
+  | "complex"
+  | "variable"
+  | "field"
+  | "dot"
+  | "identifier"
+  | "bool"
+  | "nil"
+  | "lparen"
+  | "rparen"
+  | "other"
+  | "keyword"
+  | "error"
+  | "eof";
 
 interface Token {
   kind: Kind;
@@ -538,8 +600,18 @@ class TemplateParser {
         return;
       }
       switch (token.kind) {
-        case "bool": case "char": case "complex": case "dot": case "field": case "identifier": case "number":
-        case "nil": case "raw": case "string": case "variable": case "lparen":
+        case "bool":
+        case "char":
+        case "complex":
+        case "dot":
+        case "field":
+        case "identifier":
+        case "number":
+        case "nil":
+        case "raw":
+        case "string":
+        case "variable":
+        case "lparen":
           this.backup(token);
           commands.push(this.command());
           break;

@@ -82,8 +82,23 @@ const LINE_BREAK = /[\r\n]/g;
 const ESCAPES = new Set(["0", "a", "b", "t", "\t", "n", "v", "f", "r", "e", " ", '"', "'", "\\", "N", "_", "L", "P"]);
 const HEX_LENGTH: Record<string, number> = { x: 2, u: 4, U: 8 };
 
-const TAB = 9, LF = 10, CR = 13, SPACE = 32, QUOTE = 34, HASH = 35, PERCENT = 37, APOSTROPHE = 39, COMMA = 44,
-  DASH = 45, DOT = 46, COLON = 58, QUESTION = 63, BRACKET = 91, BACKSLASH = 92, CLOSE_BRACKET = 93, BRACE = 123,
+const TAB = 9,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  QUOTE = 34,
+  HASH = 35,
+  PERCENT = 37,
+  APOSTROPHE = 39,
+  COMMA = 44,
+  DASH = 45,
+  DOT = 46,
+  COLON = 58,
+  QUESTION = 63,
+  BRACKET = 91,
+  BACKSLASH = 92,
+  CLOSE_BRACKET = 93,
+  BRACE = 123,
   CLOSE_BRACE = 125;
 /** Characters that cannot start a plain scalar (some can when a non-blank follows: `-`, `?`, `:`). */
 const INDICATORS = new Set([..."-?:,[]{}#&*!|>'\"%@`"].map((c) => c.charCodeAt(0)));
@@ -97,7 +112,10 @@ const isBreakCode = (c: number) => c === LF || c === CR;
 const isBlankzCode = (c: number) => c === SPACE || c === TAB || c === LF || c === CR || Number.isNaN(c);
 
 class ScanError extends Error {
-  constructor(readonly at: number, message: string) {
+  constructor(
+    readonly at: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -321,7 +339,7 @@ class Scanner {
       this.saveSimpleKey();
       this.simpleKeyAllowed = false;
       while (!isBlankzCode(this.code()) && !(flow && this.code() === COMMA)) this.pos++;
-    } else if ((c === 124 /* | */ || c === 62 /* > */) && !flow) {
+    } else if ((c === 124 /* | */ || c === 62) /* > */ && !flow) {
       this.removeSimpleKey();
       this.simpleKeyAllowed = true;
       this.scanBlockScalar();
@@ -366,7 +384,11 @@ class Scanner {
     this.simpleKeyAllowed = false;
     const start = this.pos;
     this.skipToLineEnd();
-    const words = this.text.slice(start + 1, this.pos).replace(/#.*$/, "").trim().split(/[ \t]+/);
+    const words = this.text
+      .slice(start + 1, this.pos)
+      .replace(/#.*$/, "")
+      .trim()
+      .split(/[ \t]+/);
     if (words[0] === "YAML" && words[1] !== "1.1") {
       throw new ScanError(start, `found incompatible YAML document (%YAML ${words[1] ?? ""}: Go's YAML reader accepts YAML 1.1 documents only)`);
     }
@@ -430,7 +452,10 @@ class Scanner {
     const start = this.pos++;
     while (isNameCode(this.code())) this.pos++;
     if (this.pos === start + 1 || !(isBlankzCode(this.code()) || AFTER_ANCHOR.has(this.code()))) {
-      throw new ScanError(start, "did not find expected alphabetic or numeric character (an anchor or alias name is letters, digits, _ and -, followed by a space)");
+      throw new ScanError(
+        start,
+        "did not find expected alphabetic or numeric character (an anchor or alias name is letters, digits, _ and -, followed by a space)",
+      );
     }
   }
 

@@ -44,7 +44,11 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
   }
   const parsed = parseDocumentData(text, { allDocuments: !isConfigKind(kind) });
   if ("error" in parsed) {
-    return { findings: [{ id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column }] };
+    return {
+      findings: [
+        { id: parsed.error.id ?? "yaml/syntax", severity: "error", message: parsed.error.message, line: parsed.error.line, column: parsed.error.column },
+      ],
+    };
   }
   const findings = isConfigKind(kind) ? [...(await runChecker(kind, parsed.data, options)), ...extra] : extra;
   const located = await locate(text, findings, parsed);
@@ -66,7 +70,13 @@ export async function locate(text: string, findings: DocumentFinding[], parsed?:
   if (findings.length === 0) return [];
   const { createLocator } = await import("./positions.js");
   const locator = createLocator(text, parsed && "data" in parsed ? parsed : undefined);
-  return findings.map((finding) => ({ id: finding.id, severity: finding.severity, message: finding.message, ...(finding.hint !== undefined ? { hint: finding.hint } : {}), ...locator(finding) }));
+  return findings.map((finding) => ({
+    id: finding.id,
+    severity: finding.severity,
+    message: finding.message,
+    ...(finding.hint !== undefined ? { hint: finding.hint } : {}),
+    ...locator(finding),
+  }));
 }
 
 /** Infers a plain file's kind from its top-level keys, as `check FILE` does without --kind. */
@@ -77,6 +87,23 @@ export function inferKind(data: unknown): ConfigKind | "rule-test" | undefined {
   if (keys.includes("groups")) return "prometheus-rules";
   if (keys.includes("route") || keys.includes("receivers") || keys.includes("inhibit_rules")) return "alertmanager-config";
   if (keys.some((k) => ["tls_server_config", "http_server_config", "basic_auth_users"].includes(k))) return "web-config";
-  if (keys.some((k) => ["global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "storage", "scrape_config_files", "tracing", "otlp", "runtime"].includes(k))) return "prometheus-config";
+  if (
+    keys.some((k) =>
+      [
+        "global",
+        "scrape_configs",
+        "rule_files",
+        "alerting",
+        "remote_write",
+        "remote_read",
+        "storage",
+        "scrape_config_files",
+        "tracing",
+        "otlp",
+        "runtime",
+      ].includes(k),
+    )
+  )
+    return "prometheus-config";
   return undefined;
 }

@@ -84,7 +84,13 @@ function rebaseAbsolutePaths(text: string, root: string): string {
       for (const pair of node.items) visit(pair.value, isScalar(pair.key) ? String(pair.key.value) : undefined);
     } else if (isSeq(node)) {
       for (const item of node.items) visit(item, key);
-    } else if (isScalar(node) && typeof node.value === "string" && node.value.startsWith("/") && key && (RUNTIME_FILE_KEY.test(key) || PROJECT_FILE_KEYS.has(key))) {
+    } else if (
+      isScalar(node) &&
+      typeof node.value === "string" &&
+      node.value.startsWith("/") &&
+      key &&
+      (RUNTIME_FILE_KEY.test(key) || PROJECT_FILE_KEYS.has(key))
+    ) {
       const range = (node as Node).range;
       if (!range) return;
       const quoted = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE";
@@ -108,7 +114,10 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf("]", i + 1);
       if (close === -1) pattern += "\\[";
       else {
-        pattern += `[${glob.slice(i + 1, close).replace(/^\^/, "^").replace(/\\/g, "\\\\")}]`;
+        pattern += `[${glob
+          .slice(i + 1, close)
+          .replace(/^\^/, "^")
+          .replace(/\\/g, "\\\\")}]`;
         i = close;
       }
     } else if (c === "\\" && i + 1 < glob.length) pattern += `\\${glob[++i]}`;

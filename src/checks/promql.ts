@@ -183,7 +183,8 @@ function typeErrors(expr: string, tree: Tree): { message: string; offset: number
         break;
       case "StepInvariantExpr": {
         const type = check(node.getChild("Expr"));
-        if (type !== "vector" && type !== "matrix") report(node, "@ modifier must be preceded by an instant selector vector or range vector selector or a subquery");
+        if (type !== "vector" && type !== "matrix")
+          report(node, "@ modifier must be preceded by an instant selector vector or range vector selector or a subquery");
         break;
       }
     }
@@ -281,7 +282,9 @@ function typeErrors(expr: string, tree: Tree): { message: string; offset: number
 
   function checkSelector(node: SyntaxNode): void {
     const list = node.getChild("LabelMatchers");
-    const matchers = ["QuotedLabelName", "QuotedLabelMatcher", "UnquotedLabelMatcher"].flatMap((kind) => buildLabelMatchers(list?.getChildren(kind) ?? [], source));
+    const matchers = ["QuotedLabelName", "QuotedLabelMatcher", "UnquotedLabelMatcher"].flatMap((kind) =>
+      buildLabelMatchers(list?.getChildren(kind) ?? [], source),
+    );
     const nameNode = node.getChild("Identifier");
     const name = nameNode ? expr.slice(nameNode.from, nameNode.to) : "";
     const nameInBraces = matchers.find((matcher) => matcher.name === "__name__");
@@ -333,9 +336,16 @@ function checkNode(expr: string, cursor: TreeCursor): OffsetFinding | undefined 
     if (!cursor.firstChild()) return undefined;
     const [child, from] = [cursor.name, cursor.from];
     cursor.parent();
-    if (child === "BinaryExpr") return { id: "promql/type", message: "type error: binary expression must contain only scalar and instant vector types", offset: from };
-    if (child === "UnaryExpr") return { id: "promql/type", message: "type error: unary expression only allowed on expressions of type scalar or instant vector, got range vector", offset: from };
-    if (name === "MatrixSelector" && child !== "VectorSelector") return { id: "promql/parse", message: "parse error: ranges only allowed for vector selectors", offset: from };
+    if (child === "BinaryExpr")
+      return { id: "promql/type", message: "type error: binary expression must contain only scalar and instant vector types", offset: from };
+    if (child === "UnaryExpr")
+      return {
+        id: "promql/type",
+        message: "type error: unary expression only allowed on expressions of type scalar or instant vector, got range vector",
+        offset: from,
+      };
+    if (name === "MatrixSelector" && child !== "VectorSelector")
+      return { id: "promql/parse", message: "parse error: ranges only allowed for vector selectors", offset: from };
     return undefined;
   }
   const message = MODIFIER_MESSAGE[name];
@@ -352,7 +362,10 @@ function checkNode(expr: string, cursor: TreeCursor): OffsetFinding | undefined 
 /** codemirror-promql names value types `matrix` and `vector`; Prometheus' messages say `range vector`, `instant vector`. */
 const TYPE_NAMES: Record<string, string> = { matrix: "range vector", vector: "instant vector" };
 function prometheusWords(message: string): string {
-  return message.replace(/^expected type (\w+)(.*), got (\w+)$/, (_, want: string, middle: string, got: string) => `expected type ${TYPE_NAMES[want] ?? want}${middle}, got ${TYPE_NAMES[got] ?? got}`);
+  return message.replace(
+    /^expected type (\w+)(.*), got (\w+)$/,
+    (_, want: string, middle: string, got: string) => `expected type ${TYPE_NAMES[want] ?? want}${middle}, got ${TYPE_NAMES[got] ?? got}`,
+  );
 }
 
 /** Words the message the way Prometheus' parser would where it can: end of input, or the token found. */

@@ -33,7 +33,12 @@ export function referencedFileFindings(kind: ConfigKind, data: unknown, files: R
   if (kind === "prometheus-config" && isRecord(data) && Array.isArray(data.rule_files)) {
     data.rule_files.forEach((entry, index) => {
       if (typeof entry === "string" && entry !== "" && !entry.includes("*") && files.glob(entry).length === 0) {
-        findings.push({ id: "config/missing-file", severity: "error", message: `rule_files entry "${entry}" does not point to an existing file`, path: ["rule_files", index] });
+        findings.push({
+          id: "config/missing-file",
+          severity: "error",
+          message: `rule_files entry "${entry}" does not point to an existing file`,
+          path: ["rule_files", index],
+        });
       }
     });
   }

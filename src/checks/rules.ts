@@ -51,9 +51,19 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
     const groupPath: Path = ["groups", groupIndex];
     const name = scalarText(group.name);
     if (name === "") {
-      findings.push({ id: "rules/group-name", severity: "error", message: "group name must not be empty", path: "name" in group ? [...groupPath, "name"] : groupPath });
+      findings.push({
+        id: "rules/group-name",
+        severity: "error",
+        message: "group name must not be empty",
+        path: "name" in group ? [...groupPath, "name"] : groupPath,
+      });
     } else if (groupNames.has(name)) {
-      findings.push({ id: "rules/duplicate-group", severity: "error", message: `group name ${JSON.stringify(name)} is repeated in the same file (first at group ${groupNames.get(name)! + 1})`, path: [...groupPath, "name"] });
+      findings.push({
+        id: "rules/duplicate-group",
+        severity: "error",
+        message: `group name ${JSON.stringify(name)} is repeated in the same file (first at group ${groupNames.get(name)! + 1})`,
+        path: [...groupPath, "name"],
+      });
     } else {
       groupNames.set(name, groupIndex);
     }
@@ -91,18 +101,35 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
   const record = scalarText(rule.record);
   const alert = scalarText(rule.alert);
   if (record !== "" && alert !== "") {
-    findings.push({ id: "rules/record-and-alert", severity: "error", message: "only one of 'record' and 'alert' must be set", path: [...path, "alert"], atKey: true });
+    findings.push({
+      id: "rules/record-and-alert",
+      severity: "error",
+      message: "only one of 'record' and 'alert' must be set",
+      path: [...path, "alert"],
+      atKey: true,
+    });
   } else if (record === "" && alert === "") {
     findings.push({ id: "rules/no-record-or-alert", severity: "error", message: "one of 'record' or 'alert' must be set", path });
   }
 
   const expr = scalarText(rule.expr);
   if (expr === "") {
-    findings.push({ id: "rules/missing-expr", severity: "error", message: "field 'expr' must be set in rule", path: "expr" in rule ? [...path, "expr"] : path });
+    findings.push({
+      id: "rules/missing-expr",
+      severity: "error",
+      message: "field 'expr' must be set in rule",
+      path: "expr" in rule ? [...path, "expr"] : path,
+    });
   } else if (checkPromQL) {
     const exact = typeof rule.expr === "string"; // a number's text may differ from the source, so no offset then
     for (const problem of checkExpression(expr)) {
-      findings.push({ id: problem.id, severity: "error", message: problem.message, path: [...path, "expr"], ...(exact ? { offsetInValue: problem.offset } : {}) });
+      findings.push({
+        id: problem.id,
+        severity: "error",
+        message: problem.message,
+        path: [...path, "expr"],
+        ...(exact ? { offsetInValue: problem.offset } : {}),
+      });
     }
   }
 
@@ -111,14 +138,38 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
   if (record !== "") {
     const annotations = isMapping(rule.annotations) ? rule.annotations : {};
     if (Object.keys(annotations).length > 0) {
-      findings.push({ id: "rules/recording-rule-field", severity: "error", message: "invalid field 'annotations' in recording rule", path: [...path, "annotations"], atKey: true });
+      findings.push({
+        id: "rules/recording-rule-field",
+        severity: "error",
+        message: "invalid field 'annotations' in recording rule",
+        path: [...path, "annotations"],
+        atKey: true,
+      });
     }
-    if (forValue) findings.push({ id: "rules/recording-rule-field", severity: "error", message: "invalid field 'for' in recording rule", path: [...path, "for"], atKey: true });
+    if (forValue)
+      findings.push({
+        id: "rules/recording-rule-field",
+        severity: "error",
+        message: "invalid field 'for' in recording rule",
+        path: [...path, "for"],
+        atKey: true,
+      });
     if (keepFiringFor) {
-      findings.push({ id: "rules/recording-rule-field", severity: "error", message: "invalid field 'keep_firing_for' in recording rule", path: [...path, "keep_firing_for"], atKey: true });
+      findings.push({
+        id: "rules/recording-rule-field",
+        severity: "error",
+        message: "invalid field 'keep_firing_for' in recording rule",
+        path: [...path, "keep_firing_for"],
+        atKey: true,
+      });
     }
     if (record.includes("{") || record.includes("}")) {
-      findings.push({ id: "rules/record-name", severity: "error", message: `braces present in the recording rule name; should it be in expr?: ${record}`, path: [...path, "record"] });
+      findings.push({
+        id: "rules/record-name",
+        severity: "error",
+        message: `braces present in the recording rule name; should it be in expr?: ${record}`,
+        path: [...path, "record"],
+      });
     } else if (!LEGACY_METRIC_NAME.test(record)) {
       findings.push({
         id: "rules/legacy-name",
@@ -134,7 +185,13 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
   const annotations = isMapping(rule.annotations) ? rule.annotations : {};
   for (const name of Object.keys(annotations)) {
     if (name === "") {
-      findings.push({ id: "rules/annotation-name", severity: "error", message: "invalid annotation name: (empty)", path: [...path, "annotations", name], atKey: true });
+      findings.push({
+        id: "rules/annotation-name",
+        severity: "error",
+        message: "invalid annotation name: (empty)",
+        path: [...path, "annotations", name],
+        atKey: true,
+      });
     } else if (!LEGACY_LABEL_NAME.test(name)) {
       findings.push({
         id: "rules/legacy-name",
@@ -157,7 +214,13 @@ function templates(values: Mapping, what: string, path: Path, findings: Document
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== "string" || !value.includes("{{")) continue;
     for (const problem of checkGoTemplate(value)) {
-      findings.push({ id: problem.id, severity: "error", message: `${what} ${JSON.stringify(name)}: ${problem.message}`, path: [...path, name], offsetInValue: problem.offset });
+      findings.push({
+        id: problem.id,
+        severity: "error",
+        message: `${what} ${JSON.stringify(name)}: ${problem.message}`,
+        path: [...path, name],
+        offsetInValue: problem.offset,
+      });
     }
   }
 }
@@ -165,7 +228,13 @@ function templates(values: Mapping, what: string, path: Path, findings: Document
 function labelNames(labels: Mapping, path: Path, findings: DocumentFinding[]): void {
   for (const name of Object.keys(labels)) {
     if (name === "" || name === "__name__") {
-      findings.push({ id: "rules/label-name", severity: "error", message: `invalid label name: ${name === "" ? "(empty)" : name}`, path: [...path, name], atKey: true });
+      findings.push({
+        id: "rules/label-name",
+        severity: "error",
+        message: `invalid label name: ${name === "" ? "(empty)" : name}`,
+        path: [...path, name],
+        atKey: true,
+      });
     } else if (!LEGACY_LABEL_NAME.test(name)) {
       findings.push({
         id: "rules/legacy-name",
@@ -186,11 +255,21 @@ function durationValue(owner: Mapping, key: string, path: Path, findings: Docume
   const value = owner[key];
   if (typeof value === "number") {
     if (value === 0) return false;
-    findings.push({ id: "schema/pattern", severity: "error", message: "must be a duration such as 30s, 5m, 1h30m (a number needs a unit)", path: [...path, key] });
+    findings.push({
+      id: "schema/pattern",
+      severity: "error",
+      message: "must be a duration such as 30s, 5m, 1h30m (a number needs a unit)",
+      path: [...path, key],
+    });
     return false;
   }
   if (value === "") {
-    findings.push({ id: "schema/pattern", severity: "error", message: "must be a duration such as 30s, 5m, 1h30m (empty duration string)", path: [...path, key] });
+    findings.push({
+      id: "schema/pattern",
+      severity: "error",
+      message: "must be a duration such as 30s, 5m, 1h30m (empty duration string)",
+      path: [...path, key],
+    });
     return false;
   }
   return typeof value === "string" && (parseDuration(value) ?? 0) > 0;

@@ -43,7 +43,12 @@ export function schemaFindings(errors: readonly SchemaError[] | null | undefined
         finding = { id: "schema/type", severity: "error", message: `must be ${String(error.params.type).replace(/,/g, " or ")}`, path };
         break;
       case "enum":
-        finding = { id: "schema/enum", severity: "error", message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`, path };
+        finding = {
+          id: "schema/enum",
+          severity: "error",
+          message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+          path,
+        };
         break;
       case "pattern":
         finding = { id: "schema/pattern", severity: "error", message: describePattern(String(error.params.pattern)), path };

@@ -50,7 +50,12 @@ export async function toolVersion(path: string, run: ProcessRunner, env: Record<
  * names the absolute path of the file the tool named (or the invocation's first file).
  * `redact` (src/redact.ts) runs on the whole output first, so no finding is ever made from a secret.
  */
-export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processResult: ProcessResult, redact: (text: string) => string = (text) => text): Finding[] {
+export function parseToolOutput(
+  invocation: ToolInvocation,
+  tool: Tool,
+  processResult: ProcessResult,
+  redact: (text: string) => string = (text) => text,
+): Finding[] {
   const result = { ...processResult, output: redact(processResult.output) };
   if (result.exitCode === 0) {
     return warningsOf(invocation, tool, result.output);
@@ -69,7 +74,14 @@ export function parseToolOutput(invocation: ToolInvocation, tool: Tool, processR
     }
     const withFile = /^(\/[^:]+?): (\d+):(\d+): (.*)$/.exec(line);
     if (withFile) {
-      findings.push({ id: invocation.id, severity: "error", message: `${label}: ${withFile[4]}`, file: withFile[1]!, line: Number(withFile[2]), column: Number(withFile[3]) });
+      findings.push({
+        id: invocation.id,
+        severity: "error",
+        message: `${label}: ${withFile[4]}`,
+        file: withFile[1]!,
+        line: Number(withFile[2]),
+        column: Number(withFile[3]),
+      });
       continue;
     }
     findings.push(locate(invocation, label, currentFile, line.replace(/^FAILED:\s*/, "")));

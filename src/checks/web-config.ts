@@ -14,7 +14,8 @@ export function checkWebConfig(data: unknown): Finding[] {
   const findings: Finding[] = [];
   if (!validateWeb(config)) findings.push(...schemaFindings(validateWeb.errors as SchemaError[]));
   if (!isObj(config)) return findings;
-  const error = (id: string, message: string, path: Path, atKey = false) => findings.push({ id, severity: "error", message, path, ...(atKey ? { atKey } : {}) });
+  const error = (id: string, message: string, path: Path, atKey = false) =>
+    findings.push({ id, severity: "error", message, path, ...(atKey ? { atKey } : {}) });
 
   const tls = isObj(config.tls_server_config) ? config.tls_server_config : undefined;
   if (tls) {
@@ -25,14 +26,28 @@ export function checkWebConfig(data: unknown): Finding[] {
       if (!nonEmpty(tls.key_file) && !nonEmpty(tls.key)) error("web/tls", "missing one of key or key_file", path);
       const clientAuth = scalar(tls.client_auth_type) ?? "";
       if ((nonEmpty(tls.client_ca_file) || nonEmpty(tls.client_ca)) && (clientAuth === "" || clientAuth === "NoClientCert")) {
-        error("web/tls", "client CA's have been configured without a Client Auth Policy", [...path, nonEmpty(tls.client_ca_file) ? "client_ca_file" : "client_ca"]);
+        error("web/tls", "client CA's have been configured without a Client Auth Policy", [
+          ...path,
+          nonEmpty(tls.client_ca_file) ? "client_ca_file" : "client_ca",
+        ]);
       }
-      if ((clientAuth === "RequireAndVerifyClientCert" || clientAuth === "VerifyClientCertIfGiven") && !nonEmpty(tls.client_ca_file) && !nonEmpty(tls.client_ca)) {
-        findings.push({ id: "web/tls", severity: "warning", message: `${clientAuth} without client_ca_file or client_ca: client certificates cannot be verified`, path: [...path, "client_auth_type"] });
+      if (
+        (clientAuth === "RequireAndVerifyClientCert" || clientAuth === "VerifyClientCertIfGiven") &&
+        !nonEmpty(tls.client_ca_file) &&
+        !nonEmpty(tls.client_ca)
+      ) {
+        findings.push({
+          id: "web/tls",
+          severity: "warning",
+          message: `${clientAuth} without client_ca_file or client_ca: client certificates cannot be verified`,
+          path: [...path, "client_auth_type"],
+        });
       }
     }
-    if (nonEmpty(tls.cert) && nonEmpty(tls.cert_file)) findings.push({ id: "web/tls", severity: "warning", message: "both cert and cert_file are set; cert_file is used", path: [...path, "cert"] });
-    if (nonEmpty(tls.key) && nonEmpty(tls.key_file)) findings.push({ id: "web/tls", severity: "warning", message: "both key and key_file are set; key_file is used", path: [...path, "key"] });
+    if (nonEmpty(tls.cert) && nonEmpty(tls.cert_file))
+      findings.push({ id: "web/tls", severity: "warning", message: "both cert and cert_file are set; cert_file is used", path: [...path, "cert"] });
+    if (nonEmpty(tls.key) && nonEmpty(tls.key_file))
+      findings.push({ id: "web/tls", severity: "warning", message: "both key and key_file are set; key_file is used", path: [...path, "key"] });
     const min = TLS_VERSIONS.indexOf(String(tls.min_version ?? "TLS12"));
     const max = TLS_VERSIONS.indexOf(String(tls.max_version ?? "TLS13"));
     if (min >= 0 && max >= 0 && max < min) error("web/tls", "max_version must not be lower than min_version", [...path, "max_version"]);
@@ -41,9 +56,14 @@ export function checkWebConfig(data: unknown): Finding[] {
   if (http && isObj(http.headers)) {
     for (const [name, value] of Object.entries(http.headers)) {
       const allowed = WEB_HEADERS[name];
-      if (allowed === undefined) error("web/headers", `HTTP header ${JSON.stringify(name)} can not be configured`, ["http_server_config", "headers", name], true);
+      if (allowed === undefined)
+        error("web/headers", `HTTP header ${JSON.stringify(name)} can not be configured`, ["http_server_config", "headers", name], true);
       else if (allowed.length > 0 && !allowed.includes(scalar(value) ?? "")) {
-        error("web/headers", `invalid value for ${name}. Expected one of: [${allowed.map((v) => JSON.stringify(v)).join(" ")}], but got: ${JSON.stringify(scalar(value) ?? "")}`, ["http_server_config", "headers", name]);
+        error(
+          "web/headers",
+          `invalid value for ${name}. Expected one of: [${allowed.map((v) => JSON.stringify(v)).join(" ")}], but got: ${JSON.stringify(scalar(value) ?? "")}`,
+          ["http_server_config", "headers", name],
+        );
       }
     }
   }

@@ -1,5 +1,16 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, collectValues, ExitCode, logTo, parseSetFlags, requireProject, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import {
+  addSourceOptions,
+  collectValues,
+  ExitCode,
+  logTo,
+  parseSetFlags,
+  requireProject,
+  sourceOptions,
+  type CommandContext,
+  type SetExit,
+  type SourceFlags,
+} from "./options.js";
 
 interface BuildFlags extends SourceFlags {
   engine?: "docker" | "podman" | "buildah";
@@ -15,7 +26,9 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     program
       .command("build")
       .description("build the prometheus and alertmanager images, then scan them for secrets (values of the secret variables, credential patterns)")
-      .addOption(new Option("--engine <ENGINE>", "the builder (default: the first of podman, docker, buildah on PATH)").choices(["docker", "podman", "buildah"]))
+      .addOption(
+        new Option("--engine <ENGINE>", "the builder (default: the first of podman, docker, buildah on PATH)").choices(["docker", "podman", "buildah"]),
+      )
       .option("--tag <REF>", "image reference; {service} is replaced by the service, else -SERVICE is added to the name", "promplate-{service}:latest")
       .option("--push", "push the images when every scan is clean")
       .option("--dry-run", "print the plan and do nothing")
@@ -46,7 +59,9 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     }
     const log = logTo(io);
     const secrets = await image.resolveScanSecrets({ dir: prepared.project.dir, ...sources });
-    log(`scanning for the values of ${secrets.secrets.length ? [...new Set(secrets.secrets.map((s) => s.name))].join(", ") : "no secret variable"} and for credential patterns`);
+    log(
+      `scanning for the values of ${secrets.secrets.length ? [...new Set(secrets.secrets.map((s) => s.name))].join(", ") : "no secret variable"} and for credential patterns`,
+    );
     if (secrets.unresolved.length) log(`not set here, so not searched for: ${secrets.unresolved.join(", ")}`);
     if (secrets.tooShort.length) log(`shorter than ${image.MIN_SECRET_LENGTH} characters, not searched for: ${secrets.tooShort.join(", ")}`);
     for (const note of prepared.plan.notes) log(note);
@@ -55,7 +70,9 @@ export function registerBuild(program: Command, context: CommandContext, setExit
     const { secretFinding } = await import("../secrets.js");
     const { formatBrief } = await import("../report.js");
     io.stdout.write(formatBrief(result.findings.map((match) => secretFinding(match, match.image))));
-    const summary = result.images.map((i) => `${i.tag} ${i.scan.findings.length ? image.plural(i.scan.findings.length, "finding") : "clean"}${i.pushed ? ", pushed" : ""}`).join("; ");
+    const summary = result.images
+      .map((i) => `${i.tag} ${i.scan.findings.length ? image.plural(i.scan.findings.length, "finding") : "clean"}${i.pushed ? ", pushed" : ""}`)
+      .join("; ");
     io.stdout.write(`${result.findings.length ? `${image.plural(result.findings.length, "secret")} found` : "no secrets found"}: ${summary}\n`);
     setExit(result.findings.length ? ExitCode.checkFailed : ExitCode.ok);
   });

@@ -1,5 +1,15 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, formatOption, requireProject, serviceOption, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
+import {
+  addSourceOptions,
+  formatOption,
+  requireProject,
+  serviceOption,
+  sourceOptions,
+  type CommandContext,
+  type ReportFormat,
+  type SetExit,
+  type SourceFlags,
+} from "./options.js";
 
 interface CheckFlags extends SourceFlags {
   examples?: boolean;
@@ -22,7 +32,14 @@ export function registerCheck(program: Command, context: CommandContext, setExit
       .description("render into a temporary folder and run every check: built-in schemas, PromQL, promtool, amtool")
       .option("--examples", "use example values only (for CI: no environment, files or cloud)")
       .addOption(serviceOption("this service's outputs"))
-      .addOption(new Option("--kind <KIND>", "what FILE is (default: inferred from its content)").choices(["prometheus-config", "prometheus-rules", "alertmanager-config", "web-config"]))
+      .addOption(
+        new Option("--kind <KIND>", "what FILE is (default: inferred from its content)").choices([
+          "prometheus-config",
+          "prometheus-rules",
+          "alertmanager-config",
+          "web-config",
+        ]),
+      )
       .option("--agent", "Prometheus agent mode, as promtool check config --agent")
       .option("--syntax-only", "do not check that referenced files exist, as promtool check config --syntax-only")
       .addOption(formatOption())
@@ -42,7 +59,13 @@ export function registerCheck(program: Command, context: CommandContext, setExit
     } else {
       await requireProject(context, "run in a project folder (or -C DIR), or name the files to check");
       const { prepare } = await import("../pipeline.js");
-      const prepared = await prepare({ dir: context.dir, services: flags.service, examples: flags.examples, ...sourceOptions(context, flags), checks: { ...toolOptions, agent: flags.agent } });
+      const prepared = await prepare({
+        dir: context.dir,
+        services: flags.service,
+        examples: flags.examples,
+        ...sourceOptions(context, flags),
+        checks: { ...toolOptions, agent: flags.agent },
+      });
       report = prepared.report;
     }
     const { printReport } = await import("./print.js");

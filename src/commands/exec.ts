@@ -20,8 +20,14 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       .description("render a service's outputs to their runtimePath, check them, then run the server as a child")
       .requiredOption("--service <NAME>", "the service whose outputs and variables to use")
       .option("--out <DIR>", "write runtime paths under DIR instead of /")
-      .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
-      .option("--aws-env", "pass AWS credentials from the AWS credential chain to the server's environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
+      .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [
+        ...previous,
+        value,
+      ])
+      .option(
+        "--aws-env",
+        "pass AWS credentials from the AWS credential chain to the server's environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
+      )
       .option("--tool-checks", "also run promtool/amtool before starting (slower start)")
       .option("--watch", "re-render when a secret file, the env file or a template changes, and reload the server")
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")

@@ -31,7 +31,8 @@ export function printReport(report: CheckReport, format: ReportFormat, context: 
   const machine = formatMachine(format, report.findings, summarize(report.findings, tools));
   if (machine !== undefined) io.stdout.write(machine);
   else {
-    const text = report.findings.length > 0 ? formatText(report.findings, { sourceOf: sourceReader(context.dir), color: io.color, redact: report.redact }) : "0 errors\n";
+    const text =
+      report.findings.length > 0 ? formatText(report.findings, { sourceOf: sourceReader(context.dir), color: io.color, redact: report.redact }) : "0 errors\n";
     io.stdout.write(text.replace(/\n$/, tools.length ? ` (checked with promplate's built-in checks, ${tools.join(", ")})\n` : " (built-in checks only)\n"));
   }
   return countBySeverity(report.findings).errors > 0 ? ExitCode.checkFailed : ExitCode.ok;

@@ -34,12 +34,14 @@ export function registerRender(program: Command, context: CommandContext, setExi
     const { findProject, loadProject } = await import("../project.js");
     const hasProject = (await findProject(context.dir)) !== undefined;
     if (file === undefined && !hasProject && context.io.stdinIsTTY) {
-      throw new BadInputError([{
-        id: "input/no-project",
-        severity: "error",
-        message: `no promplate.yaml in ${context.dir}`,
-        hint: "run in a project folder (or -C DIR), give a template: promplate render FILE, or pipe one in",
-      }]);
+      throw new BadInputError([
+        {
+          id: "input/no-project",
+          severity: "error",
+          message: `no promplate.yaml in ${context.dir}`,
+          hint: "run in a project folder (or -C DIR), give a template: promplate render FILE, or pipe one in",
+        },
+      ]);
     }
     if (file !== undefined || !hasProject) {
       setExit(await renderOne(file ?? "-", flags, context, hasProject ? await loadProject(context.dir) : undefined));
@@ -91,7 +93,9 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const count = (kind: string) => changes.filter((c) => c.change === kind).length;
   const verb = flags.dryRun ? "would write" : "wrote";
   const stale = [count("delete") ? `, ${count("delete")} stale deleted` : "", count("kept") ? `, ${count("kept")} stale kept` : ""].join("");
-  log(`${verb} ${count("create") + count("update")} of ${prepared.rendered.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})`);
+  log(
+    `${verb} ${count("create") + count("update")} of ${prepared.rendered.files.length} files (${count("create")} new, ${count("update")} changed, ${count("unchanged")} unchanged${stale})`,
+  );
   return ExitCode.ok;
 }
 
@@ -105,20 +109,29 @@ async function renderOne(file: string, flags: RenderFlags, context: CommandConte
     const { resolveReal } = await import("../paths.js");
     const target = fromCwd(context, flags.out);
     // `render t.yml --out t.yml` would replace the template with its own output, as `envsubst < t > t` empties it.
-    const sources = [...(project ? (await import("../project.js")).protectedPaths(project) : []), ...(file === "-" ? [] : [{ path: resolveReal(fromCwd(context, file)), description: `the template ${file}` }])];
+    const sources = [
+      ...(project ? (await import("../project.js")).protectedPaths(project) : []),
+      ...(file === "-" ? [] : [{ path: resolveReal(fromCwd(context, file)), description: `the template ${file}` }]),
+    ];
     refuseProtectedPaths([{ name: flags.out, path: target }], sources);
     await writeFileAtomic(target, result.text, result.mode);
-    const note = result.holdsSecret ? " (mode 0600: it holds a secret)" : result.mode !== 0o644 ? ` (mode 0${result.mode.toString(8)}, as readable as ${file})` : "";
+    const note = result.holdsSecret
+      ? " (mode 0600: it holds a secret)"
+      : result.mode !== 0o644
+        ? ` (mode 0${result.mode.toString(8)}, as readable as ${file})`
+        : "";
     logTo(io)(`wrote ${flags.out}${note}`);
     return ExitCode.ok;
   }
   if (result.holdsSecret) {
-    throw new BadInputError([{
-      id: "output/secret-on-stdout",
-      severity: "error",
-      message: `${file === "-" ? "the template" : file} uses a secret variable; refusing to print it`,
-      hint: "write it to a file with --out PATH (mode 0600)",
-    }]);
+    throw new BadInputError([
+      {
+        id: "output/secret-on-stdout",
+        severity: "error",
+        message: `${file === "-" ? "the template" : file} uses a secret variable; refusing to print it`,
+        hint: "write it to a file with --out PATH (mode 0600)",
+      },
+    ]);
   }
   io.stdout.write(result.text);
   return ExitCode.ok;

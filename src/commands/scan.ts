@@ -1,5 +1,15 @@
 import type { Command } from "commander";
-import { addSourceOptions, ExitCode, formatOption, logTo, sourceOptions, type CommandContext, type ReportFormat, type SetExit, type SourceFlags } from "./options.js";
+import {
+  addSourceOptions,
+  ExitCode,
+  formatOption,
+  logTo,
+  sourceOptions,
+  type CommandContext,
+  type ReportFormat,
+  type SetExit,
+  type SourceFlags,
+} from "./options.js";
 
 interface ScanFlags extends SourceFlags {
   format: ReportFormat;
@@ -17,7 +27,12 @@ export function registerScan(program: Command, context: CommandContext, setExit:
     const { formatBrief, formatMachine } = await import("../report.js");
     const { systemGit } = await import("../process.js");
     const { io } = context;
-    const result = await scanForSecrets({ dir: context.dir, paths: paths.length > 0 ? paths : undefined, git: systemGit(io.env), ...sourceOptions(context, flags) });
+    const result = await scanForSecrets({
+      dir: context.dir,
+      paths: paths.length > 0 ? paths : undefined,
+      git: systemGit(io.env),
+      ...sourceOptions(context, flags),
+    });
     io.stdout.write(formatMachine(flags.format, result.findings) ?? formatBrief(result.findings));
     const log = logTo(io);
     for (const note of result.notes) log(note);

@@ -22,18 +22,35 @@ export function registerVars(program: Command, context: CommandContext, setExit:
       context.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
       const header = { name: "NAME", type: "TYPE", services: "SERVICES", source: "SOURCE", value: "VALUE", status: "STATUS", expires: "EXPIRES" };
-      const table = [header, ...rows.map((r) => ({ ...r, services: r.services.join(",") || "-", source: r.origin ? `${r.source}: ${r.origin}` : (r.source ?? "-"), value: r.value, expires: r.expires ?? "-" }))];
+      const table = [
+        header,
+        ...rows.map((r) => ({
+          ...r,
+          services: r.services.join(",") || "-",
+          source: r.origin ? `${r.source}: ${r.origin}` : (r.source ?? "-"),
+          value: r.value,
+          expires: r.expires ?? "-",
+        })),
+      ];
       // EXPIRES only when a temporary AWS credential is in the table.
-      const keys = rows.some((r) => r.expires) ? (["name", "type", "services", "source", "value", "status", "expires"] as const) : (["name", "type", "services", "source", "value", "status"] as const);
+      const keys = rows.some((r) => r.expires)
+        ? (["name", "type", "services", "source", "value", "status", "expires"] as const)
+        : (["name", "type", "services", "source", "value", "status"] as const);
       const widths = keys.map((k) => Math.min(k === "source" ? 72 : 48, Math.max(...table.map((row) => String(row[k]).length))));
       const cell = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
       for (const row of table) {
-        context.io.stdout.write(`${keys.map((k, i) => cell(String(row[k]), widths[i]!)).join("  ").trimEnd()}\n`);
+        context.io.stdout.write(
+          `${keys
+            .map((k, i) => cell(String(row[k]), widths[i]!))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
       }
     }
     if (flags.format !== "json") {
       for (const row of rows) {
-        for (const place of row.inline) context.io.stdout.write(`note: ${row.name} stands in ${place}, which has no *_file form: with --write-secret-files it stays inline\n`);
+        for (const place of row.inline)
+          context.io.stdout.write(`note: ${row.name} stands in ${place}, which has no *_file form: with --write-secret-files it stays inline\n`);
       }
     }
     const findings = variableFindings(rows);

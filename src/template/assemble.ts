@@ -97,8 +97,7 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
       placeholderDocuments = parsed.documents;
       edits = yamlEdits(placeholderText, yaml as ReadYaml, slots, marker, options, problems);
     }
-  }
-  else if (options.kind === "json") edits = jsonEdits(placeholderText, slots, options, problems);
+  } else if (options.kind === "json") edits = jsonEdits(placeholderText, slots, options, problems);
   else edits = slots.map((slot) => ({ from: slot.from, to: slot.to, text: valueText(slot.piece.value), origin: slot.from }));
 
   const secretOffsets = new Set(slots.filter((s) => options.isSecret?.(s.piece)).map((s) => s.from));
@@ -130,13 +129,7 @@ export function valueText(value: unknown): string {
 
 const isCollection = (value: unknown) => typeof value === "object" && value !== null;
 
-function applyEdits(
-  source: string,
-  edits: Edit[],
-  templateOffsetAt: (offset: number) => number,
-  secretOffsets: ReadonlySet<number>,
-  slots: readonly Slot[],
-) {
+function applyEdits(source: string, edits: Edit[], templateOffsetAt: (offset: number) => number, secretOffsets: ReadonlySet<number>, slots: readonly Slot[]) {
   edits.sort((a, b) => a.from - b.from);
   let text = "";
   const lineOrigins: number[] = [templateOffsetAt(0)];
@@ -195,14 +188,7 @@ interface LeafToken {
   props?: LeafToken[];
 }
 
-function yamlEdits(
-  source: string,
-  yaml: ReadYaml,
-  slots: Slot[],
-  marker: string,
-  options: AssembleOptions,
-  problems: OffsetFinding[],
-): Edit[] {
+function yamlEdits(source: string, yaml: ReadYaml, slots: Slot[], marker: string, options: AssembleOptions, problems: OffsetFinding[]): Edit[] {
   const sites = collectSites(source, yaml, marker);
   const slotByPlaceholder = new Map(slots.map((s) => [s.placeholder, s]));
   const placeholderPattern = new RegExp(`${marker}\\d+z`, "g");
@@ -254,16 +240,18 @@ function editSite(
 ): Edit[] | undefined {
   const token = site.token;
   const origin = inside[0]!.from;
-  const replaceEach = (escape: (slot: Slot) => string) =>
-    body.replace(placeholderPattern, (p) => escape(slotByPlaceholder.get(p)!));
+  const replaceEach = (escape: (slot: Slot) => string) => body.replace(placeholderPattern, (p) => escape(slotByPlaceholder.get(p)!));
   // In-place edits touch only the placeholders, so the line map stays exact around them.
-  const inPlace = (escape: (slot: Slot) => string): Edit[] =>
-    inside.map((slot) => ({ from: slot.from, to: slot.to, text: escape(slot), origin: slot.from }));
+  const inPlace = (escape: (slot: Slot) => string): Edit[] => inside.map((slot) => ({ from: slot.from, to: slot.to, text: escape(slot), origin: slot.from }));
   const whole = (text: string): Edit[] => [{ from: token.offset, to: token.offset + body.length, text, origin }];
 
   if (site.kind === "comment" || site.kind === "other") {
-    const bad = inside.find((s) => isCollection(s.piece.value) || s.piece.formatted ||
-      (site.kind === "comment" ? LINE_BREAKS.test(valueText(s.piece.value)) : !/^[A-Za-z0-9_.\/-]+$/.test(valueText(s.piece.value))));
+    const bad = inside.find(
+      (s) =>
+        isCollection(s.piece.value) ||
+        s.piece.formatted ||
+        (site.kind === "comment" ? LINE_BREAKS.test(valueText(s.piece.value)) : !/^[A-Za-z0-9_.\/-]+$/.test(valueText(s.piece.value))),
+    );
     if (bad) {
       fail(bad, `${describe(bad)} cannot be held in a YAML ${site.kind === "comment" ? "comment" : token.type}`);
       return undefined;
@@ -275,8 +263,11 @@ function editSite(
   const structured = inside.find((s) => isCollection(s.piece.value) || s.piece.formatted);
   if (structured) {
     if (!wholeNode || site.kind !== "plain" || site.isKey) {
-      fail(structured, `${describe(structured)} is a ${structured.piece.formatted ? "formatted node" : "list or object"} and can only be a whole value`,
-        "put the reference alone after `key: ` or `- `");
+      fail(
+        structured,
+        `${describe(structured)} is a ${structured.piece.formatted ? "formatted node" : "list or object"} and can only be a whole value`,
+        "put the reference alone after `key: ` or `- `",
+      );
       return undefined;
     }
     return whole(valueText(structured.piece.value));
@@ -299,8 +290,11 @@ function editSite(
       : raw === intended && isSafePlain(raw, site.inFlow, site.column === 0);
     if (keepsText && !(typedString && isNonString(raw))) return inPlace((s) => valueText(s.piece.value));
     if (site.isKey) {
-      fail(inside[0]!, `${describe(inside[0]!)} cannot be held in a mapping key without changing the document`,
-        "use a value that is a plain word, or move the reference out of the key");
+      fail(
+        inside[0]!,
+        `${describe(inside[0]!)} cannot be held in a mapping key without changing the document`,
+        "use a value that is a plain word, or move the reference out of the key",
+      );
       return undefined;
     }
   }
@@ -342,8 +336,11 @@ function editBlockScalar(
       }
     }
   }
-  fail(inside[0]!, `${describe(inside[0]!)} cannot be held in this block scalar: it would change the block's line folding, chomping or indentation`,
-    "use | for multi-line values, or a quoted scalar");
+  fail(
+    inside[0]!,
+    `${describe(inside[0]!)} cannot be held in this block scalar: it would change the block's line folding, chomping or indentation`,
+    "use | for multi-line values, or a quoted scalar",
+  );
   return undefined;
 }
 
@@ -398,8 +395,20 @@ export function quoteScalar(text: string): string {
 }
 
 const DOUBLE_QUOTED_ESCAPES: Record<string, string> = {
-  "\\": "\\\\", '"': '\\"', "\0": "\\0", "\x07": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\x0B": "\\v",
-  "\f": "\\f", "\r": "\\r", "\x1B": "\\e", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P",
+  "\\": "\\\\",
+  '"': '\\"',
+  "\0": "\\0",
+  "\x07": "\\a",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\x0B": "\\v",
+  "\f": "\\f",
+  "\r": "\\r",
+  "\x1B": "\\e",
+  "\x85": "\\N",
+  "\u2028": "\\L",
+  "\u2029": "\\P",
 };
 
 export function escapeDoubleQuoted(text: string): string {
@@ -434,12 +443,17 @@ function collectSites(source: string, yaml: ReadYaml, marker: string): Site[] {
   const leaf = (read: LeafToken, isKey: boolean, inFlow: boolean) => {
     const token = inSource(read);
     const kind =
-      token.type === "scalar" ? "plain"
-      : token.type === "single-quoted-scalar" ? "single"
-      : token.type === "double-quoted-scalar" ? "double"
-      : token.type === "block-scalar" ? "block"
-      : token.type === "comment" ? "comment"
-      : "other";
+      token.type === "scalar"
+        ? "plain"
+        : token.type === "single-quoted-scalar"
+          ? "single"
+          : token.type === "double-quoted-scalar"
+            ? "double"
+            : token.type === "block-scalar"
+              ? "block"
+              : token.type === "comment"
+                ? "comment"
+                : "other";
     if (kind === "block") read.props?.forEach((p) => leaf(p, false, inFlow));
     if (token.source.includes(marker)) list.push({ token, kind, isKey, inFlow, column: token.offset - lineStart(token.offset) });
   };
@@ -556,7 +570,11 @@ function blameEdits(placeholderText: string, documents: unknown[], edits: readon
     };
   });
   if (more) {
-    problems.push({ id: "template/value-cannot-be-held", message: `more values would change the document's structure (the first ${MAX_BLAMED} are named)`, offset: problems.at(-1)!.offset });
+    problems.push({
+      id: "template/value-cannot-be-held",
+      message: `more values would change the document's structure (the first ${MAX_BLAMED} are named)`,
+      offset: problems.at(-1)!.offset,
+    });
   }
   if (problems.length === 0) {
     problems.push({ id: "template/value-cannot-be-held", message: "the values together change the document's structure", offset: slots[0]!.piece.start });
@@ -582,7 +600,10 @@ function readYaml(text: string): ReadYaml | { error: { offset: number; message: 
  * All documents parsed with every scalar as a string, as go-yaml reads them (go-yaml.ts); the first error's offset
  * (in `text`) when the text is not YAML. `read` is readYaml(text) when the caller has it already.
  */
-function parseFailsafe(text: string, read: ReturnType<typeof readYaml> = readYaml(text)): { documents: unknown[]; error?: { offset: number; message: string } } {
+function parseFailsafe(
+  text: string,
+  read: ReturnType<typeof readYaml> = readYaml(text),
+): { documents: unknown[]; error?: { offset: number; message: string } } {
   if ("error" in read) return { documents: [], error: read.error };
   const { reading, cst } = read;
   const documents = [...new Composer({ schema: "failsafe", uniqueKeys: false, logLevel: "silent" }).compose(cst)];

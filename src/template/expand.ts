@@ -52,9 +52,7 @@ function directPiece(token: Token, values: Values): Piece {
 function fromRoot(content: string, names: readonly string[]): string {
   if (names.length === 0) return content;
   const declared = new Set(names);
-  return content.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[@.]?[A-Za-z_][A-Za-z0-9_]*/g, (word) =>
-    declared.has(word) ? `@root.${word}` : word,
-  );
+  return content.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[@.]?[A-Za-z_][A-Za-z0-9_]*/g, (word) => (declared.has(word) ? `@root.${word}` : word));
 }
 
 function withFallback(value: unknown, fallback: string | undefined): unknown {

@@ -29,7 +29,14 @@ export interface ScanOptions {
 export function scanTemplate(file: string, source: string, options: ScanOptions = {}): ScannedTemplate {
   // Readers refuse a large file before reading it; this holds for a template from anywhere else too.
   if (source.length > MAX_TEMPLATE_BYTES / 4 && Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
-    const problem: Finding = { id: "template/too-large", severity: "error", message: `${file} ${tooLargeMessage(Buffer.byteLength(source))}`, file, line: 1, column: 1 };
+    const problem: Finding = {
+      id: "template/too-large",
+      severity: "error",
+      message: `${file} ${tooLargeMessage(Buffer.byteLength(source))}`,
+      file,
+      line: 1,
+      column: 1,
+    };
     return { file, source: "", tokens: [], needsHandlebars: false, references: new Map(), problems: [problem] };
   }
   let declared = options.declared;
@@ -58,14 +65,16 @@ export function scanTemplate(file: string, source: string, options: ScanOptions 
     }
   }
   const positionOf = result.problems.length > 0 ? lineIndex(source).positionOf : () => ({ line: 1, column: 1 });
-  const problems = result.problems.map((p): Finding => ({
-    id: p.id,
-    severity: "error",
-    message: p.message,
-    hint: p.hint,
-    file,
-    ...positionOf(p.offset),
-  }));
+  const problems = result.problems.map(
+    (p): Finding => ({
+      id: p.id,
+      severity: "error",
+      message: p.message,
+      hint: p.hint,
+      file,
+      ...positionOf(p.offset),
+    }),
+  );
   return { file, source, tokens: result.tokens, needsHandlebars: result.needsHandlebars, references, problems };
 }
 
@@ -96,7 +105,13 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
   } catch (error) {
     // Handlebars reports misuse (e.g. {{#each}} over a string) as an exception without a position we can trust.
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    return { text: "", lineMap: [], secretLines: [], holdsSecret: false, problems: [{ id: "template/handlebars", severity: "error", message, file: template.file, line: 1, column: 1 }] };
+    return {
+      text: "",
+      lineMap: [],
+      secretLines: [],
+      holdsSecret: false,
+      problems: [{ id: "template/handlebars", severity: "error", message, file: template.file, line: 1, column: 1 }],
+    };
   }
   const secretValues = new Set(options.secretValues ?? []);
   const isSecret = (piece: ValuePiece) =>
@@ -104,14 +119,16 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
   const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
   const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
   const { lineOf, positionOf } = lineIndex(template.source);
-  const problems = result.problems.map((p): Finding => ({
-    id: p.id,
-    severity: "error",
-    message: p.message,
-    hint: p.hint,
-    file: template.file,
-    ...positionOf(p.offset),
-  }));
+  const problems = result.problems.map(
+    (p): Finding => ({
+      id: p.id,
+      severity: "error",
+      message: p.message,
+      hint: p.hint,
+      file: template.file,
+      ...positionOf(p.offset),
+    }),
+  );
   return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };
 }
 

@@ -506,8 +506,7 @@ function blockParameterNames(
  * neighbouring whitespace, and a block/else/close/comment action alone on its line removes that line.
  */
 function applyWhitespaceControl(source: string, tokens: Token[]): Token[] {
-  const isStandaloneCandidate = (t: Token | undefined): t is HandlebarsToken =>
-    t?.type === "handlebars" && t.role !== "expression";
+  const isStandaloneCandidate = (t: Token | undefined): t is HandlebarsToken => t?.type === "handlebars" && t.role !== "expression";
   for (let k = 0; k < tokens.length; k++) {
     const token = tokens[k]!;
     if (token.type === "text" || !source.startsWith("{{", token.start)) continue;

@@ -19,14 +19,18 @@ import { BIN, makeProject, ROOT, runBuilt, runWithTools, valueProject } from "..
 const LIMIT = { timeout: 60_000 };
 
 /** Runs the installed executable (through its shebang, as a user's shell does). */
-const runBinary = (argv: string[], cwd: string, env: Record<string, string> = {}, stdin?: string | Buffer) => runBuilt(argv, env, cwd, { stdin, executable: BIN });
+const runBinary = (argv: string[], cwd: string, env: Record<string, string> = {}, stdin?: string | Buffer) =>
+  runBuilt(argv, env, cwd, { stdin, executable: BIN });
 
 describe("the bounded reader", () => {
   test("a FIFO is refused at once, never opened for reading", LIMIT, async () => {
     const dir = await makeProject({});
     execFileSync("mkfifo", [join(dir, "fifo")]);
     await assert.rejects(readRegularFile(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
-    assert.throws(() => readRegularFileSync(join(dir, "fifo"), 1000), (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason));
+    assert.throws(
+      () => readRegularFileSync(join(dir, "fifo"), 1000),
+      (error) => error instanceof RefusedFileError && /a FIFO/.test(error.reason),
+    );
   });
 });
 
@@ -46,7 +50,12 @@ describe("project files, templates and checked files", () => {
     const dir = await makeProject({ "big.yml": `groups: []\n${"#".repeat(MAX_DOCUMENT_BYTES)}\n` });
     execFileSync("mkfifo", [join(dir, "fifo.yml")]);
     await mkdir(join(dir, "folder.yml"));
-    for (const [file, reason] of [["fifo.yml", "it is a FIFO"], ["/dev/zero", "it is a device"], ["folder.yml", "it is a folder"], ["big.yml", "it is larger than 16 MiB"]] as const) {
+    for (const [file, reason] of [
+      ["fifo.yml", "it is a FIFO"],
+      ["/dev/zero", "it is a device"],
+      ["folder.yml", "it is a folder"],
+      ["big.yml", "it is larger than 16 MiB"],
+    ] as const) {
       const { code, stderr } = await runWithTools(["check", "--no-tools", file], {}, dir);
       assert.equal(code, 2, `${file}: ${stderr}`);
       assert.match(stderr, new RegExp(`error input/file: cannot read ${file}: ${reason}`));
@@ -121,7 +130,11 @@ describe("project files, templates and checked files", () => {
     await cp(join(ROOT, "dist"), join(bin, "dist"), { recursive: true });
     await chmod(bin, 0o755);
     const asNobody = (argv: string[]) =>
-      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, "dist", "promplate.js"), ...argv], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, X: "x" }, encoding: "utf8" });
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, "dist", "promplate.js"), ...argv], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, X: "x" },
+        encoding: "utf8",
+      });
     const checked = asNobody(["check", "--no-tools", "locked.yml"]);
     assert.equal(checked.status, 3, checked.stderr);
     assert.match(checked.stderr, /cannot read locked\.yml: promplate is not allowed to read it \(EACCES\)/);
@@ -141,7 +154,12 @@ describe("value files: FIFOs, and files promplate may not read", () => {
     const dir = await valueProject();
     execFileSync("mkfifo", [join(dir, "fifo")]);
     await mkdir(join(dir, "folder"));
-    for (const [path, reason] of [["fifo", "a FIFO"], ["/dev/urandom", "a device"], ["/dev/null", "a device"], ["folder", "a folder"]]) {
+    for (const [path, reason] of [
+      ["fifo", "a FIFO"],
+      ["/dev/urandom", "a device"],
+      ["/dev/null", "a device"],
+      ["folder", "a folder"],
+    ]) {
       const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run"], { X_FILE: path }, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, new RegExp(`error variable/file-refused: X cannot be read from X_FILE=${path}: it is ${reason}`));
@@ -156,7 +174,11 @@ describe("value files: FIFOs, and files promplate may not read", () => {
     const fromFolder = await runWithTools(["-C", dir, "render", "--dry-run", "--secrets-dir", join(dir, "secrets")], { X: "x" }, dir);
     assert.equal(fromFolder.code, 2, fromFolder.stderr);
     assert.match(fromFolder.stderr, /Y cannot be read from the secrets folder's file .*secrets\/Y: it is a FIFO/);
-    for (const [file, reason] of [["fifo.env", "it is a FIFO"], ["secrets", "it is a folder"], ["nope.env", "there is no such file"]] as const) {
+    for (const [file, reason] of [
+      ["fifo.env", "it is a FIFO"],
+      ["secrets", "it is a folder"],
+      ["nope.env", "there is no such file"],
+    ] as const) {
       const { code, stderr } = await runWithTools(["-C", dir, "render", "--dry-run", "--env-file", join(dir, file)], { X: "x" }, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, new RegExp(`error input/env-file: cannot read --env-file .*${file}: ${reason}`));
@@ -233,8 +255,14 @@ describe("issue 9's exit codes, through the installed executable", () => {
     await mkdir(join(dir, "folder.env"));
     await writeFile(join(dir, "bad.env"), "X=1\nNOT A LINE\n");
     await writeFile(join(dir, "bad.txt"), Buffer.from([0x61, 0x0a, 0x62, 0xff, 0x0a]));
-    const bomb = await makeProject({ "promplate.yaml": `outputs: []\nbomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${["b", "c", "d", "e", "f", "g", "h", "i"].map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`).join("\n")}\n` });
-    const numbers = await makeProject({ "promplate.yaml": "variables:\n  N: { type: integer, default: 9007199254740993 }\n  M: { type: integer }\noutputs:\n  - { service: s, kind: yaml, template: n.yml, path: out/n.yml }\n", "n.yml": "n: ${N}\nm: ${M}\n" });
+    const bomb = await makeProject({
+      "promplate.yaml": `outputs: []\nbomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${["b", "c", "d", "e", "f", "g", "h", "i"].map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`).join("\n")}\n`,
+    });
+    const numbers = await makeProject({
+      "promplate.yaml":
+        "variables:\n  N: { type: integer, default: 9007199254740993 }\n  M: { type: integer }\noutputs:\n  - { service: s, kind: yaml, template: n.yml, path: out/n.yml }\n",
+      "n.yml": "n: ${N}\nm: ${M}\n",
+    });
     const cases: { argv: string[]; cwd?: string; env?: Record<string, string>; code: number; says: RegExp; prints?: string }[] = [
       { argv: ["render", "--dry-run", "--env-file", "nope.env"], env: { X: "x" }, code: 2, says: /cannot read --env-file .*nope\.env: there is no such file/ },
       { argv: ["render", "--dry-run", "--env-file", "folder.env"], env: { X: "x" }, code: 2, says: /cannot read --env-file .*folder\.env: it is a folder/ },
@@ -243,7 +271,13 @@ describe("issue 9's exit codes, through the installed executable", () => {
       { argv: ["render", "bad.txt"], code: 2, says: /bad\.txt:2:2: error template\/encoding: bad\.txt is not valid UTF-8: byte 3 \(0xff\)/ },
       { argv: ["render", "--dry-run", "--set", "X=x", "--set", "Y=1"], code: 0, says: /would write 1 of 1 files/ },
       { argv: ["vars"], cwd: bomb, code: 2, says: /promplate\.yaml:\d+:\d+: error project\/yaml: the document contains excessive aliasing/ },
-      { argv: ["render", "n.yml", "--set", "M=100000000000000000000"], cwd: numbers, code: 0, says: /^$/, prints: "n: 9007199254740993\nm: 100000000000000000000\n" },
+      {
+        argv: ["render", "n.yml", "--set", "M=100000000000000000000"],
+        cwd: numbers,
+        code: 0,
+        says: /^$/,
+        prints: "n: 9007199254740993\nm: 100000000000000000000\n",
+      },
     ];
     for (const c of cases) {
       const result = await runBinary(["-C", c.cwd ?? dir, ...c.argv], c.cwd ?? dir, c.env);

@@ -58,7 +58,10 @@ describe("render runs the checks before writing", () => {
     const passed = await run(["-C", example, "render", "--tool-checks", "--out", out], env);
     assert.equal(passed.code, 0, passed.stderr);
     assert.ok(statSync(join(out, "out/prometheus.yml")).isFile());
-    const missing = await run(["-C", example, "render", "--tool-checks", "--out", mkdtempSync(join(tmpdir(), "promplate-render-"))], { ...env, PATH: "/nonexistent" });
+    const missing = await run(["-C", example, "render", "--tool-checks", "--out", mkdtempSync(join(tmpdir(), "promplate-render-"))], {
+      ...env,
+      PATH: "/nonexistent",
+    });
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /promtool not found/);
   });

@@ -16,7 +16,10 @@ const hasCompileCache = typeof (module as unknown as { enableCompileCache?: unkn
 
 /** Runs `promplate --help` with exactly this environment; a hang fails through the time limit. */
 function help(env: Record<string, string>, user?: number) {
-  const command = user === undefined ? [process.execPath, BIN, "--help"] : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", process.execPath, BIN, "--help"];
+  const command =
+    user === undefined
+      ? [process.execPath, BIN, "--help"]
+      : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", process.execPath, BIN, "--help"];
   const result = spawnSync(command[0]!, command.slice(1), { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 30_000 });
   assert.equal(result.status, 0, `exit ${result.status} ${result.signal ?? ""}: ${result.stderr}`);
   assert.match(result.stdout, /^Usage: promplate/m);

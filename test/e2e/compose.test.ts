@@ -41,7 +41,16 @@ describe("init", () => {
     const dir = gitRepository();
     const first = await run(["init", dir]);
     assert.equal(first.code, 0, first.stderr);
-    for (const file of ["promplate.yaml", "prometheus.yml", "alertmanager.yml", "rules/node.yaml", "tests/rules_test.yml", "Dockerfile.prometheus", "Dockerfile.alertmanager", ".dockerignore"]) {
+    for (const file of [
+      "promplate.yaml",
+      "prometheus.yml",
+      "alertmanager.yml",
+      "rules/node.yaml",
+      "tests/rules_test.yml",
+      "Dockerfile.prometheus",
+      "Dockerfile.alertmanager",
+      ".dockerignore",
+    ]) {
       assert.ok(statSync(join(dir, file)).isFile(), file);
     }
     assert.throws(() => statSync(join(dir, "demo.env")), "the demo's sample values are not scaffolded");
@@ -78,7 +87,10 @@ describe("compose --examples", () => {
       assert.ok(!composeText.includes(secret), `the compose file holds ${secret}`);
     }
 
-    for (const [service, only, never] of [["prometheus", "AWS_SECRET_KEY", "WEBHOOK"], ["alertmanager", "WEBHOOK", "AWS_SECRET_KEY"]] as const) {
+    for (const [service, only, never] of [
+      ["prometheus", "AWS_SECRET_KEY", "WEBHOOK"],
+      ["alertmanager", "WEBHOOK", "AWS_SECRET_KEY"],
+    ] as const) {
       const file = join(dir, `.env.${service}`);
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.ok(ignored(dir, `.env.${service}`), `git check-ignore: .env.${service}`);
@@ -93,7 +105,8 @@ describe("compose --examples", () => {
     const config = execFileSync("docker-compose", ["-f", "docker-compose.yml", "config"], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } });
     // `config` prints a compose file again, so it writes each literal `$` as `$$`.
     const resolved = parse(config) as { services: Record<string, { environment: Record<string, string> }> };
-    const environment = (service: string) => Object.fromEntries(Object.entries(resolved.services[service]!.environment).map(([k, v]) => [k, v.replace(/\$\$/g, "$")]));
+    const environment = (service: string) =>
+      Object.fromEntries(Object.entries(resolved.services[service]!.environment).map(([k, v]) => [k, v.replace(/\$\$/g, "$")]));
     assert.equal(environment("prometheus").AWS_SECRET_KEY, password);
     assert.equal(environment("prometheus").AWS_ACCESS_KEY, quoted);
     assert.equal(resolved.services.alertmanager!.environment.WEBHOOK, "https://hooks.example.com/services/T000/B000/XXXX");
@@ -115,7 +128,10 @@ describe("compose with real values", () => {
     const home = mkdtempSync(join(tmpdir(), "promplate-home-"));
     if (withProfile) {
       mkdirSync(join(home, ".aws"));
-      writeFileSync(join(home, ".aws/credentials"), "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+      writeFileSync(
+        join(home, ".aws/credentials"),
+        "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+      );
     }
     return { dir, home };
   }
@@ -151,7 +167,8 @@ test("env-file quoting", () => {
 });
 
 describe("compose never writes secrets into a file git tracks", () => {
-  const git = (dir: string, ...args: string[]) => execFileSync("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
   const secret = "S3cr3t-tracked-9f2e";
 
   /** An init'ed project whose .gitignore lists `.env.*` and whose `.env.prometheus` is tracked anyway. */
@@ -204,7 +221,13 @@ describe("compose never writes secrets into a file git tracks", () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-compose-clobber-"));
     assert.equal((await run(["init", dir])).code, 0);
     const before = readFileSync(join(dir, "promplate.yaml"), "utf8");
-    for (const [file, victim] of [["promplate.yaml", "the project file"], ["./prometheus.yml", "the template"], ["rules//node.yaml", "the template rules/"], ["tests/rules_test.yml", "the rule test file"], [".env.alertmanager", "the env file"]]) {
+    for (const [file, victim] of [
+      ["promplate.yaml", "the project file"],
+      ["./prometheus.yml", "the template"],
+      ["rules//node.yaml", "the template rules/"],
+      ["tests/rules_test.yml", "the rule test file"],
+      [".env.alertmanager", "the env file"],
+    ]) {
       const result = await run(["-C", dir, "compose", "--examples", "--compose-file", file!], { GIT_CEILING_DIRECTORIES: tmpdir() });
       assert.equal(result.code, 2, `${file}: ${result.stderr}`);
       assert.match(result.stderr, new RegExp(`would overwrite ${victim}`), file);

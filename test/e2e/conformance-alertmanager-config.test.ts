@@ -42,29 +42,45 @@ function check(text: string): { verdict: "good" | "bad"; findings: Finding[]; ya
   return { verdict: findings.some((f) => f.severity === "error") ? "bad" : "good", findings };
 }
 
-const describe = (findings: Finding[]) =>
-  findings.map((f) => `${f.severity} ${f.id} at ${JSON.stringify(f.path)}: ${f.message}`).join("; ") || "no findings";
+const describe = (findings: Finding[]) => findings.map((f) => `${f.severity} ${f.id} at ${JSON.stringify(f.path)}: ${f.message}`).join("; ") || "no findings";
 
 test("conformance with upstream on the corpus' alertmanager-config files; the current amtool's verdicts are listed", () => {
-  const [header, ...rows] = readFileSync(INDEX, "utf8").trimEnd().split("\n").map((line) => line.split("\t"));
+  const [header, ...rows] = readFileSync(INDEX, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => line.split("\t"));
   const column = (name: string) => {
     const index = header!.indexOf(name);
     assert.ok(index >= 0, `INDEX.details.tsv has no ${name} column`);
     return index;
   };
   const [kindCol, pathCol, expectedCol, syntaxOnlyCol, agreementCol, upstreamErrorCol] = [
-    "kind", "path", "expected", "expected_with_syntax_only", "agreement", "expected_error_from_upstream_test",
+    "kind",
+    "path",
+    "expected",
+    "expected_with_syntax_only",
+    "agreement",
+    "expected_error_from_upstream_test",
   ].map(column) as [number, number, number, number, number, number];
 
   const configs = rows.filter((r) => r[kindCol] === "alertmanager-config");
   const amtool = currentTool("amtool");
   const toolName = amtool ? `amtool ${amtool.version}` : "amtool (not found)";
-  const reports = amtool ? toolReports(amtool, ["check-config"], configs.map((row) => row[pathCol]!), CORPUS) : new Map<string, ToolReport>();
+  const reports = amtool
+    ? toolReports(
+        amtool,
+        ["check-config"],
+        configs.map((row) => row[pathCol]!),
+        CORPUS,
+      )
+    : new Map<string, ToolReport>();
   const table = new Map<string, { files: number; builtIn: number; tool: number }>();
   const disagreements: string[] = [];
   const toolDisagreements: string[] = [];
   const others: string[] = [];
-  let agree = 0, byTool = 0, total = 0;
+  let agree = 0,
+    byTool = 0,
+    total = 0;
   for (const row of configs) {
     const path = row[pathCol]!;
     const expected = row[syntaxOnlyCol] || row[expectedCol]!;
@@ -72,7 +88,9 @@ test("conformance with upstream on the corpus' alertmanager-config files; the cu
     const detail = result.yamlError ? `YAML error ${result.yamlError}` : describe(result.findings);
     const tool = reports.get(path);
     if (expected !== "good" && expected !== "bad") {
-      others.push(`  ${path}: expected ${expected}, built-in says ${result.verdict} (${detail}); ${toolName} says ${tool?.verdict ?? "-"}${tool?.detail ? ` (${tool.detail})` : ""}`);
+      others.push(
+        `  ${path}: expected ${expected}, built-in says ${result.verdict} (${detail}); ${toolName} says ${tool?.verdict ?? "-"}${tool?.detail ? ` (${tool.detail})` : ""}`,
+      );
       continue;
     }
     total++;
@@ -89,14 +107,21 @@ test("conformance with upstream on the corpus' alertmanager-config files; the cu
       byTool++;
       entry.tool++;
     } else if (tool) {
-      toolDisagreements.push(`  ${path}: upstream ${expected}, ${toolName} ${tool.verdict}${tool.detail ? `: ${tool.detail}` : ""} [corpus note on amtool 0.25: ${row[agreementCol]}]`);
+      toolDisagreements.push(
+        `  ${path}: upstream ${expected}, ${toolName} ${tool.verdict}${tool.detail ? `: ${tool.detail}` : ""} [corpus note on amtool 0.25: ${row[agreementCol]}]`,
+      );
     }
     table.set(expected, entry);
   }
   const lines = [
     `alertmanager-config conformance: upstream expectation, promplate's built-in verdict, ${toolName} (check-config)`,
     `  expected  files  built-in agrees   ${toolName} agrees`,
-    ...[...table].sort().map(([expected, e]) => `  ${expected.padEnd(8)}  ${String(e.files).padStart(5)}  ${agreementCell(e.builtIn, e.files).padEnd(16)}  ${amtool ? agreementCell(e.tool, e.files) : "-"}`),
+    ...[...table]
+      .sort()
+      .map(
+        ([expected, e]) =>
+          `  ${expected.padEnd(8)}  ${String(e.files).padStart(5)}  ${agreementCell(e.builtIn, e.files).padEnd(16)}  ${amtool ? agreementCell(e.tool, e.files) : "-"}`,
+      ),
     `  total     ${String(total).padStart(5)}  ${agreementCell(agree, total).padEnd(16)}  ${amtool ? agreementCell(byTool, total) : "-"}`,
     disagreements.length ? "built-in disagreements:" : "built-in disagreements: none",
     ...disagreements,
@@ -136,7 +161,10 @@ receivers:
 
 test("the root route without a receiver is reported", () => {
   const { findings } = check("route:\n  group_by: [alertname]\nreceivers:\n  - name: team\n");
-  assert.ok(findings.some((f) => f.id === "config/root-receiver" && f.message === "root route must specify a default receiver"), describe(findings));
+  assert.ok(
+    findings.some((f) => f.id === "config/root-receiver" && f.message === "root route must specify a default receiver"),
+    describe(findings),
+  );
 });
 
 test("an unknown key is an error at the key", () => {
@@ -213,21 +241,43 @@ receivers:
   ]) {
     assert.ok(ids.includes(expected), `missing ${expected} in ${describe(findings)}`);
   }
-  assert.ok(findings.some((f) => f.id === "config/invalid-matcher" && f.message.includes("invalid or unsupported Perl syntax")), describe(findings));
-  assert.ok(findings.some((f) => f.id === "config/invalid-regexp" && f.message.includes("missing closing )")), describe(findings));
+  assert.ok(
+    findings.some((f) => f.id === "config/invalid-matcher" && f.message.includes("invalid or unsupported Perl syntax")),
+    describe(findings),
+  );
+  assert.ok(
+    findings.some((f) => f.id === "config/invalid-regexp" && f.message.includes("missing closing )")),
+    describe(findings),
+  );
 });
 
 test("repeat_interval below group_interval is a warning, as Alertmanager logs it", () => {
   const { findings, verdict } = check(`${base.replace("receiver: team\n", "receiver: team\n  group_interval: 1h\n  repeat_interval: 30m\n")}`);
   assert.equal(verdict, "good");
-  assert.ok(findings.some((f) => f.id === "config/repeat-interval" && f.severity === "warning"), describe(findings));
+  assert.ok(
+    findings.some((f) => f.id === "config/repeat-interval" && f.severity === "warning"),
+    describe(findings),
+  );
 });
 
 test("Go RE2 syntax: lookaround and backreferences are refused, RE2 syntax accepted", () => {
   for (const bad of ["(?=a)", "(?!a)", "(?<=a)", "(a)\\1", "a**", "[z-a]", "(", "x{1001}", "\\Z", "[[:nope:]]"]) {
     assert.ok(re2Problem(bad), `expected ${bad} to be refused`);
   }
-  for (const good of ["", "^(foo1|foo2|baz)$", "(?i)critical", "(?P<name>x)", "(?<n>x)", "[[:alpha:]]+", "\\pL\\p{Greek}", "a{2,}?", "[\\d-z]", "\\Qa.b\\E", "x{", "[]a]"]) {
+  for (const good of [
+    "",
+    "^(foo1|foo2|baz)$",
+    "(?i)critical",
+    "(?P<name>x)",
+    "(?<n>x)",
+    "[[:alpha:]]+",
+    "\\pL\\p{Greek}",
+    "a{2,}?",
+    "[\\d-z]",
+    "\\Qa.b\\E",
+    "x{",
+    "[]a]",
+  ]) {
     assert.equal(re2Problem(good), undefined, good);
   }
 });

@@ -24,7 +24,9 @@ interface Row {
 }
 
 function corpusRows(): Row[] {
-  const lines = readFileSync(join(CORPUS, "INDEX.details.tsv"), "utf8").split("\n").filter((line) => line !== "");
+  const lines = readFileSync(join(CORPUS, "INDEX.details.tsv"), "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
   const header = lines[0]!.split("\t");
   const column = (name: string) => header.indexOf(name);
   return lines
@@ -46,7 +48,12 @@ function globFiles(pattern: string): string[] {
   const name = basename(pattern);
   if (!/[*?[]/.test(name)) return existsSync(pattern) ? [pattern] : [];
   if (!existsSync(directory)) return [];
-  const re = new RegExp(`^${name.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  const re = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, "[^/]*")
+      .replace(/\?/g, "[^/]")}$`,
+  );
   return readdirSync(directory)
     .filter((entry) => re.test(entry))
     .sort()
@@ -114,7 +121,10 @@ test("Prometheus configuration corpus: built-in verdicts agree with upstream; th
       );
     }
     if (tool?.verdict === row.expected) entry.tool++;
-    else if (tool) toolDisagreements.push(`  ${row.path}: upstream ${row.expected}, ${toolName} ${tool.verdict}${tool.detail ? `: ${tool.detail}` : ""}${row.agreement ? ` [corpus note on promtool 2.42: ${row.agreement}]` : ""}`);
+    else if (tool)
+      toolDisagreements.push(
+        `  ${row.path}: upstream ${row.expected}, ${toolName} ${tool.verdict}${tool.detail ? `: ${tool.detail}` : ""}${row.agreement ? ` [corpus note on promtool 2.42: ${row.agreement}]` : ""}`,
+      );
     table.set(row.expected, entry);
   }
   const total = [...table.values()].reduce((sum, entry) => sum + entry.files, 0);
@@ -124,7 +134,12 @@ test("Prometheus configuration corpus: built-in verdicts agree with upstream; th
     "",
     `prometheus-config conformance: upstream expectation, promplate's built-in verdict, ${toolName} (check config --syntax-only)`,
     `expected  files  built-in agrees   ${toolName} agrees`,
-    ...[...table].sort().map(([expected, entry]) => `${expected.padEnd(8)}  ${String(entry.files).padStart(5)}  ${agreementCell(entry.builtIn, entry.files).padEnd(16)}  ${promtool ? agreementCell(entry.tool, entry.files) : "-"}`),
+    ...[...table]
+      .sort()
+      .map(
+        ([expected, entry]) =>
+          `${expected.padEnd(8)}  ${String(entry.files).padStart(5)}  ${agreementCell(entry.builtIn, entry.files).padEnd(16)}  ${promtool ? agreementCell(entry.tool, entry.files) : "-"}`,
+      ),
     `total     ${String(total).padStart(5)}  ${agreementCell(builtIn, total).padEnd(16)}  ${promtool ? agreementCell(byTool, total) : "-"}`,
     `unknown (no upstream verdict): ${unknown.files} files; built-in rejects ${unknown.builtInRejected}, ${toolName} rejects ${promtool ? unknown.toolRejected : "-"}`,
     ...unknownNotes,
@@ -175,11 +190,20 @@ test("relabel configs: RE2 regexes, required fields, target labels", () => {
   assert.match(lookahead!.message, /invalid or unsupported Perl syntax/);
   assert.match(find(relabel([{ regex: "(a)\\1" }]), "config/relabel")!.message, /invalid escape sequence/);
   assert.deepEqual(relabel([{ source_labels: ["__meta_x"], regex: "(?P<host>[^:]+):(\\d+)", target_label: "host_${1}", replacement: "${host}" }]), []);
-  assert.equal(find(relabel([{ action: "hashmod", target_label: "t" }]), "config/relabel")?.message, "relabel configuration for hashmod requires non-zero modulus");
+  assert.equal(
+    find(relabel([{ action: "hashmod", target_label: "t" }]), "config/relabel")?.message,
+    "relabel configuration for hashmod requires non-zero modulus",
+  );
   assert.equal(find(relabel([{ action: "Replace" }]), "config/relabel")?.message, "relabel configuration for replace action requires 'target_label' value");
-  assert.equal(find(relabel([{ action: "labeldrop", regex: "x", separator: "," }]), "config/relabel")?.message, "labeldrop action requires only 'regex', and no other fields");
+  assert.equal(
+    find(relabel([{ action: "labeldrop", regex: "x", separator: "," }]), "config/relabel")?.message,
+    "labeldrop action requires only 'regex', and no other fields",
+  );
   assert.match(find(relabel([{ action: "explode" }]), "config/relabel")!.message, /unknown relabel action "explode"/);
-  const legacy = checkPrometheusConfig({ global: { metric_name_validation_scheme: "legacy" }, scrape_configs: [{ job_name: "a", relabel_configs: [{ target_label: "a.b" }] }] }, {});
+  const legacy = checkPrometheusConfig(
+    { global: { metric_name_validation_scheme: "legacy" }, scrape_configs: [{ job_name: "a", relabel_configs: [{ target_label: "a.b" }] }] },
+    {},
+  );
   assert.equal(find(legacy, "config/relabel")?.message, "\"a.b\" is invalid 'target_label' for replace action");
   assert.equal(re2Problem("abc(def"), "error parsing regexp: missing closing ): `abc(def`");
   assert.equal(re2Problem("a**"), "error parsing regexp: invalid nested repetition operator: `**`");
@@ -190,14 +214,16 @@ test("static targets: URLs are rejected unless relabeling rewrites the address",
   const bad = check({ scrape_configs: [{ job_name: "a", static_configs: [{ targets: ["http://bad"] }] }] });
   assert.deepEqual(find(bad, "config/target-address")?.path, ["scrape_configs", 0, "static_configs", 0, "targets", 0]);
   const rewritten = check({
-    scrape_configs: [{
-      job_name: "blackbox",
-      static_configs: [{ targets: ["https://example.com"] }],
-      relabel_configs: [
-        { source_labels: ["__address__"], target_label: "__param_target" },
-        { target_label: "__address__", replacement: "blackbox:9115" },
-      ],
-    }],
+    scrape_configs: [
+      {
+        job_name: "blackbox",
+        static_configs: [{ targets: ["https://example.com"] }],
+        relabel_configs: [
+          { source_labels: ["__address__"], target_label: "__param_target" },
+          { target_label: "__address__", replacement: "blackbox:9115" },
+        ],
+      },
+    ],
   });
   assert.deepEqual(rewritten, []);
 });
@@ -217,12 +243,14 @@ test("mutually exclusive HTTP client settings, in Prometheus' words", () => {
 
 test("service discovery checks", () => {
   const findings = check({
-    scrape_configs: [{
-      job_name: "a",
-      http_sd_configs: [{ url: "ftp://x" }],
-      kubernetes_sd_configs: [{ role: "node", kubeconfig_file: "/k", api_server: "https://k" }],
-      ec2_sd_configs: [{ region: "eu-west-1", filters: [{ name: "tag:x", values: [] }] }],
-    }],
+    scrape_configs: [
+      {
+        job_name: "a",
+        http_sd_configs: [{ url: "ftp://x" }],
+        kubernetes_sd_configs: [{ role: "node", kubeconfig_file: "/k", api_server: "https://k" }],
+        ec2_sd_configs: [{ region: "eu-west-1", filters: [{ name: "tag:x", values: [] }] }],
+      },
+    ],
   });
   const messages = errorsOf(findings).map((finding) => finding.message);
   assert.ok(messages.includes("URL scheme must be 'http' or 'https'"));

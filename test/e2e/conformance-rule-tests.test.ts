@@ -50,10 +50,12 @@ test("rule unit tests: promplate check reports what the current promtool test ru
     if (verdict === row.expected) agree++;
     else toolDisagreements.push(`  ${row.path}: upstream ${row.expected}, ${toolName} ${verdict} [corpus note on promtool 2.42: ${row.agreement}]`);
   }
-  console.log([
-    `rule-test conformance: upstream expectation, promplate's verdict (= ${toolName}'s: no built-in checker), ${toolName} run directly`,
-    `  files ${rows.length}; promplate and ${toolName} agree with upstream on ${agreementCell(agree, rows.length)}`,
-    `where ${toolName} disagrees with upstream (${toolDisagreements.length}; it is older than the corpus):`,
-    ...toolDisagreements,
-  ].join("\n"));
+  console.log(
+    [
+      `rule-test conformance: upstream expectation, promplate's verdict (= ${toolName}'s: no built-in checker), ${toolName} run directly`,
+      `  files ${rows.length}; promplate and ${toolName} agree with upstream on ${agreementCell(agree, rows.length)}`,
+      `where ${toolName} disagrees with upstream (${toolDisagreements.length}; it is older than the corpus):`,
+      ...toolDisagreements,
+    ].join("\n"),
+  );
 });

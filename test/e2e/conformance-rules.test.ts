@@ -34,7 +34,7 @@ const REFERENCE_OVERRIDES: Record<string, { verdict: "good" | "bad"; reason: str
   "prometheus/cmd/promtool/testdata/rules_extrafields.yml": {
     verdict: "bad",
     reason:
-      "upstream test data for `promtool test rules --ignore-unknown-fields` (unittest_test.go \"Test all with extra fields\"); " +
+      'upstream test data for `promtool test rules --ignore-unknown-fields` (unittest_test.go "Test all with extra fields"); ' +
       "plain `promtool check rules` (3.x as well as 2.42) rejects its group fields `namespace` and `ownership`",
   },
 };
@@ -94,7 +94,12 @@ describe("conformance: prometheus rule files in the corpus", async () => {
   const promtool = currentTool("promtool");
   const toolName = promtool ? `promtool ${promtool.version}` : "promtool (not found)";
   if (promtool) {
-    const reports = toolReports(promtool, ["check", "rules"], outcomes.map((o) => o.path), CORPUS);
+    const reports = toolReports(
+      promtool,
+      ["check", "rules"],
+      outcomes.map((o) => o.path),
+      CORPUS,
+    );
     for (const o of outcomes) o.tool = reports.get(o.path);
   }
 
@@ -118,7 +123,9 @@ describe("conformance: prometheus rule files in the corpus", async () => {
   }
   const decided = outcomes.filter((o) => o.expected !== "unknown");
   const decidedAgree = decided.filter((o) => o.verdict === o.reference).length;
-  lines.push(`good/bad agreement: built-in ${agreementCell(decidedAgree, decided.length)}, ${toolName} ${promtool ? agreementCell(decided.filter((o) => o.tool?.verdict === o.reference).length, decided.length) : "-"}`);
+  lines.push(
+    `good/bad agreement: built-in ${agreementCell(decidedAgree, decided.length)}, ${toolName} ${promtool ? agreementCell(decided.filter((o) => o.tool?.verdict === o.reference).length, decided.length) : "-"}`,
+  );
   const disagreements = outcomes.filter((o) => o.verdict !== o.reference);
   lines.push(`built-in disagreements: ${disagreements.length}`);
   for (const o of disagreements) {
@@ -127,7 +134,8 @@ describe("conformance: prometheus rule files in the corpus", async () => {
   }
   const toolDisagreements = outcomes.filter((o) => o.tool && o.tool.verdict !== o.reference);
   lines.push(`where ${toolName} disagrees with upstream (${toolDisagreements.length}; it is older than the corpus):`);
-  for (const o of toolDisagreements) lines.push(`- ${o.path}: expected ${o.reference}, ${toolName} says ${o.tool!.verdict}${o.tool!.detail ? ` (${o.tool!.detail})` : ""}`);
+  for (const o of toolDisagreements)
+    lines.push(`- ${o.path}: expected ${o.reference}, ${toolName} says ${o.tool!.verdict}${o.tool!.detail ? ` (${o.tool!.detail})` : ""}`);
   for (const [path, { verdict, reason }] of Object.entries(REFERENCE_OVERRIDES)) lines.push(`reference override: ${path} is ${verdict}: ${reason}`);
   console.log(lines.join("\n"));
 
@@ -138,7 +146,10 @@ describe("conformance: prometheus rule files in the corpus", async () => {
 
   test("every good/bad rule file agrees with upstream, but the disagreements known and explained", () => {
     const wrong = decided.filter((o) => o.verdict !== o.reference && !KNOWN_DISAGREEMENTS[o.path]);
-    assert.deepEqual(wrong.map((o) => `${o.path}: ${o.verdict} ${o.errors.join("; ")}`), []);
+    assert.deepEqual(
+      wrong.map((o) => `${o.path}: ${o.verdict} ${o.errors.join("; ")}`),
+      [],
+    );
     assert.ok(Object.keys(KNOWN_DISAGREEMENTS).length <= 1);
   });
 
@@ -147,13 +158,19 @@ describe("conformance: prometheus rule files in the corpus", async () => {
       const want = o.upstreamError.replace(/\\"/g, '"').toLowerCase();
       const words = want.split(/[^a-z_']+/).filter((w) => w.length > 3);
       const said = o.errors.join(" ").toLowerCase();
-      assert.ok(words.some((w) => said.includes(w)), `${o.path}: upstream says "${o.upstreamError}", built-in says ${o.errors.join("; ")}`);
+      assert.ok(
+        words.some((w) => said.includes(w)),
+        `${o.path}: upstream says "${o.upstreamError}", built-in says ${o.errors.join("; ")}`,
+      );
     }
   });
 
   test("every unknown (real-world) rule file is accepted", () => {
     const rejected = outcomes.filter((o) => o.expected === "unknown" && !REFERENCE_OVERRIDES[o.path] && o.verdict === "bad");
-    assert.deepEqual(rejected.map((o) => `${o.path}: ${o.errors.join("; ")}`), []);
+    assert.deepEqual(
+      rejected.map((o) => `${o.path}: ${o.errors.join("; ")}`),
+      [],
+    );
   });
 
   test("files treated differently from the index get the verdict their reason gives", () => {
@@ -211,8 +228,14 @@ describe("checkExpression (PromQL)", () => {
   test("checking loads none of codemirror's editor packages (their parse works to a wall-clock budget)", () => {
     checkExpression("rate(x[5m])");
     const loaded = Object.keys(createRequire(import.meta.url).cache);
-    assert.ok(loaded.some((file) => file.includes("/node_modules/@prometheus-io/lezer-promql/")), "the check loads lezer-promql through require");
-    assert.deepEqual(loaded.filter((file) => file.includes("/node_modules/@codemirror/")), []);
+    assert.ok(
+      loaded.some((file) => file.includes("/node_modules/@prometheus-io/lezer-promql/")),
+      "the check loads lezer-promql through require",
+    );
+    assert.deepEqual(
+      loaded.filter((file) => file.includes("/node_modules/@codemirror/")),
+      [],
+    );
   });
   for (const { expr, id, message, offset } of cases) {
     test(`${JSON.stringify(expr)} ${id ?? "ok"}`, () => {
@@ -234,7 +257,7 @@ describe("checkGoTemplate (alert labels and annotations)", () => {
     { text: "{{ $externalLabels.cluster }} {{ $externalURL }} {{ $.Labels.x }} {{ . }}" },
     { text: "{{ range $i, $v := .x }}{{ $v }}{{ end }}" },
     { text: "{{ humanize $value }}" },
-    { text: "{{ $value | humanizePercentage }} {{ printf \"%.2f\" $value }} {{ humanizeDuration 3.5 }}" },
+    { text: '{{ $value | humanizePercentage }} {{ printf "%.2f" $value }} {{ humanizeDuration 3.5 }}' },
     { text: "{{- if gt $value 1.0 -}} high {{- else if lt $value 0.0 }} low {{ else }} ok {{ end }}" },
     { text: '{{ with query "up" }}{{ . | first | value | humanize }}{{ end }}' },
     { text: '{{/* a comment */}}{{ "}}" }}{{ `raw` }}' },
@@ -336,7 +359,9 @@ describe("checkRules", () => {
   });
 
   test("template errors point into the annotation; only alerting rules' templates are parsed", async () => {
-    const findings = await check({ groups: [{ name: "g", rules: [{ alert: "A", expr: "up == 0", annotations: { summary: "Instance {{ $label.foo }} down" } }] }] });
+    const findings = await check({
+      groups: [{ name: "g", rules: [{ alert: "A", expr: "up == 0", annotations: { summary: "Instance {{ $label.foo }} down" } }] }],
+    });
     assert.deepEqual(ids(findings), ["error template/undefined-variable groups.0.rules.0.annotations.summary"]);
     assert.equal(findings[0]!.offsetInValue, 12);
     assert.match(findings[0]!.message, /annotation "summary": undefined variable "\$label"/);
@@ -345,7 +370,14 @@ describe("checkRules", () => {
   test("duplicate rules (name and labels, group labels included) are a warning, as promtool's lint", async () => {
     const findings = await check({
       groups: [
-        { name: "a", rules: [{ alert: "A", expr: "1", labels: { s: "x" } }, { alert: "A", expr: "2", labels: { s: "x" } }, { alert: "A", expr: "1", labels: { s: "y" } }] },
+        {
+          name: "a",
+          rules: [
+            { alert: "A", expr: "1", labels: { s: "x" } },
+            { alert: "A", expr: "2", labels: { s: "x" } },
+            { alert: "A", expr: "1", labels: { s: "y" } },
+          ],
+        },
         { name: "b", labels: { s: "x" }, rules: [{ alert: "A", expr: "1" }] },
       ],
     });
@@ -353,7 +385,12 @@ describe("checkRules", () => {
   });
 
   test("UTF-8 names are accepted with a warning that Prometheus 2.x rejects them", async () => {
-    const findings = await check({ groups: [{ name: "g", rules: [{ alert: "A", expr: "1", labels: { "ins-tance": "x" }, annotations: { "my-note": "y" } }] }] });
-    assert.deepEqual(ids(findings), ["warning rules/legacy-name groups.0.rules.0.labels.ins-tance", "warning rules/legacy-name groups.0.rules.0.annotations.my-note"]);
+    const findings = await check({
+      groups: [{ name: "g", rules: [{ alert: "A", expr: "1", labels: { "ins-tance": "x" }, annotations: { "my-note": "y" } }] }],
+    });
+    assert.deepEqual(ids(findings), [
+      "warning rules/legacy-name groups.0.rules.0.labels.ins-tance",
+      "warning rules/legacy-name groups.0.rules.0.annotations.my-note",
+    ]);
   });
 });

@@ -18,7 +18,12 @@ export interface ServerTool {
 
 export function currentTool(name: ServerTool["name"]): ServerTool | undefined {
   const cached = join(CURRENT_SERVERS, name);
-  const path = existsSync(cached) ? cached : (process.env.PATH ?? "").split(":").map((dir) => join(dir, name)).find((file) => existsSync(file));
+  const path = existsSync(cached)
+    ? cached
+    : (process.env.PATH ?? "")
+        .split(":")
+        .map((dir) => join(dir, name))
+        .find((file) => existsSync(file));
   if (!path) return undefined;
   const version = /version (\S+)/.exec(execFileSync(path, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }))?.[1] ?? "unknown";
   const [major = 0, minor = 0] = version.split(".").map((part) => parseInt(part, 10));
@@ -69,7 +74,16 @@ export function toolReports(tool: ServerTool, args: string[], files: string[], c
     // promtool check rules reports lint findings (duplicate rules) as "FAILED:" + "lint error …" and still exits 0.
     const lint = (index: number) => /lint error/.test(`${section[index]} ${section[index + 1] ?? ""}`);
     const failed = section.findIndex((line, index) => line.includes("FAILED") && !lint(index));
-    const detail = failed < 0 ? "" : section.slice(failed, failed + 3).map((line) => line.trim()).filter(Boolean).join(" ").replace(/\s+/g, " ").slice(0, 240);
+    const detail =
+      failed < 0
+        ? ""
+        : section
+            .slice(failed, failed + 3)
+            .map((line) => line.trim())
+            .filter(Boolean)
+            .join(" ")
+            .replace(/\s+/g, " ")
+            .slice(0, 240);
     reports.set(file, { verdict: failed < 0 ? "good" : "bad", detail });
   }
   return reports;

@@ -20,7 +20,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const freshDir = (): string => mkdtempSync(join(root, `${counter++}-`));
 
-const cli = (argv: string[], { cwd = root, env, stdin }: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) => runPromplate(argv, env, cwd, stdin);
+const cli = (argv: string[], { cwd = root, env, stdin }: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}) =>
+  runPromplate(argv, env, cwd, stdin);
 
 const envsubst = (input: string, env: Record<string, string>, names?: string[]): string =>
   execFileSync(ENVSUBST, names ? [names.map((n) => `\${${n}}`).join(" ")] : [], { input, env, encoding: "utf8" });
@@ -37,9 +38,7 @@ const PLAIN = {
   ALERTMANAGER_TARGET: "alertmanager:9093",
 };
 
-const declaredNames = Object.keys(
-  (parseYaml(readFileSync(join(EXAMPLE, "promplate.yaml"), "utf8")) as { variables: Record<string, unknown> }).variables,
-);
+const declaredNames = Object.keys((parseYaml(readFileSync(join(EXAMPLE, "promplate.yaml"), "utf8")) as { variables: Record<string, unknown> }).variables);
 
 /** A temporary project declaring SECRET (writeOnly string) with one yaml output, `app.yml`. */
 function secretProject(template: string): string {

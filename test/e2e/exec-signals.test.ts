@@ -14,7 +14,10 @@ describe("exec with a child killed by a signal", () => {
   let project = "";
   before(async () => {
     project = await mkdtemp(join(tmpdir(), "promplate-signals-"));
-    await writeFile(join(project, "promplate.yaml"), "variables:\n  GREETING: { type: string, default: hello }\noutputs:\n  - { service: app, kind: text, template: app.txt, path: out/app.txt }\n");
+    await writeFile(
+      join(project, "promplate.yaml"),
+      "variables:\n  GREETING: { type: string, default: hello }\noutputs:\n  - { service: app, kind: text, template: app.txt, path: out/app.txt }\n",
+    );
     await writeFile(join(project, "app.txt"), "${GREETING}\n");
   });
 

@@ -28,7 +28,12 @@ async function metric(base: string, name: string): Promise<number | undefined> {
 
 function environOf(pid: number): Record<string, string> {
   const raw = readFileSync(`/proc/${pid}/environ`, "utf8");
-  return Object.fromEntries(raw.split("\0").filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    raw
+      .split("\0")
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  );
 }
 
 /** The server process exec started (its only child; setpriv has exec'd into it). */
@@ -99,7 +104,11 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
       });
     });
     await new Promise<void>((resolve) => webhookServer.listen(ports.webhook, "127.0.0.1", resolve));
-    const node = spawn("prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${ports.node}`, "--collector.disable-defaults", "--collector.cpu", "--collector.loadavg"], { stdio: "ignore" });
+    const node = spawn(
+      "prometheus-node-exporter",
+      [`--web.listen-address=127.0.0.1:${ports.node}`, "--collector.disable-defaults", "--collector.cpu", "--collector.loadavg"],
+      { stdio: "ignore" },
+    );
     started.push(node);
     env = {
       PATH: SERVERS_PATH,
@@ -113,15 +122,38 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
       WEBHOOK: `http://127.0.0.1:${ports.webhook}/services/T000/B000/XXXX`,
     };
     prometheus = start(
-      ["-C", project, "exec", "--service", "prometheus", "--out", runtime, "--", "prometheus",
-        `--config.file=${runtime}/etc/prometheus/prometheus.yml`, `--storage.tsdb.path=${work}/data`,
-        `--web.listen-address=127.0.0.1:${ports.prometheus}`],
+      [
+        "-C",
+        project,
+        "exec",
+        "--service",
+        "prometheus",
+        "--out",
+        runtime,
+        "--",
+        "prometheus",
+        `--config.file=${runtime}/etc/prometheus/prometheus.yml`,
+        `--storage.tsdb.path=${work}/data`,
+        `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+      ],
       env,
     );
     alertmanager = start(
-      ["-C", project, "exec", "--service", "alertmanager", "--out", runtime, "--", "prometheus-alertmanager",
-        `--config.file=${runtime}/etc/alertmanager/alertmanager.yml`, `--storage.path=${work}/alertmanager`,
-        `--web.listen-address=127.0.0.1:${ports.alertmanager}`, "--cluster.listen-address="],
+      [
+        "-C",
+        project,
+        "exec",
+        "--service",
+        "alertmanager",
+        "--out",
+        runtime,
+        "--",
+        "prometheus-alertmanager",
+        `--config.file=${runtime}/etc/alertmanager/alertmanager.yml`,
+        `--storage.path=${work}/alertmanager`,
+        `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+        "--cluster.listen-address=",
+      ],
       env,
     );
     started.push(prometheus.process, alertmanager.process);
@@ -143,8 +175,12 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
     assert.ok(atLeast(versions["prometheus-alertmanager"], "0.28"), `alertmanager ${versions["prometheus-alertmanager"]}`);
     // What really runs: the servers' own build info, as they report it.
     await Promise.all([
-      getJson(`http://127.0.0.1:${ports.prometheus}/api/v1/status/buildinfo`).then((info) => assert.equal(info.data.version.replace(/\+.*/, ""), versions.prometheus)),
-      getJson(`http://127.0.0.1:${ports.alertmanager}/api/v2/status`).then((status) => assert.equal(status.versionInfo.version.replace(/\+.*/, ""), versions["prometheus-alertmanager"])),
+      getJson(`http://127.0.0.1:${ports.prometheus}/api/v1/status/buildinfo`).then((info) =>
+        assert.equal(info.data.version.replace(/\+.*/, ""), versions.prometheus),
+      ),
+      getJson(`http://127.0.0.1:${ports.alertmanager}/api/v2/status`).then((status) =>
+        assert.equal(status.versionInfo.version.replace(/\+.*/, ""), versions["prometheus-alertmanager"]),
+      ),
     ]);
   });
 
@@ -197,10 +233,14 @@ describe("exec with the real servers", { timeout: 180_000 }, () => {
   test("SIGKILL: the child does not outlive exec", async () => {
     const running = start(["-C", project, "exec", "--service", "prometheus", "--out", join(work, "kill"), "--", "sleep", "300"], env);
     // setpriv runs first and then becomes sleep: wait for the exec, not only for a child.
-    const child = await waitFor("the child", async () => {
-      const pid = childOf(running.process.pid!);
-      return pid !== undefined && /sleep$/.test(commandOf(pid)) ? pid : undefined;
-    }, 20);
+    const child = await waitFor(
+      "the child",
+      async () => {
+        const pid = childOf(running.process.pid!);
+        return pid !== undefined && /sleep$/.test(commandOf(pid)) ? pid : undefined;
+      },
+      20,
+    );
     running.process.kill("SIGKILL");
     assert.equal(await running.exited, null, "exec was killed");
     // Without setpriv's parent-death signal the orphaned sleep would run on for 300 s.
@@ -235,8 +275,21 @@ describe("exec --watch", { timeout: 120_000 }, () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     running = start(
-      ["-C", project, "exec", "--service", "prometheus", "--out", runtime, "--watch", "--", "prometheus",
-        `--config.file=${config}`, `--storage.tsdb.path=${work}/data`, `--web.listen-address=127.0.0.1:${port}`],
+      [
+        "-C",
+        project,
+        "exec",
+        "--service",
+        "prometheus",
+        "--out",
+        runtime,
+        "--watch",
+        "--",
+        "prometheus",
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${work}/data`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
       {
         PATH: SERVERS_PATH,
         AWS_ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE",
@@ -261,25 +314,37 @@ describe("exec --watch", { timeout: 120_000 }, () => {
     // A plain write to the file the symlink points at.
     writeFileSync(join(secrets, "..1/AWS_SECRET_KEY"), "second-secret");
     await waitFor("the output to change", async () => readFileSync(config, "utf8").includes("secret_key: second-secret") || undefined, 15);
-    const secondReload = await waitFor("a reload", async () => {
-      const value = await metric(base, "prometheus_config_last_reload_success_timestamp_seconds");
-      return value !== undefined && value > firstReload ? value : undefined;
-    }, 15);
+    const secondReload = await waitFor(
+      "a reload",
+      async () => {
+        const value = await metric(base, "prometheus_config_last_reload_success_timestamp_seconds");
+        return value !== undefined && value > firstReload ? value : undefined;
+      },
+      15,
+    );
     assert.equal(await metric(base, "prometheus_config_last_reload_successful"), 1);
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
     // A Kubernetes secret volume update: the ..data symlink is swapped.
     writeSecretVolume(2, { AWS_SECRET_KEY: "third-secret", SCRAPE_INTERVAL: "15s" });
     await waitFor("the output to change after the ..data swap", async () => readFileSync(config, "utf8").includes("secret_key: third-secret") || undefined, 15);
-    await waitFor("a second reload", async () => {
-      const value = await metric(base, "prometheus_config_last_reload_success_timestamp_seconds");
-      return value !== undefined && value > secondReload ? value : undefined;
-    }, 15);
+    await waitFor(
+      "a second reload",
+      async () => {
+        const value = await metric(base, "prometheus_config_last_reload_success_timestamp_seconds");
+        return value !== undefined && value > secondReload ? value : undefined;
+      },
+      15,
+    );
 
     // An invalid value: the running configuration stays, one redacted line is logged.
     const before = readFileSync(config, "utf8");
     writeSecretVolume(3, { AWS_SECRET_KEY: "fourth-secret", SCRAPE_INTERVAL: "15 s" });
-    await waitFor("the error to be logged", async () => /re-render failed, keeping the running configuration: .*SCRAPE_INTERVAL/.test(running.output()) || undefined, 15);
+    await waitFor(
+      "the error to be logged",
+      async () => /re-render failed, keeping the running configuration: .*SCRAPE_INTERVAL/.test(running.output()) || undefined,
+      15,
+    );
     assert.equal(readFileSync(config, "utf8"), before);
     assert.equal(await metric(base, "prometheus_config_last_reload_successful"), 1);
     assert.doesNotMatch(running.output(), /first-secret|second-secret|third-secret|fourth-secret/);

@@ -23,7 +23,10 @@ async function installPackage(): Promise<string> {
   const unpacked = join(work, "unpacked", "package");
   await symlink(join(ROOT, "node_modules"), join(unpacked, "node_modules"));
   const prefix = join(work, "prefix");
-  execFileSync("npm", ["install", "--global", "--prefix", prefix, "--offline", "--ignore-scripts", "--no-audit", "--no-fund", unpacked], { cwd: work, stdio: "ignore" });
+  execFileSync("npm", ["install", "--global", "--prefix", prefix, "--offline", "--ignore-scripts", "--no-audit", "--no-fund", unpacked], {
+    cwd: work,
+    stdio: "ignore",
+  });
   return join(prefix, "bin", "promplate");
 }
 

@@ -56,13 +56,19 @@ describe("Dockerfiles", () => {
   for (const service of ["prometheus", "alertmanager"] as const) {
     test(`Dockerfile.${service}: dockerfile-utils finds nothing, and it has the shape DESIGN.md asks for`, async () => {
       const text = await readFile(join(ROOT, `Dockerfile.${service}`), "utf8");
-      assert.deepEqual(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+      assert.deepEqual(
+        lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`),
+        [],
+      );
       const version = service === "prometheus" ? "PROMETHEUS_VERSION" : "ALERTMANAGER_VERSION";
       const pinned = new RegExp(`^ARG ${version}=v(\\d+\\.\\d+\\.\\d+)$`, "m").exec(text)?.[1];
       assert.ok(pinned, "a pinned version");
       assert.ok(atLeast(pinned, service === "prometheus" ? "3.0" : "0.28"), `a current server line: ${pinned}`);
       assert.match(text, /^FROM node:24-bookworm-slim$/m);
-      assert.match(text, new RegExp(`^COPY --from=prom/${service}:\\$\\{${version}\\} /bin/${service} /bin/${service === "prometheus" ? "promtool" : "amtool"} /bin/$`, "m"));
+      assert.match(
+        text,
+        new RegExp(`^COPY --from=prom/${service}:\\$\\{${version}\\} /bin/${service} /bin/${service === "prometheus" ? "promtool" : "amtool"} /bin/$`, "m"),
+      );
       assert.ok(text.includes(`ENTRYPOINT ["tini","--","promplate","exec","--service","${service}","--","/bin/${service}"]`));
       assert.match(text, /^CMD \["--config\.file=/m, "only the server's flags in CMD");
       assert.match(text, /^USER promplate$/m, "a non-root user");
@@ -115,7 +121,8 @@ describe("planImageBuild", () => {
     {
       engine: "buildah",
       pull: "never",
-      build: "buildah bud --layers --pull=never -f /tmp/b/context/Dockerfile.prometheus -t promplate-prometheus:latest --build-arg PROJECT=project /tmp/b/context",
+      build:
+        "buildah bud --layers --pull=never -f /tmp/b/context/Dockerfile.prometheus -t promplate-prometheus:latest --build-arg PROJECT=project /tmp/b/context",
       export: "buildah push --quiet promplate-prometheus:latest docker-archive:/tmp/b/archives/prometheus.tar",
       inspect: "buildah inspect --type image node:24-bookworm-slim",
     },
@@ -147,10 +154,13 @@ describe("planImageBuild", () => {
 
   test("both services, in order; a service without an image is a note; push only when asked", () => {
     const plan = planImageBuild({ ...base, engine: "podman", push: true, tag: "registry.example.com/mon/{service}:1.2" });
-    assert.deepEqual(plan.images.map((i) => [i.service, i.tag, i.push?.args.join(" ")]), [
-      ["prometheus", "registry.example.com/mon/prometheus:1.2", "push registry.example.com/mon/prometheus:1.2"],
-      ["alertmanager", "registry.example.com/mon/alertmanager:1.2", "push registry.example.com/mon/alertmanager:1.2"],
-    ]);
+    assert.deepEqual(
+      plan.images.map((i) => [i.service, i.tag, i.push?.args.join(" ")]),
+      [
+        ["prometheus", "registry.example.com/mon/prometheus:1.2", "push registry.example.com/mon/prometheus:1.2"],
+        ["alertmanager", "registry.example.com/mon/alertmanager:1.2", "push registry.example.com/mon/alertmanager:1.2"],
+      ],
+    );
     assert.deepEqual(plan.notes, ["service blackbox has no image (images exist for prometheus, alertmanager)"]);
     const project = plan.context.copies.find((c) => c.to === "project")!;
     assert.equal(project.from, "/work/mon");
@@ -161,7 +171,10 @@ describe("planImageBuild", () => {
 
   test("a project with only alertmanager outputs builds only that image", () => {
     const plan = planImageBuild({ ...base, engine: "podman", project: { dir: "/p", services: ["alertmanager"] } });
-    assert.deepEqual(plan.images.map((i) => i.service), ["alertmanager"]);
+    assert.deepEqual(
+      plan.images.map((i) => i.service),
+      ["alertmanager"],
+    );
     assert.ok(!plan.context.copies.some((c) => c.to === "Dockerfile.prometheus"));
   });
 
@@ -172,7 +185,8 @@ describe("planImageBuild", () => {
     ["localhost:5000/mon", "prometheus", "localhost:5000/mon-prometheus:latest"],
     ["localhost:5000/team/{service}:v1", "alertmanager", "localhost:5000/team/alertmanager:v1"],
   ];
-  for (const [template, service, expected] of tags) test(`imageTag(${template}, ${service}) = ${expected}`, () => assert.equal(imageTag(template, service), expected));
+  for (const [template, service, expected] of tags)
+    test(`imageTag(${template}, ${service}) = ${expected}`, () => assert.equal(imageTag(template, service), expected));
 
   const excluded: Array<[string, boolean]> = [
     ["demo.env", true],
@@ -223,7 +237,12 @@ describe("secrets: credential patterns", () => {
     ["private key block", "key.pem", `-----BEGIN RSA PRIVATE KEY-----\n${"MIIEow".repeat(12)}\n-----END RSA PRIVATE KEY-----\n`, ["private-key"]],
     ["a key header mentioned in code", "pem.js", `if (line === "-----BEGIN PRIVATE KEY-----") return;\n`, []],
     ["literal password field", "prometheus.yml", `basic_auth:\n  username: u\n  password: hunter2-literal\n`, ["credential-field"]],
-    ["password from a reference", "prometheus.yml", `basic_auth:\n  password: \${REMOTE_WRITE_PASSWORD}\n  password: '{{ PASSWORD }}'\n  password_file: /run/secrets/pw\n`, []],
+    [
+      "password from a reference",
+      "prometheus.yml",
+      `basic_auth:\n  password: \${REMOTE_WRITE_PASSWORD}\n  password: '{{ PASSWORD }}'\n  password_file: /run/secrets/pw\n`,
+      [],
+    ],
     ["bearer_token literal", "prometheus.yml", `bearer_token: abc.def.ghi\n`, ["credential-field"]],
     ["password: in code is not config", "client.js", `const options = { password: input.password };\n`, []],
     ["env file", "app/.env", `API_TOKEN=abcdef123456\nREGION=eu-west-1\nDB_PASSWORD=\n`, ["env-secret"]],
@@ -237,8 +256,19 @@ describe("secrets: credential patterns", () => {
 
   test("secret values: found with their line, JSON-escaped too, and never in the finding", () => {
     const value = 'pa"ss\\word-123';
-    const findings = findSecretsInText(`a: 1\nb: ${JSON.stringify(value)}\nc: ${value}\n`, { file: "x.yml", where: "w", secrets: [{ name: "PW", value }], patterns: false });
-    assert.deepEqual(findings.map((f) => [f.kind, f.variable, f.line]), [["secret-value", "PW", 2], ["secret-value", "PW", 3]]);
+    const findings = findSecretsInText(`a: 1\nb: ${JSON.stringify(value)}\nc: ${value}\n`, {
+      file: "x.yml",
+      where: "w",
+      secrets: [{ name: "PW", value }],
+      patterns: false,
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.variable, f.line]),
+      [
+        ["secret-value", "PW", 2],
+        ["secret-value", "PW", 3],
+      ],
+    );
     assert.ok(!JSON.stringify(findings).includes("word-123"));
   });
 
@@ -274,7 +304,10 @@ describe("tar reader", () => {
         assert.deepEqual(Object.fromEntries(files), { [long]: 10, "ünïcode.yml": 12, "big.bin": -1 }, file);
       }
       const index = await indexTarFile(join(dir, `${format}.tar`));
-      assert.ok(index.some((e) => e.name === long && e.size === 10), `${format}: indexTarFile`);
+      assert.ok(
+        index.some((e) => e.name === long && e.size === 10),
+        `${format}: indexTarFile`,
+      );
     }
   });
 });
@@ -290,7 +323,11 @@ describe("buildImages with a fake engine", () => {
     const out = join(dir, "archive");
     await mkdir(out, { recursive: true });
     execFileSync("tar", ["-C", layerDir, "-cf", join(out, "layer.tar"), "."]);
-    const config = { config: { Env: ["PATH=/usr/bin"] }, rootfs: { type: "layers", diff_ids: ["sha256:" + "ab".repeat(32)] }, history: [{ created_by: "/bin/sh -c #(nop) COPY dir:x in /app/ " }] };
+    const config = {
+      config: { Env: ["PATH=/usr/bin"] },
+      rootfs: { type: "layers", diff_ids: ["sha256:" + "ab".repeat(32)] },
+      history: [{ created_by: "/bin/sh -c #(nop) COPY dir:x in /app/ " }],
+    };
     await writeFile(join(out, "config.json"), JSON.stringify(config));
     await writeFile(join(out, "manifest.json"), JSON.stringify([{ Config: "config.json", RepoTags: ["t"], Layers: ["layer.tar"] }]));
     execFileSync("tar", ["-C", out, "-cf", path, "manifest.json", "config.json", "layer.tar"]);
@@ -327,20 +364,33 @@ describe("buildImages with a fake engine", () => {
             assert.ok(existsSync(join(dir, "work", "context", "project", "promplate.yaml")), "the context is staged before the build");
             options.onLine?.(`Step 1/1 : echo ${SECRET.WEBHOOK}`);
           }
-          if (args[0] === "save") await makeArchive(args[2]!, leaky ? { "app/notes.txt": `url ${SECRET.WEBHOOK}\n` } : { "app/ok.txt": "fine\n" }, join(dir, `a-${calls.length}`));
+          if (args[0] === "save")
+            await makeArchive(args[2]!, leaky ? { "app/notes.txt": `url ${SECRET.WEBHOOK}\n` } : { "app/ok.txt": "fine\n" }, join(dir, `a-${calls.length}`));
           return { exitCode: 0, output: args[0] === "image" ? "[]" : "" };
         },
       });
       assert.deepEqual(calls, [
-        "docker build", "docker image", "docker save",
-        "docker build", "docker image", "docker save",
+        "docker build",
+        "docker image",
+        "docker save",
+        "docker build",
+        "docker image",
+        "docker save",
         ...(leaky ? [] : ["docker push", "docker push"]),
       ]);
-      assert.deepEqual(result.images.map((i) => i.pushed), [!leaky, !leaky]);
-      assert.deepEqual(result.findings.map((f) => formatFinding(f)), leaky
-        ? ["promplate-prometheus:latest: /app/notes.txt:1: secret-value (WEBHOOK) in layer 1/1 sha256:abababababab (history #0: COPY dir:x in /app/)",
-           "promplate-alertmanager:latest: /app/notes.txt:1: secret-value (WEBHOOK) in layer 1/1 sha256:abababababab (history #0: COPY dir:x in /app/)"]
-        : []);
+      assert.deepEqual(
+        result.images.map((i) => i.pushed),
+        [!leaky, !leaky],
+      );
+      assert.deepEqual(
+        result.findings.map((f) => formatFinding(f)),
+        leaky
+          ? [
+              "promplate-prometheus:latest: /app/notes.txt:1: secret-value (WEBHOOK) in layer 1/1 sha256:abababababab (history #0: COPY dir:x in /app/)",
+              "promplate-alertmanager:latest: /app/notes.txt:1: secret-value (WEBHOOK) in layer 1/1 sha256:abababababab (history #0: COPY dir:x in /app/)",
+            ]
+          : [],
+      );
       assert.ok(log.some((l) => l.includes("Step 1/1 : echo ***")));
       assertNoSecret(log.join("\n"), "the progress");
       assert.ok(!existsSync(join(dir, "work", "context")), "the staged context is removed");
@@ -405,7 +455,10 @@ describe("images: build, run, scan", { concurrency: false }, () => {
   test("build --dry-run prints the plan and runs nothing", async () => {
     const result = await cli(["-C", EXAMPLE, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG, "--dry-run", ...standInArgs()], buildEnv());
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^buildah bud --layers --pull=never -f \S+\/context\/Dockerfile\.prometheus -t localhost\/promplate-test-prometheus:e2e --build-arg PROJECT=project /m);
+    assert.match(
+      result.stdout,
+      /^buildah bud --layers --pull=never -f \S+\/context\/Dockerfile\.prometheus -t localhost\/promplate-test-prometheus:e2e --build-arg PROJECT=project /m,
+    );
     assert.match(result.stdout, /^buildah push --quiet localhost\/promplate-test-alertmanager:e2e docker-archive:/m);
   });
 
@@ -419,7 +472,13 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     assert.match(result.stdout, /no secrets found: localhost\/promplate-test-prometheus:e2e clean; localhost\/promplate-test-alertmanager:e2e clean/);
     for (const line of result.stderr.split("\n").filter((l) => /^promplate: (built|scanned)/.test(l))) process.stderr.write(`${line}\n`);
     assertNoSecret(result.stdout + result.stderr, "the output");
-    const { stdout: sizes } = await run("podman", ["images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}", "--filter", "reference=localhost/promplate-test-*"]);
+    const { stdout: sizes } = await run("podman", [
+      "images",
+      "--format",
+      "{{.Repository}}:{{.Tag}} {{.Size}}",
+      "--filter",
+      "reference=localhost/promplate-test-*",
+    ]);
     process.stderr.write(`image sizes: ${sizes.trim().replaceAll("\n", "; ")}\n`);
   });
 
@@ -430,7 +489,16 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     const target = "192.0.2.10:9100";
     const env = { ...SECRET, NODE_EXPORTER_TARGET: target, SCRAPE_INTERVAL: "7s" };
     const started = Date.now();
-    await run("podman", [...podmanRunArgs(), "-d", "--name", name, "-p", `127.0.0.1:${port}:9090`, ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), TAG.replace("{service}", "prometheus")]);
+    await run("podman", [
+      ...podmanRunArgs(),
+      "-d",
+      "--name",
+      name,
+      "-p",
+      `127.0.0.1:${port}:9090`,
+      ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+      TAG.replace("{service}", "prometheus"),
+    ]);
     try {
       await waitReady(`http://127.0.0.1:${port}/-/ready`, 30_000);
     } catch (error) {
@@ -443,7 +511,9 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     assert.match(config, /scrape_interval: 7s/);
     const exec = async (script: string) => (await run("podman", ["exec", name, "sh", "-c", script])).stdout;
     // The current line, on Node 24, with the compile cache filled at build time.
-    const version = (JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v1/status/buildinfo`, 5000)) as { data: { version: string } }).data.version.replace(/\+.*/, "");
+    const version = (
+      JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v1/status/buildinfo`, 5000)) as { data: { version: string } }
+    ).data.version.replace(/\+.*/, "");
     assert.equal(version, currentServerVersions().prometheus);
     assert.ok(atLeast(version, "3.0"), version);
     const node = (await exec("node --version")).trim();
@@ -468,7 +538,19 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     const name = `promplate-test-alertmanager-${process.pid}`;
     created.push(name);
     const started = Date.now();
-    await run("podman", [...podmanRunArgs(), "-d", "--name", name, "-p", `127.0.0.1:${port}:9093`, "-e", `WEBHOOK=${SECRET.WEBHOOK}`, "-e", `AWS_SECRET_KEY=${SECRET.AWS_SECRET_KEY}`, TAG.replace("{service}", "alertmanager")]);
+    await run("podman", [
+      ...podmanRunArgs(),
+      "-d",
+      "--name",
+      name,
+      "-p",
+      `127.0.0.1:${port}:9093`,
+      "-e",
+      `WEBHOOK=${SECRET.WEBHOOK}`,
+      "-e",
+      `AWS_SECRET_KEY=${SECRET.AWS_SECRET_KEY}`,
+      TAG.replace("{service}", "alertmanager"),
+    ]);
     try {
       await waitReady(`http://127.0.0.1:${port}/-/ready`, 30_000);
     } catch (error) {
@@ -476,7 +558,10 @@ describe("images: build, run, scan", { concurrency: false }, () => {
       assert.fail(`${(error as Error).message}\n${stdout}${stderr}`);
     }
     times["alertmanager container ready"] = Date.now() - started;
-    const status = JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v2/status`, 5000)) as { config: { original: string }; versionInfo: { version: string } };
+    const status = JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v2/status`, 5000)) as {
+      config: { original: string };
+      versionInfo: { version: string };
+    };
     assert.match(status.config.original, /receiver: slack/);
     const version = status.versionInfo.version.replace(/\+.*/, "");
     assert.equal(version, currentServerVersions()["prometheus-alertmanager"]);
@@ -503,22 +588,36 @@ describe("images: build, run, scan", { concurrency: false }, () => {
     await mkdir(join(project, "out"));
     await writeFile(join(project, "out", "alertmanager.yml"), `slack_api_url: ${SECRET.WEBHOOK}\n`); // never staged: an output
     const started = Date.now();
-    const result = await cli(["-C", project, "build", "--engine", "buildah", "--pull", "never", "--tag", "localhost/promplate-test-leaky-{service}:e2e", ...standInArgs()], buildEnv({ WEBHOOK: SECRET.WEBHOOK }));
+    const result = await cli(
+      ["-C", project, "build", "--engine", "buildah", "--pull", "never", "--tag", "localhost/promplate-test-leaky-{service}:e2e", ...standInArgs()],
+      buildEnv({ WEBHOOK: SECRET.WEBHOOK }),
+    );
     times["leaky build + scan, one image"] = Date.now() - started;
     assert.equal(result.code, 1, result.stderr.slice(-2000));
     const lines = result.stdout.trim().split("\n");
     assert.ok(
-      lines.some((l) => /^localhost\/promplate-test-leaky-alertmanager:e2e: \/etc\/promplate\/notes\/creds\.yml:3: credential-field in layer \d+\/\d+ sha256:[0-9a-f]{12} \(history #\d+: COPY /.test(l)),
+      lines.some((l) =>
+        /^localhost\/promplate-test-leaky-alertmanager:e2e: \/etc\/promplate\/notes\/creds\.yml:3: credential-field in layer \d+\/\d+ sha256:[0-9a-f]{12} \(history #\d+: COPY /.test(
+          l,
+        ),
+      ),
       result.stdout,
     );
-    assert.ok(lines.some((l) => /\/etc\/promplate\/notes\/backup\.txt:1: secret-value \(WEBHOOK\) in layer /.test(l)), result.stdout);
+    assert.ok(
+      lines.some((l) => /\/etc\/promplate\/notes\/backup\.txt:1: secret-value \(WEBHOOK\) in layer /.test(l)),
+      result.stdout,
+    );
     assert.ok(!lines.some((l) => /local\.env|\/out\//.test(l)), "env files and outputs are not in the context");
     assert.match(lines.at(-1)!, /^2 secrets found: /);
     assertNoSecret(result.stdout + result.stderr, "the output");
   });
 
   // Leaky Dockerfiles, built with buildah and scanned through the core, as `build` does after its own builds.
-  const leaks: Array<{ fixture: string; args: Record<string, keyof typeof SECRET>; expect: Array<{ kind: string; file: string; variable: string; where: RegExp }> }> = [
+  const leaks: Array<{
+    fixture: string;
+    args: Record<string, keyof typeof SECRET>;
+    expect: Array<{ kind: string; file: string; variable: string; where: RegExp }>;
+  }> = [
     {
       // buildah records `ENV WEBHOOK=$WEBHOOK` unexpanded in the history; docker records the value (scanned as well).
       fixture: "env-from-arg",
@@ -532,7 +631,12 @@ describe("images: build, run, scan", { concurrency: false }, () => {
       fixture: "arg-to-file",
       args: { AWS_SECRET_KEY: "AWS_SECRET_KEY" },
       expect: [
-        { kind: "secret-value", file: "/opt/app/aws-key", variable: "AWS_SECRET_KEY", where: /^layer 2\/2 sha256:[0-9a-f]{12} \(history #\d+: RUN mkdir -p \/opt\/app .*\(build args: AWS_SECRET_KEY\)\)$/ },
+        {
+          kind: "secret-value",
+          file: "/opt/app/aws-key",
+          variable: "AWS_SECRET_KEY",
+          where: /^layer 2\/2 sha256:[0-9a-f]{12} \(history #\d+: RUN mkdir -p \/opt\/app .*\(build args: AWS_SECRET_KEY\)\)$/,
+        },
         { kind: "build-arg-in-history", file: "history", variable: "AWS_SECRET_KEY", where: /^history #\d+: RUN mkdir/ },
       ],
     },
@@ -567,13 +671,17 @@ describe("images: build, run, scan", { concurrency: false }, () => {
       await run("buildah", ["push", "--quiet", image, `docker-archive:${archive}`]);
       await run("buildah", ["rmi", image]);
       const secrets = await resolveScanSecrets({ dir: EXAMPLE, env: SECRET, defaultSecretsDir: join(work, "none") });
-      const baseLayers = new Set(layerDigestsOf((await run("buildah", ["inspect", "--type", "image", "docker.io/library/node:24-bookworm-slim"], { maxBuffer: 1 << 24 })).stdout));
+      const baseLayers = new Set(
+        layerDigestsOf((await run("buildah", ["inspect", "--type", "image", "docker.io/library/node:24-bookworm-slim"], { maxBuffer: 1 << 24 })).stdout),
+      );
       const scan = await scanImageArchive(archive, { secrets: secrets.secrets, secretNames: secrets.names, baseLayers });
       times[`leak ${leak.fixture}: build + export + scan`] = Date.now() - started;
       await rm(archive, { force: true });
       for (const expected of leak.expect) {
         assert.ok(
-          scan.findings.some((f) => f.kind === expected.kind && f.file === expected.file && (f.variable ?? "") === expected.variable && expected.where.test(f.where)),
+          scan.findings.some(
+            (f) => f.kind === expected.kind && f.file === expected.file && (f.variable ?? "") === expected.variable && expected.where.test(f.where),
+          ),
           `${leak.fixture}: expected ${expected.kind} in ${expected.file} (${expected.where}); found:\n${scan.findings.map((f) => formatFinding(f)).join("\n")}`,
         );
       }

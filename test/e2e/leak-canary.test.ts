@@ -114,7 +114,12 @@ interface Step {
 
 const STEPS: Step[] = [
   { args: ["render", "--service", "prometheus", "--service", "alertmanager"], code: 0 },
-  { args: ["render", "--service", "prometheus", "--service", "alertmanager", "--diff"], code: 0, secrets: SECOND, masked: /only secret values or the mode changed/ },
+  {
+    args: ["render", "--service", "prometheus", "--service", "alertmanager", "--diff"],
+    code: 0,
+    secrets: SECOND,
+    masked: /only secret values or the mode changed/,
+  },
   { args: ["render", "--service", "prometheus", "--dry-run", "--diff"], code: 0, masked: /only secret values or the mode changed/ },
   { args: ["render"], code: 1, masked: /user:\*\*\*@/ },
   // The second URL secret still parses (as another host): the broken service renders, its diff masked.
@@ -188,7 +193,10 @@ describe("leak canary", () => {
     assert.equal(findLeak(Object.values(FILES).join("\n"), ALL_SECRETS), undefined, "the templates hold no secret");
   });
 
-  for (const [name, run] of [["in-process", inProcess], ["built program", builtProgram]] as const) {
+  for (const [name, run] of [
+    ["in-process", inProcess],
+    ["built program", builtProgram],
+  ] as const) {
     test(`${name}: no command prints a secret or leaves one in a file others can read`, async () => {
       const { root, project, env } = sandbox();
       for (const step of STEPS) {
@@ -197,7 +205,8 @@ describe("leak canary", () => {
         assert.equal(result.code, step.code, `${what}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
         const leak = findLeak(result.stdout + result.stderr, ALL_SECRETS);
         assert.equal(leak, undefined, `${what} printed ${leak}`);
-        if (step.masked) assert.match(result.stdout + result.stderr, step.masked, `${what}: the secret-bearing message, masked\n${result.stdout}\n${result.stderr}`);
+        if (step.masked)
+          assert.match(result.stdout + result.stderr, step.masked, `${what}: the secret-bearing message, masked\n${result.stdout}\n${result.stderr}`);
         for (const file of worldReadableFiles(root)) {
           const fileLeak = findLeak(readFileSync(file, "utf8"), ALL_SECRETS);
           assert.equal(fileLeak, undefined, `after ${what}: ${relative(root, file)} (readable by others) holds ${fileLeak}`);

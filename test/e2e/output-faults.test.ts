@@ -30,7 +30,10 @@ interface Exit {
 }
 
 function startRender(dir: string, value: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [BIN, "-C", dir, "render", "--set", `V=${value}`, ...extra], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [BIN, "-C", dir, "render", "--set", `V=${value}`, ...extra], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { PATH: process.env.PATH },
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<Exit>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
@@ -122,7 +125,11 @@ describe("two renders into one folder at once", { timeout: 120_000 }, () => {
     const projects = [await manyOutputs(100, "a"), await manyOutputs(100, "b")];
     const shared = await mkdtemp(join(tmpdir(), "promplate-shared-"));
     for (let round = 0; round < 10; round++) {
-      const started = [startRender(projects[0]!, `a1-${round}`, ["--out", shared]), startRender(projects[0]!, `a2-${round}`, ["--out", shared]), startRender(projects[1]!, `b-${round}`, ["--out", shared])];
+      const started = [
+        startRender(projects[0]!, `a1-${round}`, ["--out", shared]),
+        startRender(projects[0]!, `a2-${round}`, ["--out", shared]),
+        startRender(projects[1]!, `b-${round}`, ["--out", shared]),
+      ];
       for (const run of await Promise.all(started.map((s) => s.exited))) assert.equal(run.code, 0, run.stderr);
       const values = await valuesOf(join(shared, "out"));
       assert.equal(values.size, 200, `round ${round}: both projects' outputs`);

@@ -20,7 +20,13 @@ function renderOf(outputs: { path: string; runtimePath?: string; folder?: string
     const declaration = { service: "s", kind: "text" as const, template: output.path, path: output.path, runtimePath: output.runtimePath, line: 1 };
     const names = output.folder ?? [""];
     return names.map((name) => ({
-      source: { output: declaration, templatePath: "", templateName: "", path: join(output.path, name), runtimePath: output.runtimePath && name ? join(output.runtimePath, name) : output.runtimePath },
+      source: {
+        output: declaration,
+        templatePath: "",
+        templateName: "",
+        path: join(output.path, name),
+        runtimePath: output.runtimePath && name ? join(output.runtimePath, name) : output.runtimePath,
+      },
       service: "s",
       path: join(output.path, name),
       content: "",
@@ -52,7 +58,13 @@ describe("output roots", () => {
 
   test("exec --out DIR: one root, runtime paths under it", () => {
     assert.deepEqual(layout(outputRoots(rendered, { layout: "runtime", out: "/tmp/rt" })), {
-      "/tmp/rt": ["etc/prometheus/prometheus.yml", "etc/prometheus/rules/a.yml", "etc/prometheus/rules/b.yml", "etc/alertmanager/alertmanager.yml", "out/targets.json"],
+      "/tmp/rt": [
+        "etc/prometheus/prometheus.yml",
+        "etc/prometheus/rules/a.yml",
+        "etc/prometheus/rules/b.yml",
+        "etc/alertmanager/alertmanager.yml",
+        "out/targets.json",
+      ],
     });
   });
 
@@ -86,7 +98,12 @@ describe("exec records a manifest like render", () => {
     const exec = () => runWithTools(["-C", dir, "exec", "--service", "prometheus", "--out", out, "--", "true"], {}, dir);
     assert.equal((await exec()).code, 0);
     const manifest = JSON.parse(await readFile(join(out, ".promplate/manifest.json"), "utf8")) as { files: Record<string, { service: string }> };
-    assert.deepEqual(Object.keys(manifest.files).sort(), ["etc/prometheus/prometheus.yml", "etc/prometheus/rules/a.yml", "etc/prometheus/rules/b.yml", "etc/prometheus/rules/c.yml"]);
+    assert.deepEqual(Object.keys(manifest.files).sort(), [
+      "etc/prometheus/prometheus.yml",
+      "etc/prometheus/rules/a.yml",
+      "etc/prometheus/rules/b.yml",
+      "etc/prometheus/rules/c.yml",
+    ]);
 
     const unchanged = join(out, ".promplate/manifest.json");
     const written = (await stat(unchanged)).mtimeMs;
@@ -122,12 +139,26 @@ describe("exec --watch: after the server started, its status is the only one", (
     });
     const log: string[] = [];
     const script = `touch ${started}; while [ ! -e ${done} ]; do sleep 0.1; done; exit 7`;
-    const running = execService({ dir, service: "prometheus", out: join(dir, "runtime"), watch: true, command: "sh", args: ["-c", script], env, log: (line) => log.push(line), runTool: runProcess, start: startServer });
+    const running = execService({
+      dir,
+      service: "prometheus",
+      out: join(dir, "runtime"),
+      watch: true,
+      command: "sh",
+      args: ["-c", script],
+      env,
+      log: (line) => log.push(line),
+      runTool: runProcess,
+      start: startServer,
+    });
     await waitFor("the server to start", async () => existsSync(started));
     broken = true;
     await writeFile(join(dir, "rules", "a.yml"), RULE("changed"));
     const line = await waitFor("the failure to be logged", async () => log.find((l) => l.startsWith("re-render failed")));
-    assert.equal(line, "re-render failed, keeping the running configuration: internal error: the environment broke (a bug in promplate: please report it with the command you ran and this message)");
+    assert.equal(
+      line,
+      "re-render failed, keeping the running configuration: internal error: the environment broke (a bug in promplate: please report it with the command you ran and this message)",
+    );
     await writeFile(done, "");
     assert.equal(await running, 7, "the server's exit code");
     assert.equal(log.filter((l) => l.startsWith("re-render failed")).length, 1);

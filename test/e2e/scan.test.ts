@@ -39,7 +39,12 @@ describe("scan", () => {
       { kind: "pagerduty-key", file: "pd.yml", text: `receivers:\n  - pagerduty_configs:\n      - routing_key: ${pagerduty}\n`, secret: pagerduty },
       { kind: "opsgenie-key", file: "og.yml", text: `opsgenie_configs:\n  - api_key: ${opsgenie}\n`, secret: opsgenie },
       { kind: "private-key", file: "tls/key.pem", text: `-----BEGIN ${"PRIVATE"} KEY-----\n${keyBody}\n-----END ${"PRIVATE"} KEY-----\n`, secret: keyBody },
-      { kind: "credential-field", file: "prometheus.yml", text: `scrape_configs:\n  - job_name: a\n    basic_auth:\n      username: u\n      password: ${password}\n`, secret: password },
+      {
+        kind: "credential-field",
+        file: "prometheus.yml",
+        text: `scrape_configs:\n  - job_name: a\n    basic_auth:\n      username: u\n      password: ${password}\n`,
+        secret: password,
+      },
       { kind: "env-secret", file: "local.env", text: `API_TOKEN=${envToken}\n`, secret: envToken },
     ];
   })();
@@ -57,7 +62,11 @@ describe("scan", () => {
     assert.equal(result.code, 1);
     for (const c of credentials) {
       const line = c.text.split("\n").findIndex((l) => l.includes(c.secret.slice(0, 12))) + 1;
-      assert.match(result.stdout, new RegExp(`^${c.file.replace(".", "\\.")}:${c.kind === "private-key" ? 1 : line}: ${c.kind}$`, "m"), `${c.kind} in ${c.file}\n${result.stdout}`);
+      assert.match(
+        result.stdout,
+        new RegExp(`^${c.file.replace(".", "\\.")}:${c.kind === "private-key" ? 1 : line}: ${c.kind}$`, "m"),
+        `${c.kind} in ${c.file}\n${result.stdout}`,
+      );
       assert.ok(!(result.stdout + result.stderr).includes(c.secret), `${c.kind}'s value printed`);
     }
     assert.doesNotMatch(result.stdout, /untracked\.yml/);

@@ -21,10 +21,18 @@ describe("the bounded reader", () => {
     const dir = await makeProject({ exact: "a".repeat(1000), over: "a".repeat(1001) });
     assert.equal((await readRegularFile(join(dir, "exact"), 1000)).length, 1000);
     assert.equal(readRegularFileSync(join(dir, "exact"), 1000).length, 1000);
-    for (const [path, reason] of [["over", /larger than 1000 bytes/], ["/dev/zero", /a device/], [".", /a folder/]] as const) {
+    for (const [path, reason] of [
+      ["over", /larger than 1000 bytes/],
+      ["/dev/zero", /a device/],
+      [".", /a folder/],
+    ] as const) {
       const full = path.startsWith("/") ? path : join(dir, path);
       await assert.rejects(readRegularFile(full, 1000), (error) => error instanceof RefusedFileError && reason.test(error.reason), path);
-      assert.throws(() => readRegularFileSync(full, 1000), (error) => error instanceof RefusedFileError && reason.test(error.reason), path);
+      assert.throws(
+        () => readRegularFileSync(full, 1000),
+        (error) => error instanceof RefusedFileError && reason.test(error.reason),
+        path,
+      );
     }
     await assert.rejects(readRegularFile(join(dir, "nope"), 1000), { code: "ENOENT" });
   });
@@ -82,7 +90,8 @@ describe("integers beyond 2^53 written in promplate.yaml", () => {
 
   test("anywhere else in variables (a bound, an enum, inside a list default) it is exit 2 at its line", LIMIT, async () => {
     const dir = await makeProject({
-      "promplate.yaml": "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
+      "promplate.yaml":
+        "variables:\n  M: { type: integer, maximum: 9007199254740993 }\n  L: { type: array, default: [1, 9007199254740993] }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "m: ${M}\nl: ${L}\n",
     });
     const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "M=1"], {}, dir);
@@ -142,7 +151,8 @@ describe("secret-file mode reads outputs as the servers do", () => {
 
   test("render --write-secret-files: the lax output holds no secret; a secret in a comment is exit 2, nothing written", LIMIT, async () => {
     const dir = await makeProject({
-      "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
+      "promplate.yaml":
+        "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
       "prometheus.yml": lax.replace("'S1'", "${P}").replace(/---[\s\S]*/, ""),
     });
     const secrets = join(dir, "secrets");

@@ -23,7 +23,10 @@ describe("check on a project with broken templates", () => {
   test("json: every finding at its template file and line, exit 1", async () => {
     const result = await run(["-C", broken, "check", "--examples", "--no-tools", "--format", "json"]);
     assert.equal(result.code, 1, result.stderr);
-    const report = JSON.parse(result.stdout) as { findings: { id: string; severity: string; file: string; line: number; column: number; message: string }[]; summary: { errors: number } };
+    const report = JSON.parse(result.stdout) as {
+      findings: { id: string; severity: string; file: string; line: number; column: number; message: string }[];
+      summary: { errors: number };
+    };
     for (const want of expected) {
       const found = report.findings.find((f) => f.file === want.file && f.line === want.line && want.message.test(f.message));
       assert.ok(found, `no finding at ${want.file}:${want.line} matching ${want.message}; got ${JSON.stringify(report.findings, null, 1)}`);
@@ -95,7 +98,10 @@ describe("check FILE", () => {
 
   test("--syntax-only skips the existence of referenced files, as promtool", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-files-"));
-    writeFileSync(join(dir, "p.yml"), "scrape_configs:\n  - job_name: a\n    basic_auth:\n      username: u\n      password_file: /no/such/file\n    static_configs:\n      - targets: ['x:1']\n");
+    writeFileSync(
+      join(dir, "p.yml"),
+      "scrape_configs:\n  - job_name: a\n    basic_auth:\n      username: u\n      password_file: /no/such/file\n    static_configs:\n      - targets: ['x:1']\n",
+    );
     assert.equal((await run(["check", "--no-tools", join(dir, "p.yml")])).code, 1);
     assert.equal((await run(["check", "--no-tools", "--syntax-only", join(dir, "p.yml")])).code, 0);
   });
@@ -124,11 +130,17 @@ describe("in a project", () => {
   test("a templates: glob that matches no output is a warning: check passes and render writes", async () => {
     const project = mkdtempSync(join(tmpdir(), "promplate-templates-"));
     cpSync(join(ROOT, "templates"), project, { recursive: true });
-    writeFileSync(join(project, "alertmanager.yml"), `${readFileSync(join(project, "alertmanager.yml"), "utf8")}\ntemplates:\n  - /etc/alertmanager/templates/*.tmpl\n`);
+    writeFileSync(
+      join(project, "alertmanager.yml"),
+      `${readFileSync(join(project, "alertmanager.yml"), "utf8")}\ntemplates:\n  - /etc/alertmanager/templates/*.tmpl\n`,
+    );
     const env = { WEBHOOK: "https://hooks.example.com/x", AWS_ACCESS_KEY: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
     const checked = await run(["-C", project, "check", "--examples", "--no-tools"], env);
     assert.equal(checked.code, 0, checked.stdout + checked.stderr);
-    assert.match(checked.stdout, /alertmanager\.yml:\d+:\d+: warning cross-file\/templates: templates entry "\/etc\/alertmanager\/templates\/\*\.tmpl" matches no file/);
+    assert.match(
+      checked.stdout,
+      /alertmanager\.yml:\d+:\d+: warning cross-file\/templates: templates entry "\/etc\/alertmanager\/templates\/\*\.tmpl" matches no file/,
+    );
     const out = mkdtempSync(join(tmpdir(), "promplate-templates-out-"));
     const rendered = await run(["-C", project, "render", "--out", out], env);
     assert.equal(rendered.code, 0, rendered.stderr);

@@ -66,57 +66,58 @@ describe("exit codes and messages", () => {
     assert.ok(existsSync(join(dir, "out/prometheus.yml")));
   });
 
-  const badInput: { name: string; argv: (dir: string) => string[]; env?: Record<string, string>; setup?: (dir: string) => Promise<void>; expect: RegExp[] }[] = [
-    {
-      name: "missing variable names it and says what to do",
-      argv: (dir) => ["-C", dir, "render"],
-      env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY },
-      expect: [/WEBHOOK is required but not set/, /hint: .*WEBHOOK_FILE.*--set WEBHOOK=/, /promplate\.yaml:\d+:\d+/],
-    },
-    {
-      name: "invalid value names the schema rule",
-      argv: (dir) => ["-C", dir, "render"],
-      env: { ...SECRETS, SCRAPE_INTERVAL: "15 s" },
-      expect: [/SCRAPE_INTERVAL/, /prometheus-duration/, /schema rule: format/],
-    },
-    {
-      name: "invalid value: pattern",
-      argv: (dir) => ["-C", dir, "render"],
-      env: { ...SECRETS, AWS_REGION: "Tokyo" },
-      expect: [/AWS_REGION/, /pattern/],
-    },
-    {
-      name: "undeclared variable in a template, with did-you-mean",
-      argv: (dir) => ["-C", dir, "render"],
-      env: SECRETS,
-      setup: (dir) => edit(join(dir, "prometheus.yml"), (t) => `${t}# region \${AWS_REGON}\n`),
-      expect: [/prometheus\.yml:\d+:\d+/, /AWS_REGON/, /did you mean AWS_REGION/],
-    },
-    { name: "unknown flag", argv: (dir) => ["-C", dir, "render", "--nope"], env: SECRETS, expect: [/--nope/] },
-    { name: "unknown command", argv: (dir) => ["-C", dir, "bogus"], expect: [/bogus/] },
-    { name: "--set without =", argv: (dir) => ["-C", dir, "render", "--set", "FOO"], env: SECRETS, expect: [/--set expects NAME=VALUE/] },
-    { name: "--kind outside its choices", argv: (dir) => ["-C", dir, "render", "-", "--kind", "xml"], expect: [/xml/] },
-    {
-      name: "malformed promplate.yaml (YAML syntax) with file:line",
-      argv: (dir) => ["-C", dir, "render"],
-      setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("  AWS_REGION:\n", "  AWS_REGION: {type: string\n")),
-      expect: [/promplate\.yaml:\d+:\d+: error/],
-    },
-    {
-      name: "malformed promplate.yaml (schema) with file:line",
-      argv: (dir) => ["-C", dir, "render"],
-      setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("kind: prometheus-config", "kind: prometheus-konfig")),
-      expect: [/promplate\.yaml:3\d:\d+: error/, /kind/],
-    },
-    {
-      name: "unknown keyword in a variable schema",
-      argv: (dir) => ["-C", dir, "render"],
-      env: SECRETS,
-      setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("default: 15s", "default: 15s\n    x-typo: 1")),
-      expect: [/promplate\.yaml:\d+:\d+/, /SCRAPE_INTERVAL/],
-    },
-    { name: "render FILE that does not exist", argv: (dir) => ["-C", dir, "render", join(dir, "nope.yml")], env: SECRETS, expect: [/nope\.yml/] },
-  ];
+  const badInput: { name: string; argv: (dir: string) => string[]; env?: Record<string, string>; setup?: (dir: string) => Promise<void>; expect: RegExp[] }[] =
+    [
+      {
+        name: "missing variable names it and says what to do",
+        argv: (dir) => ["-C", dir, "render"],
+        env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY },
+        expect: [/WEBHOOK is required but not set/, /hint: .*WEBHOOK_FILE.*--set WEBHOOK=/, /promplate\.yaml:\d+:\d+/],
+      },
+      {
+        name: "invalid value names the schema rule",
+        argv: (dir) => ["-C", dir, "render"],
+        env: { ...SECRETS, SCRAPE_INTERVAL: "15 s" },
+        expect: [/SCRAPE_INTERVAL/, /prometheus-duration/, /schema rule: format/],
+      },
+      {
+        name: "invalid value: pattern",
+        argv: (dir) => ["-C", dir, "render"],
+        env: { ...SECRETS, AWS_REGION: "Tokyo" },
+        expect: [/AWS_REGION/, /pattern/],
+      },
+      {
+        name: "undeclared variable in a template, with did-you-mean",
+        argv: (dir) => ["-C", dir, "render"],
+        env: SECRETS,
+        setup: (dir) => edit(join(dir, "prometheus.yml"), (t) => `${t}# region \${AWS_REGON}\n`),
+        expect: [/prometheus\.yml:\d+:\d+/, /AWS_REGON/, /did you mean AWS_REGION/],
+      },
+      { name: "unknown flag", argv: (dir) => ["-C", dir, "render", "--nope"], env: SECRETS, expect: [/--nope/] },
+      { name: "unknown command", argv: (dir) => ["-C", dir, "bogus"], expect: [/bogus/] },
+      { name: "--set without =", argv: (dir) => ["-C", dir, "render", "--set", "FOO"], env: SECRETS, expect: [/--set expects NAME=VALUE/] },
+      { name: "--kind outside its choices", argv: (dir) => ["-C", dir, "render", "-", "--kind", "xml"], expect: [/xml/] },
+      {
+        name: "malformed promplate.yaml (YAML syntax) with file:line",
+        argv: (dir) => ["-C", dir, "render"],
+        setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("  AWS_REGION:\n", "  AWS_REGION: {type: string\n")),
+        expect: [/promplate\.yaml:\d+:\d+: error/],
+      },
+      {
+        name: "malformed promplate.yaml (schema) with file:line",
+        argv: (dir) => ["-C", dir, "render"],
+        setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("kind: prometheus-config", "kind: prometheus-konfig")),
+        expect: [/promplate\.yaml:3\d:\d+: error/, /kind/],
+      },
+      {
+        name: "unknown keyword in a variable schema",
+        argv: (dir) => ["-C", dir, "render"],
+        env: SECRETS,
+        setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("default: 15s", "default: 15s\n    x-typo: 1")),
+        expect: [/promplate\.yaml:\d+:\d+/, /SCRAPE_INTERVAL/],
+      },
+      { name: "render FILE that does not exist", argv: (dir) => ["-C", dir, "render", join(dir, "nope.yml")], env: SECRETS, expect: [/nope\.yml/] },
+    ];
   for (const c of badInput) {
     test(`2: ${c.name}`, async () => {
       const dir = await project();
@@ -196,7 +197,9 @@ describe("outputs", () => {
       env: { ...SECRETS, NODE_EXPORTER_TARGET: "a: b" },
       setup: async (dir) => {
         await writeFile(join(dir, "extra.yml"), "targets:\n  ${NODE_EXPORTER_TARGET}: x\n");
-        await edit(join(dir, "promplate.yaml"), (t) => t.replace("outputs:\n", "outputs:\n  - { service: prometheus, kind: yaml, template: extra.yml, path: out/extra.yml }\n"));
+        await edit(join(dir, "promplate.yaml"), (t) =>
+          t.replace("outputs:\n", "outputs:\n  - { service: prometheus, kind: yaml, template: extra.yml, path: out/extra.yml }\n"),
+        );
       },
     },
   ];
@@ -225,7 +228,12 @@ describe("outputs", () => {
     const dir = await project();
     assert.equal((await run(["-C", dir, "render"], { cwd: dir, env: SECRETS })).code, 0);
     assert.ok(existsSync(join(dir, "out/alertmanager.yml")));
-    await edit(join(dir, "promplate.yaml"), (t) => t.split("\n").filter((line) => !line.includes("alertmanager-config")).join("\n"));
+    await edit(join(dir, "promplate.yaml"), (t) =>
+      t
+        .split("\n")
+        .filter((line) => !line.includes("alertmanager-config"))
+        .join("\n"),
+    );
     const result = await run(["-C", dir, "render"], { cwd: dir, env: SECRETS });
     assert.equal(result.code, 0, result.stderr);
     assert.ok(!existsSync(join(dir, "out/alertmanager.yml")));
@@ -256,7 +264,10 @@ describe("outputs", () => {
   test("render --service S keeps the other services' outputs", async () => {
     const dir = await project();
     assert.equal((await run(["-C", dir, "render"], { cwd: dir, env: SECRETS })).code, 0);
-    const result = await run(["-C", dir, "render", "--service", "prometheus"], { cwd: dir, env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY } });
+    const result = await run(["-C", dir, "render", "--service", "prometheus"], {
+      cwd: dir,
+      env: { AWS_ACCESS_KEY: SECRETS.AWS_ACCESS_KEY, AWS_SECRET_KEY: SECRETS.AWS_SECRET_KEY },
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.ok(existsSync(join(dir, "out/alertmanager.yml")), "the alertmanager output was deleted by a prometheus-only render");
   });
@@ -389,7 +400,14 @@ describe("variable sources, highest first: --set > env > NAME_FILE > secrets dir
         await writeFile(join(files, "vars.env"), `${NAME}=from-env-file\n`);
         argv.push("--env-file", join(files, "vars.env"));
       }
-      const expected = { "--set": "from-set", environment: "from-env", NAME_FILE: "from-name-file", "secrets dir": "from-secrets-dir", "env file": "from-env-file", default: "node-exporter:9100" }[level];
+      const expected = {
+        "--set": "from-set",
+        environment: "from-env",
+        NAME_FILE: "from-name-file",
+        "secrets dir": "from-secrets-dir",
+        "env file": "from-env-file",
+        default: "node-exporter:9100",
+      }[level];
       const result = await run(argv, { cwd: dir, env, stdin: `t: \${${NAME}}\n` });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, `t: ${expected}\n`);
@@ -431,7 +449,15 @@ describe("vars", () => {
     const result = await run(["-C", dir, "vars", "--format", "json"], { cwd: dir, env: SECRETS });
     assert.equal(result.code, 0, result.stderr);
     const rows = JSON.parse(result.stdout) as { name: string; secret: boolean; services: string[]; source?: string; value: string; status: string }[];
-    assert.deepEqual(rows.map((r) => r.name).sort(), ["ALERTMANAGER_TARGET", "AWS_ACCESS_KEY", "AWS_REGION", "AWS_SECRET_KEY", "NODE_EXPORTER_TARGET", "SCRAPE_INTERVAL", "WEBHOOK"]);
+    assert.deepEqual(rows.map((r) => r.name).sort(), [
+      "ALERTMANAGER_TARGET",
+      "AWS_ACCESS_KEY",
+      "AWS_REGION",
+      "AWS_SECRET_KEY",
+      "NODE_EXPORTER_TARGET",
+      "SCRAPE_INTERVAL",
+      "WEBHOOK",
+    ]);
     const webhook = rows.find((r) => r.name === "WEBHOOK")!;
     assert.deepEqual([webhook.secret, webhook.services, webhook.source, webhook.value, webhook.status], [true, ["alertmanager"], "environment", "***", "ok"]);
     assertNoLeak(result, "vars --format json");
@@ -471,9 +497,25 @@ describe("secret-leak guard: no command prints a secret value", () => {
     { name: "invalid secret (vars json)", argv: (d) => ["-C", d, "vars", "--format", "json"], env: { WEBHOOK: "S3cr3t-Leak-Canary-5 not a uri" }, code: 2 },
     { name: "other variable invalid", argv: (d) => ["-C", d, "render", "--diff"], env: { SCRAPE_INTERVAL: "15 s" }, code: 2 },
     { name: "secret in a key it cannot be held in", argv: (d) => ["-C", d, "render", "-"], stdin: "${AWS_SECRET_KEY}: x\n", code: 2 },
-    { name: "secret in a comment it cannot be held in", argv: () => ["render", "-", "--out", "x.yml"], env: { AWS_SECRET_KEY: "S3cr3t-Leak-Canary-6\nline" }, stdin: "# ${AWS_SECRET_KEY}\n", code: 2 },
-    { name: "NAME_FILE and secrets-dir secrets (vars)", argv: (d) => ["-C", d, "vars", "--secrets-dir", join(d, "secrets")], env: { AWS_SECRET_KEY: "", WEBHOOK: "" }, code: 0 },
-    { name: "NAME_FILE and secrets-dir secrets (render --diff)", argv: (d) => ["-C", d, "render", "--diff", "--secrets-dir", join(d, "secrets")], env: { AWS_SECRET_KEY: "", WEBHOOK: "" }, code: 0 },
+    {
+      name: "secret in a comment it cannot be held in",
+      argv: () => ["render", "-", "--out", "x.yml"],
+      env: { AWS_SECRET_KEY: "S3cr3t-Leak-Canary-6\nline" },
+      stdin: "# ${AWS_SECRET_KEY}\n",
+      code: 2,
+    },
+    {
+      name: "NAME_FILE and secrets-dir secrets (vars)",
+      argv: (d) => ["-C", d, "vars", "--secrets-dir", join(d, "secrets")],
+      env: { AWS_SECRET_KEY: "", WEBHOOK: "" },
+      code: 0,
+    },
+    {
+      name: "NAME_FILE and secrets-dir secrets (render --diff)",
+      argv: (d) => ["-C", d, "render", "--diff", "--secrets-dir", join(d, "secrets")],
+      env: { AWS_SECRET_KEY: "", WEBHOOK: "" },
+      code: 0,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {

@@ -25,8 +25,14 @@ function tsvRows(file: string): Record<string, string>[] {
   return lines.map((line) => Object.fromEntries(line.split("\t").map((value, i) => [names[i] ?? `col${i}`, value])));
 }
 
-const binary = new Set(tsvRows("INDEX.details.tsv").filter((r) => r.binary === "yes").map((r) => r.path ?? ""));
-const files = tsvRows("INDEX.tsv").map((r) => r.path ?? "").filter((path) => path !== "" && !binary.has(path));
+const binary = new Set(
+  tsvRows("INDEX.details.tsv")
+    .filter((r) => r.binary === "yes")
+    .map((r) => r.path ?? ""),
+);
+const files = tsvRows("INDEX.tsv")
+  .map((r) => r.path ?? "")
+  .filter((path) => path !== "" && !binary.has(path));
 
 /**
  * The exception: files using `${NAME}` with an UPPER_SNAKE NAME on purpose, for another tool's expansion.
@@ -45,7 +51,10 @@ const withReferences = files.filter((path) => UPPER_SNAKE_REFERENCE.test(readFil
 
 test("the corpus index lists hundreds of text files and only images as binary", () => {
   assert.ok(files.length > 500, `${files.length} files`);
-  assert.deepEqual([...binary].map((p) => p.replace(/.*\./, "")), ["png", "png"]);
+  assert.deepEqual(
+    [...binary].map((p) => p.replace(/.*\./, "")),
+    ["png", "png"],
+  );
   for (const path of files) assert.ok(!readFileSync(join(CORPUS, path)).includes(0), `${path} looks binary`);
 });
 
@@ -104,5 +113,4 @@ describe("the exceptions", () => {
       assert.equal(stdout, readFileSync(join(CORPUS, rendered), "utf8"));
     });
   }
-
 });

@@ -45,7 +45,10 @@ describe("-C DIR must be an existing folder", () => {
   test("-C with a relative folder is resolved against the working folder and still works", async () => {
     const dir = await mkdtemp(join(tmpdir(), "promplate-c-"));
     await mkdir(join(dir, "project"));
-    await writeFile(join(dir, "project", "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: web, kind: text, template: a.yml, path: out/a.yml }\n");
+    await writeFile(
+      join(dir, "project", "promplate.yaml"),
+      "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: web, kind: text, template: a.yml, path: out/a.yml }\n",
+    );
     await writeFile(join(dir, "project", "a.yml"), "a: ${A}\n");
     const result = await runPromplate(["-C", "project", "vars"], {}, dir);
     assert.equal(result.code, 0, result.stderr);
@@ -77,16 +80,40 @@ async function brokenProject(): Promise<string> {
 }
 
 describe("--format json and github print one document whatever went wrong", () => {
-  const failures: { name: string; argv: (dir: string) => string[]; env?: Record<string, string>; setup?: (dir: string) => Promise<void>; code: number; id: RegExp }[] = [
+  const failures: {
+    name: string;
+    argv: (dir: string) => string[];
+    env?: Record<string, string>;
+    setup?: (dir: string) => Promise<void>;
+    code: number;
+    id: RegExp;
+  }[] = [
     { name: "a bad variable", argv: (d) => ["-C", d, "check", "--no-tools"], env: { INTERVAL: "15 s" }, code: 2, id: /^variable\/invalid$/ },
     { name: "a missing variable", argv: (d) => ["-C", d, "check", "--no-tools"], code: 2, id: /^variable\/missing$/ },
-    { name: "no project", argv: (d) => ["-C", join(d, "empty"), "check", "--no-tools"], setup: (d) => mkdir(join(d, "empty")), code: 2, id: /^input\/no-project$/ },
+    {
+      name: "no project",
+      argv: (d) => ["-C", join(d, "empty"), "check", "--no-tools"],
+      setup: (d) => mkdir(join(d, "empty")),
+      code: 2,
+      id: /^input\/no-project$/,
+    },
     { name: "a missing -C folder", argv: (d) => ["-C", join(d, "nope"), "check"], code: 2, id: /^input\/dir$/ },
-    { name: "a broken promplate.yaml", argv: (d) => ["-C", d, "check", "--no-tools"], setup: (d) => writeFile(join(d, "promplate.yaml"), "variables: [\n"), code: 2, id: /^project\// },
+    {
+      name: "a broken promplate.yaml",
+      argv: (d) => ["-C", d, "check", "--no-tools"],
+      setup: (d) => writeFile(join(d, "promplate.yaml"), "variables: [\n"),
+      code: 2,
+      id: /^project\//,
+    },
     { name: "an unknown flag", argv: (d) => ["-C", d, "check", "--nope"], code: 2, id: /^input\/flag$/ },
     { name: "a bad --kind", argv: (d) => ["-C", d, "check", "--kind", "bogus", "p.yml"], code: 2, id: /^input\/flag$/ },
     { name: "an unreadable FILE", argv: (d) => ["-C", d, "check", join(d, "missing.yml"), "--no-tools"], code: 2, id: /^input\/file$/ },
-    { name: "a missing tool with --require-tools", argv: (d) => ["-C", d, "check", "--examples", "--require-tools", "--promtool", join(d, "no-promtool")], code: 3, id: /^tool\/missing$/ },
+    {
+      name: "a missing tool with --require-tools",
+      argv: (d) => ["-C", d, "check", "--examples", "--require-tools", "--promtool", join(d, "no-promtool")],
+      code: 3,
+      id: /^tool\/missing$/,
+    },
     { name: "a bad variable (vars)", argv: (d) => ["-C", join(d, "nope"), "vars"], code: 2, id: /^input\/dir$/ },
   ];
   for (const failure of failures) {
@@ -96,7 +123,10 @@ describe("--format json and github print one document whatever went wrong", () =
       const result = await runPromplate([...failure.argv(dir), "--format", "json"], failure.env, dir);
       assert.equal(result.code, failure.code, result.stderr);
       const report = parseOne(result.stdout);
-      assert.ok(report.findings.some((f) => failure.id.test(f.id) && f.severity === "error"), result.stdout);
+      assert.ok(
+        report.findings.some((f) => failure.id.test(f.id) && f.severity === "error"),
+        result.stdout,
+      );
       assert.ok(report.summary.errors >= 1);
     });
 
@@ -146,15 +176,31 @@ describe("an unexpected exception is a bug: exit 70, one line, no stack trace", 
   const runBroken = async (argv: string[]) => {
     let stdout = "";
     let stderr = "";
-    const env = new Proxy({}, { get: () => { throw new TypeError("reading the environment broke"); } });
-    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, readStdin: async () => "", env, cwd: ROOT });
+    const env = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new TypeError("reading the environment broke");
+        },
+      },
+    );
+    const code = await runCli(argv, {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      readStdin: async () => "",
+      env,
+      cwd: ROOT,
+    });
     return { code, stdout, stderr };
   };
 
   test("text: one line on stderr asking for a bug report", async () => {
     const result = await runBroken(["-C", "templates", "vars"]);
     assert.equal(result.code, 70, result.stderr);
-    assert.equal(result.stderr, "promplate: internal error: reading the environment broke (a bug in promplate: please report it with the command you ran and this message)\n");
+    assert.equal(
+      result.stderr,
+      "promplate: internal error: reading the environment broke (a bug in promplate: please report it with the command you ran and this message)\n",
+    );
     assert.equal(result.stdout, "");
   });
 
@@ -162,6 +208,9 @@ describe("an unexpected exception is a bug: exit 70, one line, no stack trace", 
     const result = await runBroken(["-C", "templates", "check", "--format", "json"]);
     assert.equal(result.code, 70, result.stderr);
     const report = JSON.parse(result.stdout) as { findings: { id: string }[] };
-    assert.deepEqual(report.findings.map((f) => f.id), ["internal"]);
+    assert.deepEqual(
+      report.findings.map((f) => f.id),
+      ["internal"],
+    );
   });
 });

@@ -101,7 +101,10 @@ test("a keyword the converter cannot translate fails generation instead of yield
     [{ oneOf: [{ type: "string" }, { type: "integer" }] }, /# uses "oneOf"/],
     [{ type: "object", properties: { a: { $ref: "#/$defs/missing" } } }, /#\/properties\/a refers to #\/\$defs\/missing/],
     [{ type: "object", properties: { a: { $ref: "other.json" } } }, /refers to other\.json/],
-    [{ type: "object", properties: { a: { type: "string" } }, additionalProperties: { type: "integer" } }, /mixes properties with an additionalProperties schema/],
+    [
+      { type: "object", properties: { a: { type: "string" } }, additionalProperties: { type: "integer" } },
+      /mixes properties with an additionalProperties schema/,
+    ],
     [{ type: "object", required: ["a"] }, /requires a without declaring it/],
     [{ properties: { a: { type: "string" } } }, /without saying its type/],
     [{ type: "object", propertyNames: { enum: ["a"] } }, /restricts property names/],

@@ -9,20 +9,45 @@ import { hostPortProblem, splitUrl, urlProblem } from "../../src/go/url.js";
 
 test("durations: model.ParseDuration and Duration.String", () => {
   const cases: [string, number | undefined][] = [
-    ["0", 0], ["0s", 0], ["1ms", 1], ["90s", 90_000], ["1h30m", 5_400_000], ["1y2w3d4h5m6s7ms", 33_019_506_007],
-    ["", undefined], ["90", undefined], ["1m1h", undefined], ["1h1h", undefined], ["00", undefined], ["1.5h", undefined], ["-1m", undefined], ["5x", undefined], ["1h ", undefined],
+    ["0", 0],
+    ["0s", 0],
+    ["1ms", 1],
+    ["90s", 90_000],
+    ["1h30m", 5_400_000],
+    ["1y2w3d4h5m6s7ms", 33_019_506_007],
+    ["", undefined],
+    ["90", undefined],
+    ["1m1h", undefined],
+    ["1h1h", undefined],
+    ["00", undefined],
+    ["1.5h", undefined],
+    ["-1m", undefined],
+    ["5x", undefined],
+    ["1h ", undefined],
   ];
   for (const [text, ms] of cases) assert.equal(parseDuration(text), ms, text);
   assert.equal(decodedDuration(0), 0);
   assert.equal(decodedDuration(30), undefined, "a bare number other than 0 is not a duration");
   assert.equal(decodedDuration("2m"), 120_000);
-  for (const [ms, text] of [[0, "0s"], [1, "1ms"], [5_400_000, "1h30m"], [31_536_001_000, "1y1s"]] as const) assert.equal(formatDuration(ms), text);
+  for (const [ms, text] of [
+    [0, "0s"],
+    [1, "1ms"],
+    [5_400_000, "1h30m"],
+    [31_536_001_000, "1y1s"],
+  ] as const)
+    assert.equal(formatDuration(ms), text);
 });
 
 test("header names: textproto.CanonicalMIMEHeaderKey and the reserved lists", () => {
   const cases: [string, string][] = [
-    ["x-amz-date", "X-Amz-Date"], ["WWW-AUTHENTICATE", "Www-Authenticate"], ["content-type", "Content-Type"], ["x_foo-bar", "X_foo-Bar"],
-    ["a--b", "A--B"], ["x-1a", "X-1a"], ["user agent", "user agent"], ["X-Amz-Security-To\u212Aen", "X-Amz-Security-To\u212Aen"],
+    ["x-amz-date", "X-Amz-Date"],
+    ["WWW-AUTHENTICATE", "Www-Authenticate"],
+    ["content-type", "Content-Type"],
+    ["x_foo-bar", "X_foo-Bar"],
+    ["a--b", "A--B"],
+    ["x-1a", "X-1a"],
+    ["user agent", "user agent"],
+    ["X-Amz-Security-To\u212Aen", "X-Amz-Security-To\u212Aen"],
   ];
   for (const [name, canonical] of cases) assert.equal(canonicalHeaderKey(name), canonical, name);
   assert.ok(COMMON_RESERVED_HEADERS.has(canonicalHeaderKey("x-prometheus-scrape-timeout-seconds")));
@@ -32,9 +57,17 @@ test("header names: textproto.CanonicalMIMEHeaderKey and the reserved lists", ()
 
 test("URLs: url.Parse's errors, scheme and host; net.SplitHostPort", () => {
   const cases: [string, string | undefined][] = [
-    ["http://a", undefined], ["https://u:p@h:80/x?q#f", undefined], ["http://[::1]:80", undefined], ["mailto:x", undefined],
-    [":x", "missing protocol scheme"], ["a:b", undefined], ["a/b:c", undefined], ["1a:b/c", "first path segment in URL cannot contain colon"],
-    ["http://a:x", 'invalid port ":x" after host'], ["http://%zz", "invalid URL escape"], ["\u0001http://a", "net/url: invalid control character in URL"],
+    ["http://a", undefined],
+    ["https://u:p@h:80/x?q#f", undefined],
+    ["http://[::1]:80", undefined],
+    ["mailto:x", undefined],
+    [":x", "missing protocol scheme"],
+    ["a:b", undefined],
+    ["a/b:c", undefined],
+    ["1a:b/c", "first path segment in URL cannot contain colon"],
+    ["http://a:x", 'invalid port ":x" after host'],
+    ["http://%zz", "invalid URL escape"],
+    ["\u0001http://a", "net/url: invalid control character in URL"],
   ];
   for (const [text, problem] of cases) assert.equal(urlProblem(text), problem, text);
   assert.deepEqual(splitUrl("HTTPS://user@Host:1/p"), { scheme: "https", host: "Host:1" });

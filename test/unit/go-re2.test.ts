@@ -167,7 +167,7 @@ const GO_VERDICTS: [string, string | undefined][] = [
   ["\\<", undefined],
   ["\\>", undefined],
   ["\\'", undefined],
-  ["\\\"", undefined],
+  ['\\"', undefined],
   ["\\`", undefined],
   ["a)(b", undefined],
   ["(a", "missing closing ): `(a`"],
@@ -241,8 +241,42 @@ test("RE2 syntax: where re2js differs from Go (kept visible: a re2js upgrade tha
 
 test("RE2 matching: plain patterns compiled by JavaScript match as re2js does, groups included", () => {
   const { RE2JS } = createRequire(import.meta.url)("re2js") as typeof import("re2js");
-  const patterns = ["(.*):9100", "(.+);(.+);(.+)", "foo1|foo2|baz", "__meta_kubernetes_pod_label_(.+)", "(a|ab)(c|bcd)(d*)", "[^/]+/(.*)", "a.c", "(?:x|)(y?)", "\\d+\\.\\w+", "[\\]a-c]+", "^a|b$", "a)|(b", "\\d{1,3}\\.[a-z]{2,}", "x{0}y?", ".*(ingester|cortex|mimir).*"];
-  const inputs = ["", "y", "a", "abcd", "10.io", "1234.a", "my-cortex-0", "host-1.example:9100", "a;b;c;d", "foo2", "__meta_kubernetes_pod_label_app", "x/y/z", "a\nc", "12.ab_", "]ab", "b", "日本:9100"];
+  const patterns = [
+    "(.*):9100",
+    "(.+);(.+);(.+)",
+    "foo1|foo2|baz",
+    "__meta_kubernetes_pod_label_(.+)",
+    "(a|ab)(c|bcd)(d*)",
+    "[^/]+/(.*)",
+    "a.c",
+    "(?:x|)(y?)",
+    "\\d+\\.\\w+",
+    "[\\]a-c]+",
+    "^a|b$",
+    "a)|(b",
+    "\\d{1,3}\\.[a-z]{2,}",
+    "x{0}y?",
+    ".*(ingester|cortex|mimir).*",
+  ];
+  const inputs = [
+    "",
+    "y",
+    "a",
+    "abcd",
+    "10.io",
+    "1234.a",
+    "my-cortex-0",
+    "host-1.example:9100",
+    "a;b;c;d",
+    "foo2",
+    "__meta_kubernetes_pod_label_app",
+    "x/y/z",
+    "a\nc",
+    "12.ab_",
+    "]ab",
+    "b",
+    "日本:9100",
+  ];
   for (const pattern of patterns) {
     const reference = RE2JS.compile(`^(?s:${pattern})$`);
     for (const input of inputs) {

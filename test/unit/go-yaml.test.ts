@@ -20,7 +20,11 @@ const rewrites: { name: string; source: string; text: string }[] = [
   { name: "flow entries at column 0, comment and empty lines", source: "a: {\nb: 1,\n\n# c\n}\n", text: "a: {\n b: 1,\n\n # c\n }\n" },
   { name: "comment right after a token", source: 'a: "x"# c\nb: [1]#d\n', text: 'a: "x" # c\nb: [1] #d\n' },
   { name: "second document cut", source: "a: 1\n---\nb: [\n", text: "a: 1\n" },
-  { name: "valid YAML untouched", source: "a: 'it''s'\nb: it's \"x\"\nc: |\n  [\n  \"\nd: x#y\n", text: "a: 'it''s'\nb: it's \"x\"\nc: |\n  [\n  \"\nd: x#y\n" },
+  {
+    name: "valid YAML untouched",
+    source: "a: 'it''s'\nb: it's \"x\"\nc: |\n  [\n  \"\nd: x#y\n",
+    text: "a: 'it''s'\nb: it's \"x\"\nc: |\n  [\n  \"\nd: x#y\n",
+  },
   { name: "CRLF line breaks", source: 'a:\r\n  b: "x\r\n  y"\r\n', text: 'a:\r\n  b: "x\r\n   y"\r\n' },
 ];
 

@@ -15,18 +15,25 @@ import { DEFAULT_MAX_FILE_SIZE } from "../../src/value-files.js";
 import { dataAliasingProblem, documentAliasingProblem, MAX_YAML_BYTES } from "../../src/yaml-limits.js";
 import { makeProject, runPromplate, valueProject } from "../helpers.js";
 
-
 const LIMIT = { timeout: 30_000 };
 
 /** Nine levels of nine aliases each: 9^9 (387 million) strings once expanded, from ten short lines. */
 function billionLaughs(indent = ""): string {
   const lines = [`${indent}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]`];
-  for (const [from, to] of [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"], ["e", "f"], ["f", "g"], ["g", "h"], ["h", "i"]]) {
+  for (const [from, to] of [
+    ["a", "b"],
+    ["b", "c"],
+    ["c", "d"],
+    ["d", "e"],
+    ["e", "f"],
+    ["f", "g"],
+    ["g", "h"],
+    ["h", "i"],
+  ]) {
     lines.push(`${indent}${to}: &${to} [${Array(9).fill(`*${from}`).join(",")}]`);
   }
   return `${lines.join("\n")}\n`;
 }
-
 
 describe("YAML alias expansion and document size", () => {
   test("a billion-laughs promplate.yaml is exit 2 at promplate.yaml:line, not an internal error", LIMIT, async () => {
@@ -108,7 +115,10 @@ describe("YAML alias expansion and document size", () => {
 
 describe("variable patterns run as RE2, in linear time", () => {
   const textProject = (variable: string) =>
-    makeProject({ "promplate.yaml": `variables:\n  X:\n${variable}outputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n`, "t.txt": "${X}\n" });
+    makeProject({
+      "promplate.yaml": `variables:\n  X:\n${variable}outputs:\n  - { service: s, kind: text, template: t.txt, path: out/t.txt }\n`,
+      "t.txt": "${X}\n",
+    });
 
   test("^(a+)+$ against 38 a's and a ! returns: exit 2, the value does not match", LIMIT, async () => {
     const dir = await textProject('    type: string\n    pattern: "^(a+)+$"\n');
@@ -124,7 +134,11 @@ describe("variable patterns run as RE2, in linear time", () => {
     assert.match(stderr, /error variable\/invalid: X .*schema rule: pattern/);
   });
 
-  for (const [what, pattern] of [["a lookahead", "^(?=a)b"], ["a lookbehind", "(?<!a)b"], ["a backreference", "^(a)\\\\1$"]]) {
+  for (const [what, pattern] of [
+    ["a lookahead", "^(?=a)b"],
+    ["a lookbehind", "(?<!a)b"],
+    ["a backreference", "^(a)\\\\1$"],
+  ]) {
     test(`${what} is exit 2 at promplate.yaml:line naming the variable`, LIMIT, async () => {
       const dir = await textProject(`    type: string\n    pattern: "${pattern}"\n`);
       const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", "X=b"], {}, dir);
@@ -187,7 +201,6 @@ describe("value files: regular files only, up to a size limit", () => {
     assert.equal(second.code, 0, second.stderr);
     assert.equal(await readFile(join(dir, "out/t.txt"), "utf8"), "second y\n");
   });
-
 });
 
 describe("--env-file lines and --set names", () => {
@@ -233,7 +246,6 @@ describe("--env-file lines and --set names", () => {
     assert.equal(code, 0);
     assert.equal(stdout, "1\n");
   });
-
 });
 
 describe("integers beyond 2^53 keep their digits", () => {
@@ -266,10 +278,15 @@ describe("integers beyond 2^53 keep their digits", () => {
 
   test("where the digits cannot be kept (inside a list or JSON), it is exit 2, not a rounded value", LIMIT, async () => {
     const dir = await makeProject({
-      "promplate.yaml": "variables:\n  L: { type: array, items: { type: integer } }\n  O: { type: object }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
+      "promplate.yaml":
+        "variables:\n  L: { type: array, items: { type: integer } }\n  O: { type: object }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
       "t.yml": "l: ${L}\no: ${O}\n",
     });
-    for (const [list, object] of [["1,9007199254740993", "{}"], ["[9007199254740993]", "{}"], ["1", '{"a": 100000000000000000000}']]) {
+    for (const [list, object] of [
+      ["1,9007199254740993", "{}"],
+      ["[9007199254740993]", "{}"],
+      ["1", '{"a": 100000000000000000000}'],
+    ]) {
       const { code, stderr } = await runPromplate(["-C", dir, "render", "--set", `L=${list}`, "--set", `O=${object}`], {}, dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, /beyond 2\^53/);

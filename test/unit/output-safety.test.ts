@@ -23,7 +23,10 @@ import { makeProject, runPromplate } from "../helpers.js";
 
 /** promplate.yaml with `text` outputs (no config checks), each `[template, path]`. */
 function projectFile(outputs: [string, string][], tests: string[] = []): string {
-  const lines = ["outputs:", ...outputs.map(([template, path]) => `  - { service: s, kind: text, template: ${JSON.stringify(template)}, path: ${JSON.stringify(path)} }`)];
+  const lines = [
+    "outputs:",
+    ...outputs.map(([template, path]) => `  - { service: s, kind: text, template: ${JSON.stringify(template)}, path: ${JSON.stringify(path)} }`),
+  ];
   if (tests.length > 0) lines.push(`tests: ${JSON.stringify(tests)}`);
   return `${lines.join("\n")}\n`;
 }
@@ -33,7 +36,8 @@ const EXITS_AT_ONCE = [process.execPath, "-e", ""];
 
 const render = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "render", ...args], {}, dir);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-const manifestOf = async (root: string) => JSON.parse(await readFile(join(root, ".promplate/manifest.json"), "utf8")) as { version: number; files: Record<string, { sha256?: string }> };
+const manifestOf = async (root: string) =>
+  JSON.parse(await readFile(join(root, ".promplate/manifest.json"), "utf8")) as { version: number; files: Record<string, { sha256?: string }> };
 
 describe("stale deletion removes only what promplate wrote", () => {
   test("a stale output that is now the template is kept (the issue's example)", async () => {
@@ -60,7 +64,10 @@ describe("stale deletion removes only what promplate wrote", () => {
       const dir = await makeProject({ "tpl/a.txt": "a\n", "tests/rules_test.yml": "tests: []\n", "promplate.yaml": text });
       const content = await readFile(join(dir, path), "utf8");
       await mkdir(join(dir, ".promplate"));
-      await writeFile(join(dir, ".promplate/manifest.json"), JSON.stringify({ version: 2, files: { [path]: { mode: 0o644, secretLines: [], service: "s", sha256: sha256(content) } } }));
+      await writeFile(
+        join(dir, ".promplate/manifest.json"),
+        JSON.stringify({ version: 2, files: { [path]: { mode: 0o644, secretLines: [], service: "s", sha256: sha256(content) } } }),
+      );
       const result = await render(dir);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(await readFile(join(dir, path), "utf8"), content);
@@ -69,7 +76,14 @@ describe("stale deletion removes only what promplate wrote", () => {
   }
 
   test("a stale output edited since promplate wrote it is kept, an untouched one deleted", async () => {
-    const dir = await makeProject({ "a.txt": "a\n", "b.txt": "b\n", "promplate.yaml": projectFile([["a.txt", "out/a.txt"], ["b.txt", "out/b.txt"]]) });
+    const dir = await makeProject({
+      "a.txt": "a\n",
+      "b.txt": "b\n",
+      "promplate.yaml": projectFile([
+        ["a.txt", "out/a.txt"],
+        ["b.txt", "out/b.txt"],
+      ]),
+    });
     assert.equal((await render(dir)).code, 0);
     await writeFile(join(dir, "out/a.txt"), "a, edited by hand\n");
     await writeFile(join(dir, "promplate.yaml"), projectFile([["a.txt", "out/c.txt"]]));
@@ -86,12 +100,18 @@ describe("stale deletion removes only what promplate wrote", () => {
     await mkdir(join(dir, "out"));
     await writeFile(join(dir, "out/old.txt"), "written by an older promplate\n");
     await mkdir(join(dir, ".promplate"));
-    await writeFile(join(dir, ".promplate/manifest.json"), JSON.stringify({ version: 1, files: { "./out/old.txt": { mode: 0o644, secretLines: [], service: "s" } } }));
+    await writeFile(
+      join(dir, ".promplate/manifest.json"),
+      JSON.stringify({ version: 1, files: { "./out/old.txt": { mode: 0o644, secretLines: [], service: "s" } } }),
+    );
     const result = await render(dir);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(existsSync(join(dir, "out/old.txt")));
     assert.match(result.stderr, /kept out\/old\.txt.*no content hash/);
-    assert.deepEqual(await manifestOf(dir), { version: 2, files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: ".", sha256: sha256("a\n") } } });
+    assert.deepEqual(await manifestOf(dir), {
+      version: 2,
+      files: { "out/a.txt": { mode: 0o644, secretLines: [], service: "s", project: ".", sha256: sha256("a\n") } },
+    });
   });
 
   test("two projects rendering into one --out folder never delete each other's files; each still deletes its own", async () => {
@@ -135,30 +155,53 @@ describe("stale deletion removes only what promplate wrote", () => {
     const exec = (dir: string, ...args: string[]) => runPromplate(["-C", dir, "exec", "--service", "s", ...args, "--", ...EXITS_AT_ONCE], {}, dir);
     const byRuntimePath = await makeProject({ "t/a.yml": template });
     for (const victim of ["t/a.yml", "promplate.yaml"]) {
-      await writeFile(join(byRuntimePath, "promplate.yaml"), `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`);
+      await writeFile(
+        join(byRuntimePath, "promplate.yaml"),
+        `outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: ${join(byRuntimePath, victim)} }\n`,
+      );
       const before = await readFile(join(byRuntimePath, victim), "utf8");
       const result = await exec(byRuntimePath);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /would overwrite (the template t\/a\.yml|the project file promplate\.yaml)/);
       assert.equal(await readFile(join(byRuntimePath, victim), "utf8"), before);
     }
-    const byOut = await makeProject({ "t/a.yml": template, "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: /a.yml }\n" });
+    const byOut = await makeProject({
+      "t/a.yml": template,
+      "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: t/a.yml, path: out/a.yml, runtimePath: /a.yml }\n",
+    });
     assert.equal((await exec(byOut, "--out", join(byOut, "t"))).code, 2);
     assert.equal(await readFile(join(byOut, "t/a.yml"), "utf8"), template);
     const secrets = await makeProject({
-      "t/prometheus.yml": "scrape_configs:\n  - job_name: j\n    basic_auth: { username: u, password: '${P}' }\n    static_configs: [{ targets: ['localhost:9100'] }]\n",
+      "t/prometheus.yml":
+        "scrape_configs:\n  - job_name: j\n    basic_auth: { username: u, password: '${P}' }\n    static_configs: [{ targets: ['localhost:9100'] }]\n",
       "extra/x.txt": "x\n",
-      "promplate.yaml": "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
+      "promplate.yaml":
+        "variables:\n  P: { type: string, writeOnly: true }\noutputs:\n  - { service: s, kind: prometheus-config, template: t/prometheus.yml, path: out/prometheus.yml, runtimePath: /prometheus.yml }\n  - { service: s, kind: text, template: extra/, path: out/extra/, runtimePath: /extra/ }\n",
     });
-    const result = await runPromplate(["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", ...EXITS_AT_ONCE], { P: "pw-secret-1" }, secrets);
+    const result = await runPromplate(
+      ["-C", secrets, "exec", "--service", "s", "--out", join(secrets, "run"), "--write-secret-files", join(secrets, "extra"), "--", ...EXITS_AT_ONCE],
+      { P: "pw-secret-1" },
+      secrets,
+    );
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /would overwrite the template extra\//);
     assert.deepEqual(await readdir(join(secrets, "extra")), ["x.txt"], "no secret file lands in a template folder, to be rendered next time");
   });
 
   test("render FILE --out PATH refuses to replace FILE, promplate.yaml or another template", async () => {
-    const dir = await makeProject({ "t/a.yml": "a: ${X}\n", "t/b.yml": "b: 1\n", link: { link: "t/a.yml" }, "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n" });
-    for (const [file, out] of [["t/a.yml", "t/a.yml"], ["t/a.yml", "./t//a.yml"], ["link", "t/a.yml"], ["t/a.yml", "promplate.yaml"], ["t/a.yml", "t/b.yml"]]) {
+    const dir = await makeProject({
+      "t/a.yml": "a: ${X}\n",
+      "t/b.yml": "b: 1\n",
+      link: { link: "t/a.yml" },
+      "promplate.yaml": "variables:\n  X: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t/b.yml, path: out/b.yml }\n",
+    });
+    for (const [file, out] of [
+      ["t/a.yml", "t/a.yml"],
+      ["t/a.yml", "./t//a.yml"],
+      ["link", "t/a.yml"],
+      ["t/a.yml", "promplate.yaml"],
+      ["t/a.yml", "t/b.yml"],
+    ]) {
       const result = await runPromplate(["-C", dir, "render", file!, "--out", out!], {}, dir);
       assert.equal(result.code, 2, `${file} --out ${out}: ${result.stderr}`);
       assert.match(result.stderr, /would overwrite the (template|project file)/);
@@ -169,7 +212,10 @@ describe("stale deletion removes only what promplate wrote", () => {
   });
 
   test("exec takes no lock when its files are already current: a read-only folder holding them still starts the server", async () => {
-    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n" });
+    const dir = await makeProject({
+      "a.txt": "a\n",
+      "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /a.txt }\n",
+    });
     const out = join(dir, "runtime");
     const exec = () => runPromplate(["-C", dir, "exec", "--service", "s", "--out", out, "--", ...EXITS_AT_ONCE], {}, dir);
     assert.equal((await exec()).code, 0);
@@ -284,7 +330,15 @@ describe("paths are compared as files, whatever their spelling", () => {
   };
 
   test("normalizeRelative folds ./, x/../, doubled and trailing slashes", () => {
-    const cases: [string, string][] = [["out/o.yml", "out/o.yml"], ["./out/o.yml", "out/o.yml"], ["out//o.yml", "out/o.yml"], ["out/x/../o.yml", "out/o.yml"], ["out/r/", "out/r"], ["./", "."], ["a/../", "."]];
+    const cases: [string, string][] = [
+      ["out/o.yml", "out/o.yml"],
+      ["./out/o.yml", "out/o.yml"],
+      ["out//o.yml", "out/o.yml"],
+      ["out/x/../o.yml", "out/o.yml"],
+      ["out/r/", "out/r"],
+      ["./", "."],
+      ["a/../", "."],
+    ];
     for (const [input, expected] of cases) assert.equal(normalizeRelative(input), expected, input);
   });
 
@@ -294,20 +348,60 @@ describe("paths are compared as files, whatever their spelling", () => {
     for (let round = 0; round < 150; round++) {
       const spell = (path: string) => respell(path, next, aliases);
       const cases: { outputs: [string, string][]; tests?: string[]; expect: RegExp | undefined }[] = [
-        { outputs: [["t/a.yml", spell("out/o.yml")], ["tpl/x.txt", spell("out/o.yml")]], expect: /writes .*, as outputs\[0\] does/ },
-        { outputs: [["tpl/", spell("out/r/")], ["tpl/", spell("out/r/")]], expect: /as outputs\[0\] does/ },
-        { outputs: [["tpl/", spell("out/r/")], ["t/a.yml", spell("out/r/f.yml")]], expect: /overlap: one would write inside the other/ },
-        { outputs: [["t/a.yml", spell("out/r/f.yml")], ["tpl/", spell("out/r/")]], expect: /overlap: one would write inside the other/ },
+        {
+          outputs: [
+            ["t/a.yml", spell("out/o.yml")],
+            ["tpl/x.txt", spell("out/o.yml")],
+          ],
+          expect: /writes .*, as outputs\[0\] does/,
+        },
+        {
+          outputs: [
+            ["tpl/", spell("out/r/")],
+            ["tpl/", spell("out/r/")],
+          ],
+          expect: /as outputs\[0\] does/,
+        },
+        {
+          outputs: [
+            ["tpl/", spell("out/r/")],
+            ["t/a.yml", spell("out/r/f.yml")],
+          ],
+          expect: /overlap: one would write inside the other/,
+        },
+        {
+          outputs: [
+            ["t/a.yml", spell("out/r/f.yml")],
+            ["tpl/", spell("out/r/")],
+          ],
+          expect: /overlap: one would write inside the other/,
+        },
         { outputs: [["t/a.yml", spell("t/a.yml")]], expect: /would overwrite or write inside t\/a\.yml/ },
         { outputs: [["tpl/x.txt", spell("promplate.yaml")]], expect: /would overwrite or write inside promplate\.yaml/ },
         { outputs: [["t/a.yml", spell("tests/r_test.yml")]], tests: [spell("tests/r_test.yml")], expect: /would overwrite or write inside tests\/r_test\.yml/ },
-        { outputs: [["t/a.yml", spell("out/a.yml")], ["tpl/x.txt", spell("out/b.yml")]], expect: undefined },
-        { outputs: [["tpl/", spell("out/r/")], ["t/a.yml", spell("out/rr.yml")]], expect: undefined },
+        {
+          outputs: [
+            ["t/a.yml", spell("out/a.yml")],
+            ["tpl/x.txt", spell("out/b.yml")],
+          ],
+          expect: undefined,
+        },
+        {
+          outputs: [
+            ["tpl/", spell("out/r/")],
+            ["t/a.yml", spell("out/rr.yml")],
+          ],
+          expect: undefined,
+        },
       ];
       for (const c of cases) {
         const problems = problemsOf(dir, c.outputs, c.tests);
         const where = `round ${round}: ${JSON.stringify(c.outputs)}`;
-        if (c.expect) assert.ok(problems.some((m) => c.expect!.test(m)), `${where} → ${JSON.stringify(problems)}`);
+        if (c.expect)
+          assert.ok(
+            problems.some((m) => c.expect!.test(m)),
+            `${where} → ${JSON.stringify(problems)}`,
+          );
         else assert.deepEqual(problems, [], where);
       }
     }
@@ -317,8 +411,14 @@ describe("paths are compared as files, whatever their spelling", () => {
     const dir = await makeProject({ "tpl/r/x.yml": "folder: 1\n", "tpl/p.yml": "file: 2\n", link: { link: "out" }, chain: { link: "link" } });
     assert.equal(resolveReal(join(dir, "chain/x.yml")), join(resolveReal(dir), "out/x.yml"));
     for (const spelling of ["link/x.yml", "chain/x.yml", "./link//x.yml"]) {
-      const problems = problemsOf(dir, [["tpl/r/", "out/"], ["tpl/p.yml", spelling]]);
-      assert.ok(problems.some((m) => /overlap: one would write inside the other/.test(m)), `${spelling}: ${JSON.stringify(problems)}`);
+      const problems = problemsOf(dir, [
+        ["tpl/r/", "out/"],
+        ["tpl/p.yml", spelling],
+      ]);
+      assert.ok(
+        problems.some((m) => /overlap: one would write inside the other/.test(m)),
+        `${spelling}: ${JSON.stringify(problems)}`,
+      );
     }
     const loop = await makeProject({ a: { link: "b" }, b: { link: "a" } });
     assert.equal(resolveReal(join(loop, "a/x.yml")).endsWith("/x.yml"), true, "a symlink loop ends, unresolved");
@@ -445,7 +545,10 @@ describe("the output root's lock", () => {
   });
 
   test("exec takes over a killed holder's lock and holds none while the server runs", async () => {
-    const dir = await makeProject({ "a.txt": "a\n", "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /etc/x/a.txt }\n" });
+    const dir = await makeProject({
+      "a.txt": "a\n",
+      "promplate.yaml": "outputs:\n  - { service: s, kind: text, template: a.txt, path: out/a.txt, runtimePath: /etc/x/a.txt }\n",
+    });
     const out = join(dir, "runtime");
     const holder = await otherProcess();
     await holder.stop();
@@ -554,19 +657,37 @@ describe("templates", () => {
         assert.doesNotMatch(result.stdout + result.stderr, /ghp_Token/);
       }
     }
-    const inside = await makeProject({ "real/promplate.yaml": projectFile([["a.txt", "out/a.txt"]]), "a.txt": "a\n", "promplate.yaml": { link: "real/promplate.yaml" } });
+    const inside = await makeProject({
+      "real/promplate.yaml": projectFile([["a.txt", "out/a.txt"]]),
+      "a.txt": "a\n",
+      "promplate.yaml": { link: "real/promplate.yaml" },
+    });
     assert.equal((await render(inside)).code, 0, "a link inside the project is fine");
   });
 
   test("symlinks inside the project are followed, each real folder read once", async () => {
-    const dir = await makeProject({ "shared/a.txt": "a\n", "tpl/b.txt": { link: "../shared/a.txt" }, "tpl/self": { link: "." }, "promplate.yaml": projectFile([["tpl/", "out/"]]) });
+    const dir = await makeProject({
+      "shared/a.txt": "a\n",
+      "tpl/b.txt": { link: "../shared/a.txt" },
+      "tpl/self": { link: "." },
+      "promplate.yaml": projectFile([["tpl/", "out/"]]),
+    });
     const result = await render(dir);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await readdir(join(dir, "out")), ["b.txt"]);
   });
 
   test("an output is never readable by more people than its template", async () => {
-    const dir = await makeProject({ "secret.txt": "root only\n", "group.txt": "group\n", "open.txt": "open\n", "promplate.yaml": projectFile([["secret.txt", "out/secret.txt"], ["group.txt", "out/group.txt"], ["open.txt", "out/open.txt"]]) });
+    const dir = await makeProject({
+      "secret.txt": "root only\n",
+      "group.txt": "group\n",
+      "open.txt": "open\n",
+      "promplate.yaml": projectFile([
+        ["secret.txt", "out/secret.txt"],
+        ["group.txt", "out/group.txt"],
+        ["open.txt", "out/open.txt"],
+      ]),
+    });
     await chmod(join(dir, "secret.txt"), 0o600);
     await chmod(join(dir, "group.txt"), 0o640);
     assert.equal((await render(dir)).code, 0);

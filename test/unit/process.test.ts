@@ -29,10 +29,14 @@ describe("runProcess", () => {
 
   test("runs in cwd with exactly the environment given", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-process-"));
-    const result = await runProcess(node, ["-e", "console.log(process.cwd(), JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('PROMPLATE_T'))))"], {
-      cwd: dir,
-      env: { ...env, PROMPLATE_T1: "x", PROMPLATE_T2: undefined },
-    });
+    const result = await runProcess(
+      node,
+      ["-e", "console.log(process.cwd(), JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('PROMPLATE_T'))))"],
+      {
+        cwd: dir,
+        env: { ...env, PROMPLATE_T1: "x", PROMPLATE_T2: undefined },
+      },
+    );
     assert.equal(result.stdout, `${dir} ["PROMPLATE_T1"]\n`);
   });
 
@@ -44,7 +48,10 @@ describe("runProcess", () => {
   });
 
   test("a child printing past the output limit is killed and says so", async () => {
-    const result = await runProcess(node, ["-e", "const line = 'x'.repeat(1023) + '\\n'; setInterval(() => process.stdout.write(line.repeat(64)), 1)"], { env, maxOutputBytes: 256 * 1024 });
+    const result = await runProcess(node, ["-e", "const line = 'x'.repeat(1023) + '\\n'; setInterval(() => process.stdout.write(line.repeat(64)), 1)"], {
+      env,
+      maxOutputBytes: 256 * 1024,
+    });
     assert.equal(result.killed, "output-limit");
     assert.notEqual(result.exitCode, 0);
   });
@@ -58,7 +65,8 @@ describe("runProcess", () => {
 
 describe("streamProcess", () => {
   test("passes each line on, whole across chunks, from stdout and stderr", async () => {
-    const script = "process.stdout.write('par'); setTimeout(() => { process.stdout.write('tial\\r\\nnext\\n'); process.stderr.write('to stderr\\nlast without newline'); }, 50);";
+    const script =
+      "process.stdout.write('par'); setTimeout(() => { process.stdout.write('tial\\r\\nnext\\n'); process.stderr.write('to stderr\\nlast without newline'); }, 50);";
     const lines: string[] = [];
     const result = await streamProcess(node, ["-e", script], { env, onLine: (line) => lines.push(line) });
     assert.equal(result.exitCode, 0);

@@ -65,7 +65,7 @@ describe("redaction", () => {
       ["promplate's checks accept \"job\" and 'up'", "promplate's checks accept \"job\" and 'up'"],
       [`password ${ALNUM} is wrong`, "password *** is wrong"],
       [`unexpected "${ALNUM.slice(4, 12)}" at 1:3; "ok" stays`, 'unexpected "***" at 1:3; "ok" stays'],
-      ["no secret here: unexpected \"rate(\"", "no secret here: unexpected \"rate(\""],
+      ['no secret here: unexpected "rate("', 'no secret here: unexpected "rate("'],
       ["", ""],
     ];
     for (const [input, output] of cases) assert.equal(redact(input), output);
@@ -74,7 +74,7 @@ describe("redaction", () => {
   test(`secrets shorter than ${MIN_MASKED_LENGTH} characters are masked only as a whole quoted part`, () => {
     const short = createRedactor(["ab", "x"]);
     assert.equal(short("a tab and a box"), "a tab and a box");
-    assert.equal(short('unknown key "ab" and \'x\''), 'unknown key "***" and \'***\'');
+    assert.equal(short("unknown key \"ab\" and 'x'"), "unknown key \"***\" and '***'");
     const four = createRedactor(["Q7z!"]);
     assert.equal(four("pw Q7z! and Q7z%21"), "pw *** and ***");
   });
@@ -90,7 +90,10 @@ describe("redaction", () => {
 
   test("through the program: a secret breaking a PromQL expression shows none of its tokens", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-redact-"));
-    writeFileSync(join(dir, "promplate.yaml"), "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: p, kind: prometheus-rules, template: rules.yml, path: out/rules.yml }\n");
+    writeFileSync(
+      join(dir, "promplate.yaml"),
+      "variables:\n  S: { type: string, writeOnly: true }\noutputs:\n  - { service: p, kind: prometheus-rules, template: rules.yml, path: out/rules.yml }\n",
+    );
     writeFileSync(join(dir, "rules.yml"), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up{job="${S}"} == 0\n');
     for (const secret of ['p4ss"w0rd!xY', 'Kq"zp9 Wv']) {
       const result = await runPromplate(["-C", dir, "check", "--no-tools"], { S: secret }, dir);
@@ -111,7 +114,10 @@ describe("redaction", () => {
 
   test("quoted parts: escapes honoured, apostrophes in words skipped, an unclosed quote runs to the end", () => {
     const text = 'a "b\\"c" d\'s `e\\` f "g\nh "i"';
-    assert.deepEqual(quotedSpans(text).map((s) => text.slice(s.start, s.end)), ['b\\"c', "e\\", 'g\nh "i"']);
+    assert.deepEqual(
+      quotedSpans(text).map((s) => text.slice(s.start, s.end)),
+      ['b\\"c', "e\\", 'g\nh "i"'],
+    );
   });
 });
 
@@ -119,14 +125,29 @@ describe("reporters", () => {
   const secret = 'Tk"9\\q\tLongEnoughValue';
   const redact = createRedactor([secret]);
   // Made as the checks make them: redacted when created.
-  const problems = [createFinding(redact, { id: "promtool/config", severity: "error", message: `parse "${goQuoteInner(secret)}": bad`, file: "out/p.yml", line: 2, column: 8, hint: `value ${JSON.stringify(secret)}` })];
+  const problems = [
+    createFinding(redact, {
+      id: "promtool/config",
+      severity: "error",
+      message: `parse "${goQuoteInner(secret)}": bad`,
+      file: "out/p.yml",
+      line: 2,
+      column: 8,
+      hint: `value ${JSON.stringify(secret)}`,
+    }),
+  ];
   const source = `a: 1\nurl: "${goQuoteInner(secret)}"\nok: "fine"\n`;
 
   test("text, JSON and GitHub formats mask what they print, the source line included", () => {
     const text = formatText(problems, { sourceOf: () => source, redact });
     const json = formatJson(problems, summarize(problems));
     const github = formatGithub(problems, summarize(problems));
-    for (const [name, out] of [["text", text], ["json", json], ["github", github]] as const) assert.equal(findLeak(out, [secret]), undefined, `${name}: ${out}`);
+    for (const [name, out] of [
+      ["text", text],
+      ["json", json],
+      ["github", github],
+    ] as const)
+      assert.equal(findLeak(out, [secret]), undefined, `${name}: ${out}`);
     assert.match(text, /^ {2}url: "\*\*\*"\n/m);
     assert.doesNotMatch(text, /\^/, "a masked line has no caret: its column points nowhere");
     assert.match(JSON.parse(json).findings[0].message, /^parse "\*\*\*": bad \(value "\*\*\*"\)$/);

@@ -42,7 +42,14 @@ describe("scan", () => {
     const json = await scan(["-C", dir, "scan", "--format", "json", aws.file, slack.file], {}, dir);
     assert.equal(json.code, 1, json.stderr);
     const report = JSON.parse(json.stdout) as { findings: { id: string; severity: string; file: string; line: number }[]; summary: { errors: number } };
-    assert.deepEqual(report.findings.map((f) => [f.id, f.severity, f.file, f.line]), [["slack-webhook", "error", slack.file, 2], ["aws-access-key-id", "error", aws.file, 2]], "in file order");
+    assert.deepEqual(
+      report.findings.map((f) => [f.id, f.severity, f.file, f.line]),
+      [
+        ["slack-webhook", "error", slack.file, 2],
+        ["aws-access-key-id", "error", aws.file, 2],
+      ],
+      "in file order",
+    );
     assert.equal(report.summary.errors, 2);
     const github = await scan(["-C", dir, "scan", "--format", "github", aws.file], {}, dir);
     assert.match(github.stdout, /^::error file=config\/aws\.yml,line=2,title=aws-access-key-id::aws-access-key-id$/m);
@@ -67,8 +74,14 @@ describe("scan", () => {
     writeFileSync(join(dir, "notes.txt"), `${copies.join("\n")}\n`);
     const result = await scan(["-C", dir, "scan", join(dir, "notes.txt")], { WEBHOOK: webhook });
     assert.equal(result.code, 1);
-    const lines = result.stdout.split("\n").filter((l) => l.startsWith("notes.txt:")).map((l) => l.replace(/^notes\.txt:(\d+): secret-value \(WEBHOOK\)$/, "$1"));
-    assert.deepEqual(lines, copies.slice(0, -1).map((_, i) => String(i + 1)));
+    const lines = result.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("notes.txt:"))
+      .map((l) => l.replace(/^notes\.txt:(\d+): secret-value \(WEBHOOK\)$/, "$1"));
+    assert.deepEqual(
+      lines,
+      copies.slice(0, -1).map((_, i) => String(i + 1)),
+    );
     assert.ok(!(result.stdout + result.stderr).includes(webhook.slice(0, 30)));
   });
 
@@ -94,7 +107,10 @@ describe("scan", () => {
     const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
     cpSync(join(root, "templates"), dir, { recursive: true });
     const realistic = `https://hooks.slack.com/services/T${random(UPPER, 8)}/B${random(UPPER, 8)}/${random(ALNUM, 24)}`;
-    const project = readFileSync(join(dir, "promplate.yaml"), "utf8").replace('examples: ["https://hooks.example.com/services/T000/B000/XXXX"]', `examples: ["${realistic}"]`);
+    const project = readFileSync(join(dir, "promplate.yaml"), "utf8").replace(
+      'examples: ["https://hooks.example.com/services/T000/B000/XXXX"]',
+      `examples: ["${realistic}"]`,
+    );
     writeFileSync(join(dir, "promplate.yaml"), project);
     const result = await scan(["-C", dir, "scan", join(dir, "promplate.yaml")]);
     assert.equal(result.code, 0, result.stdout);
@@ -103,7 +119,11 @@ describe("scan", () => {
   test("on the corpus: exactly the reviewed findings", async () => {
     const result = await scan(["scan", CORPUS]);
     const shownAs = `${relative(root, CORPUS)}/`; // paths are shown relative to the working folder
-    const found = result.stdout.split("\n").filter(Boolean).map((l) => (l.startsWith(shownAs) ? l.slice(shownAs.length) : l)).sort();
+    const found = result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (l.startsWith(shownAs) ? l.slice(shownAs.length) : l))
+      .sort();
     const expected = readFileSync(join(root, "test/data/corpus-scan.expected"), "utf8").split("\n").filter(Boolean).sort();
     assert.deepEqual(found, expected);
     assert.equal(result.code, 1);

@@ -33,7 +33,11 @@ describe("moveSecretsToFiles", () => {
       name: "Alertmanager: global slack_api_url, webhook url, pagerduty routing_key; key outside tls_config stays",
       kind: "alertmanager-config",
       text: "global:\n  slack_api_url: 'https://hooks/S1'\nroute: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs:\n      - url: https://w/S2\n    pagerduty_configs:\n      - routing_key: S3\n    sns_configs:\n      - sigv4: {secret_key: S4}\n",
-      moved: { "global.slack_api_url": "https://hooks/S1", "receivers.0.webhook_configs.0.url": "https://w/S2", "receivers.0.pagerduty_configs.0.routing_key": "S3" },
+      moved: {
+        "global.slack_api_url": "https://hooks/S1",
+        "receivers.0.webhook_configs.0.url": "https://w/S2",
+        "receivers.0.pagerduty_configs.0.routing_key": "S3",
+      },
       inline: ["receivers.0.sns_configs.0.sigv4.secret_key"],
     },
   ];
@@ -41,7 +45,10 @@ describe("moveSecretsToFiles", () => {
     test(c.name, () => {
       const result = moveSecretsToFiles(c.kind, c.text, ["S1", "S2", "S3", "S4"], "/run/promplate", "cfg");
       assert.deepEqual(Object.fromEntries(result.files.map((f) => [f.path.replace("/run/promplate/cfg.", ""), f.content])), c.moved);
-      assert.deepEqual(result.inline.map((i) => i.field), c.inline);
+      assert.deepEqual(
+        result.inline.map((i) => i.field),
+        c.inline,
+      );
       for (const secret of Object.values(c.moved)) assert.ok(!result.text.includes(secret.split("\n")[0]!), `${secret} left in the config`);
       const parsed = parse(result.text) as Record<string, unknown>;
       assert.ok(parsed, "still valid YAML");

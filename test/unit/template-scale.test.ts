@@ -108,7 +108,10 @@ describe("work grows linearly with the template", () => {
     template += "last: *foo\n";
     counting.counter.parses = 0;
     const result = await render(template, "yaml", values);
-    assert.deepEqual(result.problems.map((p) => [p.message, p.line]), [["the value of A1993 would change the document's structure here", 1995]]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.message, p.line]),
+      [["the value of A1993 would change the document's structure here", 1995]],
+    );
     assert.ok(counting.counter.parses < 60, `${counting.counter.parses} parses`);
   });
 
@@ -121,7 +124,10 @@ describe("work grows linearly with the template", () => {
     }
     const result = await render(template, "yaml", values);
     assert.equal(result.problems.length, 21);
-    assert.deepEqual(result.problems.slice(0, 3).map((p) => p.line), [2, 22, 42]);
+    assert.deepEqual(
+      result.problems.slice(0, 3).map((p) => p.line),
+      [2, 22, 42],
+    );
     assert.match(result.problems[20]!.message, /more values would change the document's structure \(the first 20 are named\)/);
   });
 });
@@ -141,12 +147,21 @@ describe("inputs that used to be quadratic give the right answer", () => {
     const template = Array.from({ length: 40_000 }, (_, i) => `k${i}: \${NOPE}`).join("\n");
     const result = await render(template, "yaml", { A: "x" });
     assert.equal(result.problems.length, 40_000);
-    assert.deepEqual([result.problems[0], result.problems[39_999]].map((p) => [p!.line, p!.column]), [[1, 5], [40_000, 9]]);
+    assert.deepEqual(
+      [result.problems[0], result.problems[39_999]].map((p) => [p!.line, p!.column]),
+      [
+        [1, 5],
+        [40_000, 9],
+      ],
+    );
   });
 
   test("the CLI reports 20,000 problems in one template without re-reading it for each", async () => {
     const dir = await mkdtemp(join(tmpdir(), "promplate-scale-"));
-    await writeFile(join(dir, "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n");
+    await writeFile(
+      join(dir, "promplate.yaml"),
+      "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: t.yml, path: out/t.yml }\n",
+    );
     await writeFile(join(dir, "t.yml"), Array.from({ length: 20_000 }, (_, i) => `k${i}: \${NOPE}`).join("\n"));
     const result = await runPromplate(["-C", dir, "render"], {}, dir);
     assert.equal(result.code, 2);
@@ -159,7 +174,7 @@ describe("inputs that used to be quadratic give the right answer", () => {
     { name: "100,000 unclosed {{/*", template: `a: \${A}\n${"{{/*".repeat(100_000)}\n`, text: (t) => t.replace("${A}", "x") },
     { name: "100,000 unclosed {{!--", template: `a: \${A}\n${"{{!--".repeat(100_000)}\n`, text: (t) => t.replace("${A}", "x") },
     // Every `{{` opens a Go string that the line break ends unclosed, whichever quote it starts at.
-    { name: "100,000 {{ \" on one line", template: `a: \${A}\n${'{{ "'.repeat(100_000)}\n"}}\n`, text: (t) => t.replace("${A}", "x") },
+    { name: '100,000 {{ " on one line', template: `a: \${A}\n${'{{ "'.repeat(100_000)}\n"}}\n`, text: (t) => t.replace("${A}", "x") },
     { name: "{{~A}} after 200,000 spaces", template: `a: x${" ".repeat(200_000)}y{{~A}}\n`, text: (t) => t.replace("{{~A}}", "x") },
   ];
   for (const c of tokenizerCases) {
@@ -216,7 +231,10 @@ describe("the template size limit", () => {
   let dir = "";
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "promplate-limit-"));
-    await writeFile(join(dir, "promplate.yaml"), "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: big.yml, path: out/big.yml }\n");
+    await writeFile(
+      join(dir, "promplate.yaml"),
+      "variables:\n  A: { type: string, default: x }\noutputs:\n  - { service: s, kind: yaml, template: big.yml, path: out/big.yml }\n",
+    );
     // Sparse: the size is what stat says, and nothing past the limit is ever read.
     await writeFile(join(dir, "big.yml"), "a: ${A}\n");
     await truncate(join(dir, "big.yml"), MAX_TEMPLATE_BYTES + 1);
@@ -234,7 +252,10 @@ describe("the template size limit", () => {
     const result = await runPromplate(["-C", dir, "check", "--no-tools", "--format", "json"], {}, dir);
     assert.equal(result.code, 2, result.stderr);
     const report = JSON.parse(result.stdout) as { findings: { id: string; message: string }[] };
-    assert.ok(report.findings.some((f) => f.id === "template/unreadable" && /big\.yml: it is larger than 16 MiB/.test(f.message)), result.stdout);
+    assert.ok(
+      report.findings.some((f) => f.id === "template/unreadable" && /big\.yml: it is larger than 16 MiB/.test(f.message)),
+      result.stdout,
+    );
   });
 
   test("render FILE over the limit is exit 2", async () => {
@@ -254,7 +275,10 @@ describe("the template size limit", () => {
 
   test("a template string over the limit from any caller is a problem, not a render", () => {
     const scanned = scanTemplate("huge.yml", "a".repeat(MAX_TEMPLATE_BYTES + 1));
-    assert.deepEqual(scanned.problems.map((p) => p.id), ["template/too-large"]);
+    assert.deepEqual(
+      scanned.problems.map((p) => p.id),
+      ["template/too-large"],
+    );
     assert.deepEqual(scanned.tokens, []);
   });
 });

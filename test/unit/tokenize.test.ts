@@ -115,7 +115,7 @@ describe("Go templates pass through byte-identical", () => {
       '{{ define "slack.text" }}',
       "{{- range .Alerts }}",
       "*{{ .Labels.alertname }}* on {{ $.CommonLabels.instance }}: {{ .Annotations.summary }}",
-      '{{- if .Annotations.runbook }} <{{ .Annotations.runbook }}|runbook>{{ else }} (no runbook){{ end }}',
+      "{{- if .Annotations.runbook }} <{{ .Annotations.runbook }}|runbook>{{ else }} (no runbook){{ end }}",
       "{{ end -}}",
       "{{ end }}",
       "",
@@ -258,7 +258,11 @@ interface ProblemCase {
 
 describe("problems name the line and column", () => {
   const cases: ProblemCase[] = [
-    { name: "bare $NAME for a declared NAME", source: "a: 1\nb: $HOST\n", expected: [{ id: "template/bare-dollar", line: 2, column: 4, hint: /write \$\{HOST\}/ }] },
+    {
+      name: "bare $NAME for a declared NAME",
+      source: "a: 1\nb: $HOST\n",
+      expected: [{ id: "template/bare-dollar", line: 2, column: 4, hint: /write \$\{HOST\}/ }],
+    },
     {
       name: "undeclared UPPER_SNAKE ${NAME} suggests the near name",
       source: "global:\n  region: ${AWS_REGON}\n",
@@ -285,7 +289,11 @@ describe("problems name the line and column", () => {
       ],
     },
     { name: "an unknown {{#block}}", source: "{{#range LIST}}x{{/range}}", expected: [{ id: "template/unknown-block", line: 1, column: 1 }] },
-    { name: "${NAME:-x} with an undeclared UPPER_SNAKE NAME", source: "r: ${AWS_REGON:-eu}", expected: [{ id: "template/undeclared-variable", line: 1, column: 4, hint: /AWS_REGION/ }] },
+    {
+      name: "${NAME:-x} with an undeclared UPPER_SNAKE NAME",
+      source: "r: ${AWS_REGON:-eu}",
+      expected: [{ id: "template/undeclared-variable", line: 1, column: 4, hint: /AWS_REGION/ }],
+    },
     { name: "undeclared lower-case ${host} is not a problem", source: "x: ${host} $host $labels", expected: [] },
     { name: "escaped $${AWS_REGON} is not a problem", source: "x: $${AWS_REGON}", expected: [] },
     { name: "Go actions are not checked", source: "{{ $labels.x }} {{ .AWS_REGON }} {{ range .Alerts }}{{ end }}", expected: [] },

@@ -17,18 +17,71 @@ export function checkGlobal(ctx: AlertmanagerContext): void {
     const appURL = given(g.slack_app_url) ? text(g.slack_app_url) : SLACK_APP_URL;
     if (!given(g.slack_api_url) || text(g.slack_api_url) !== appURL) {
       const key = given(g.slack_api_url) ? "slack_api_url" : "slack_api_url_file";
-      ctx.error("config/conflict", [...path, key], "at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured", true);
+      ctx.error(
+        "config/conflict",
+        [...path, key],
+        "at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured",
+        true,
+      );
     }
   }
   atMostOne(ctx, g, path, "opsgenie_api_key", "opsgenie_api_key_file", filled, "at most one of opsgenie_api_key & opsgenie_api_key_file must be configured");
-  atMostOne(ctx, g, path, "victorops_api_key", "victorops_api_key_file", filled, "at most one of victorops_api_key & victorops_api_key_file must be configured");
-  atMostOne(ctx, g, path, "telegram_bot_token", "telegram_bot_token_file", filled, "at most one of telegram_bot_token & telegram_bot_token_file must be configured");
-  atMostOne(ctx, g, path, "smtp_auth_password", "smtp_auth_password_file", filled, "at most one of smtp_auth_password & smtp_auth_password_file must be configured");
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "victorops_api_key",
+    "victorops_api_key_file",
+    filled,
+    "at most one of victorops_api_key & victorops_api_key_file must be configured",
+  );
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "telegram_bot_token",
+    "telegram_bot_token_file",
+    filled,
+    "at most one of telegram_bot_token & telegram_bot_token_file must be configured",
+  );
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "smtp_auth_password",
+    "smtp_auth_password_file",
+    filled,
+    "at most one of smtp_auth_password & smtp_auth_password_file must be configured",
+  );
   atMostOne(ctx, g, path, "rocketchat_token", "rocketchat_token_file", given, "at most one of rocketchat_token & rocketchat_token_file must be configured");
-  atMostOne(ctx, g, path, "rocketchat_token_id", "rocketchat_token_id_file", given, "at most one of rocketchat_token_id & rocketchat_token_id_file must be configured");
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "rocketchat_token_id",
+    "rocketchat_token_id_file",
+    given,
+    "at most one of rocketchat_token_id & rocketchat_token_id_file must be configured",
+  );
   atMostOne(ctx, g, path, "smtp_auth_secret", "smtp_auth_secret_file", filled, "at most one of smtp_auth_secret & smtp_auth_secret_file must be configured");
-  atMostOne(ctx, g, path, "wechat_api_secret", "wechat_api_secret_file", filled, "at most one of wechat_api_secret & wechat_api_secret_file must be configured");
-  atMostOne(ctx, g, path, "mattermost_webhook_url", "mattermost_webhook_url_file", given, "at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured");
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "wechat_api_secret",
+    "wechat_api_secret_file",
+    filled,
+    "at most one of wechat_api_secret & wechat_api_secret_file must be configured",
+  );
+  atMostOne(
+    ctx,
+    g,
+    path,
+    "mattermost_webhook_url",
+    "mattermost_webhook_url_file",
+    given,
+    "at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured",
+  );
 
   for (const key of ["jira_api_url", ...Object.keys(GLOBAL_URL_DEFAULTS)]) checkUrlField(ctx, g, path, key);
   for (const key of ["slack_api_url", "mattermost_webhook_url"]) checkUrlField(ctx, g, path, key, { secret: true });

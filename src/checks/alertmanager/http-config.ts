@@ -34,18 +34,27 @@ export function checkHttpConfig(ctx: AlertmanagerContext, value: unknown, path: 
     if (basic || oauth2) ctx.error("config/conflict", [...path, "authorization"], "at most one of basic_auth, oauth2 & authorization must be configured", true);
   }
   if (oauth2) {
-    if (basic && !authorization) ctx.error("config/conflict", [...path, "oauth2"], "at most one of basic_auth, oauth2 & authorization must be configured", true);
+    if (basic && !authorization)
+      ctx.error("config/conflict", [...path, "oauth2"], "at most one of basic_auth, oauth2 & authorization must be configured", true);
     if (!filled(oauth2.client_id)) ctx.error("config/missing-field", [...path, "oauth2"], "oauth2 client_id must be configured");
     if (!filled(oauth2.token_url)) ctx.error("config/missing-field", [...path, "oauth2"], "oauth2 token_url must be configured");
     if (text(oauth2.grant_type) === "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       if (count(oauth2.client_certificate_key, oauth2.client_certificate_key_file, oauth2.client_certificate_key_ref) > 1) {
-        ctx.error("config/conflict", [...path, "oauth2"], "at most one of oauth2 client_certificate_key, client_certificate_key_file & client_certificate_key_ref must be configured using grant-type=urn:ietf:params:oauth:grant-type:jwt-bearer");
+        ctx.error(
+          "config/conflict",
+          [...path, "oauth2"],
+          "at most one of oauth2 client_certificate_key, client_certificate_key_file & client_certificate_key_ref must be configured using grant-type=urn:ietf:params:oauth:grant-type:jwt-bearer",
+        );
       }
       if (filled(oauth2.signature_algorithm) && !["RS256", "RS384", "RS512"].includes(text(oauth2.signature_algorithm))) {
         ctx.error("config/invalid-value", [...path, "oauth2", "signature_algorithm"], "valid signature algorithms are RS256, RS384 and RS512");
       }
     } else if (count(oauth2.client_secret, oauth2.client_secret_file, oauth2.client_secret_ref) > 1) {
-      ctx.error("config/conflict", [...path, "oauth2"], "at most one of oauth2 client_secret, client_secret_file & client_secret_ref must be configured using grant-type=client_credentials");
+      ctx.error(
+        "config/conflict",
+        [...path, "oauth2"],
+        "at most one of oauth2 client_secret, client_secret_file & client_secret_ref must be configured using grant-type=client_credentials",
+      );
     }
     checkTlsConfig(ctx, oauth2.tls_config, [...path, "oauth2", "tls_config"]);
     checkProxy(ctx, oauth2, [...path, "oauth2"]);
@@ -59,11 +68,19 @@ function checkProxy(ctx: AlertmanagerContext, c: Obj, path: Path): void {
   const proxyURL = filled(c.proxy_url);
   const fromEnv = c.proxy_from_environment === true;
   if (Object.keys(asObj(c.proxy_connect_header)).length > 0 && !fromEnv && !proxyURL) {
-    ctx.error("config/conflict", [...path, "proxy_connect_header"], "if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured", true);
+    ctx.error(
+      "config/conflict",
+      [...path, "proxy_connect_header"],
+      "if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured",
+      true,
+    );
   }
-  if (fromEnv && proxyURL) ctx.error("config/conflict", [...path, "proxy_url"], "if proxy_from_environment is configured, proxy_url must not be configured", true);
-  if (fromEnv && filled(c.no_proxy)) ctx.error("config/conflict", [...path, "no_proxy"], "if proxy_from_environment is configured, no_proxy must not be configured", true);
-  if (!given(c.proxy_url) && filled(c.no_proxy)) ctx.error("config/conflict", [...path, "no_proxy"], "if no_proxy is configured, proxy_url must also be configured", true);
+  if (fromEnv && proxyURL)
+    ctx.error("config/conflict", [...path, "proxy_url"], "if proxy_from_environment is configured, proxy_url must not be configured", true);
+  if (fromEnv && filled(c.no_proxy))
+    ctx.error("config/conflict", [...path, "no_proxy"], "if proxy_from_environment is configured, no_proxy must not be configured", true);
+  if (!given(c.proxy_url) && filled(c.no_proxy))
+    ctx.error("config/conflict", [...path, "no_proxy"], "if no_proxy is configured, proxy_url must also be configured", true);
 }
 
 export function checkHttpHeaders(ctx: AlertmanagerContext, value: unknown, path: Path): void {

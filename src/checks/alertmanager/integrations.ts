@@ -26,8 +26,14 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     }
     const threading = asObj(c.threading);
     if (threading.enabled === true) {
-      if (headers.has("References")) ctx.error("config/conflict", [...path, "threading", "enabled"], "conflicting configuration: threading.enabled conflicts with custom References header");
-      if (headers.has("In-Reply-To")) ctx.error("config/conflict", [...path, "threading", "enabled"], "conflicting configuration: threading.enabled conflicts with custom In-Reply-To header");
+      if (headers.has("References"))
+        ctx.error("config/conflict", [...path, "threading", "enabled"], "conflicting configuration: threading.enabled conflicts with custom References header");
+      if (headers.has("In-Reply-To"))
+        ctx.error(
+          "config/conflict",
+          [...path, "threading", "enabled"],
+          "conflicting configuration: threading.enabled conflicts with custom In-Reply-To header",
+        );
       if (!["none", "daily"].includes(text(threading.thread_by_date))) {
         ctx.error("config/invalid-value", [...path, "threading"], "threading.thread_by_date must be either 'none' or 'daily'");
       }
@@ -44,11 +50,23 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
   incidentio_configs(ctx, c, path) {
     if (!given(c.url) && !filled(c.url_file)) ctx.error("config/missing-field", path, "one of url or url_file must be configured");
     atMostOne(ctx, c, path, "url", "url_file", given, "at most one of url & url_file must be configured", filled);
-    atMostOne(ctx, c, path, "alert_source_token", "alert_source_token_file", filled, "at most one of alert_source_token & alert_source_token_file must be configured");
+    atMostOne(
+      ctx,
+      c,
+      path,
+      "alert_source_token",
+      "alert_source_token_file",
+      filled,
+      "at most one of alert_source_token & alert_source_token_file must be configured",
+    );
     const hasToken = filled(c.alert_source_token) || filled(c.alert_source_token_file);
     if (isObj(c.http_config)) {
       if (hasAuthorization(c.http_config) && hasToken) {
-        ctx.error("config/conflict", [...path, "http_config", "authorization"], "cannot specify alert_source_token or alert_source_token_file when using http_config.authorization");
+        ctx.error(
+          "config/conflict",
+          [...path, "http_config", "authorization"],
+          "cannot specify alert_source_token or alert_source_token_file when using http_config.authorization",
+        );
       }
       if (!hasAuthorization(c.http_config) && !hasToken) {
         ctx.error("config/missing-field", path, "at least one of alert_source_token, alert_source_token_file or http_config.authorization must be configured");
@@ -72,7 +90,12 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     const ownURL = given(c.api_url) || filled(c.api_url_file);
     const ownToken = filled(c.app_token) || filled(c.app_token_file);
     if (ownURL && ownToken) {
-      ctx.error("config/conflict", [...path, filled(c.app_token) ? "app_token" : "app_token_file"], "at most one of api_url/api_url_file & app_token/app_token_file must be configured", true);
+      ctx.error(
+        "config/conflict",
+        [...path, filled(c.app_token) ? "app_token" : "app_token_file"],
+        "at most one of api_url/api_url_file & app_token/app_token_file must be configured",
+        true,
+      );
     }
     if (c.update_message === true && given(c.api_url) && text(c.api_url) !== SLACK_APP_URL) {
       ctx.error("config/conflict", [...path, "update_message"], `update_message can only be used with bot tokens. api_url must be set to ${SLACK_APP_URL}`);
@@ -88,7 +111,8 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
       if (!filled(a.type)) ctx.error("config/missing-field", at, "missing type in Slack action configuration");
       else if (!filled(a.text)) ctx.error("config/missing-field", at, "missing text in Slack action configuration");
       else if (!filled(a.url) && !filled(a.name)) ctx.error("config/missing-field", at, "missing name or url in Slack action configuration");
-      if (isObj(a.confirm) && !filled(a.confirm.text)) ctx.error("config/missing-field", [...at, "confirm"], "missing text in Slack confirmation configuration");
+      if (isObj(a.confirm) && !filled(a.confirm.text))
+        ctx.error("config/missing-field", [...at, "confirm"], "missing text in Slack confirmation configuration");
     });
     checkUrlField(ctx, c, path, "api_url", { secret: true });
     checkUrlField(ctx, c, path, "app_url");
@@ -103,7 +127,11 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     if (!apiURL && !token) {
       ctx.error("config/missing-global", path, "no Slack API URL nor App token set either inline or in a file");
     } else if (token && hasAuthorization(http)) {
-      ctx.error("config/conflict", isObj(c.http_config) ? [...path, "http_config", "authorization"] : path, "http authorization can't be set when using Slack App tokens");
+      ctx.error(
+        "config/conflict",
+        isObj(c.http_config) ? [...path, "http_config", "authorization"] : path,
+        "http authorization can't be set when using Slack App tokens",
+      );
     }
   },
   webhook_configs(ctx, c, path) {
@@ -131,7 +159,11 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
       }
       const type = text(r.type);
       if (!type.includes("{{") && !/^(team|teams|user|escalation|schedule)$/.test(type.toLowerCase())) {
-        ctx.error("config/invalid-value", [...at, "type"], `opsGenieConfig responder ${i} type does not match valid options ^(team|teams|user|escalation|schedule)$`);
+        ctx.error(
+          "config/invalid-value",
+          [...at, "type"],
+          `opsGenieConfig responder ${i} type does not match valid options ^(team|teams|user|escalation|schedule)$`,
+        );
       }
     });
     checkUrlField(ctx, c, path, "api_url");
@@ -155,7 +187,8 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     atMostOne(ctx, c, path, "user_key", "user_key_file", filled, "at most one of user_key & user_key_file must be configured");
     if (!filled(c.token) && !filled(c.token_file)) ctx.error("config/missing-field", path, "one of token or token_file must be configured");
     atMostOne(ctx, c, path, "token", "token_file", filled, "at most one of token & token_file must be configured");
-    if (c.html === true && c.monospace === true) ctx.error("config/conflict", [...path, "monospace"], "at most one of monospace & html must be configured", true);
+    if (c.html === true && c.monospace === true)
+      ctx.error("config/conflict", [...path, "monospace"], "at most one of monospace & html must be configured", true);
   },
   victorops_configs(ctx, c, path) {
     const g = ctx.global;
@@ -164,7 +197,12 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     const reserved = ["routing_key", "message_type", "state_message", "entity_display_name", "monitoring_tool", "entity_id", "entity_state"];
     for (const field of Object.keys(asObj(c.custom_fields))) {
       if (reserved.includes(field)) {
-        ctx.error("config/reserved-field", [...path, "custom_fields", field], `victorOps config contains custom field ${field} which cannot be used as it conflicts with the fixed/static fields`, true);
+        ctx.error(
+          "config/reserved-field",
+          [...path, "custom_fields", field],
+          `victorOps config contains custom field ${field} which cannot be used as it conflicts with the fixed/static fields`,
+          true,
+        );
       }
     }
     checkUrlField(ctx, c, path, "api_url");
@@ -174,16 +212,23 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     }
   },
   sns_configs(ctx, c, path) {
-    const noTarget = !filled(c.target_arn), noTopic = !filled(c.topic_arn), noPhone = !filled(c.phone_number);
+    const noTarget = !filled(c.target_arn),
+      noTopic = !filled(c.topic_arn),
+      noPhone = !filled(c.phone_number);
     if ((noTarget !== noTopic) !== noPhone) {
       ctx.error("config/missing-field", path, "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config");
     }
     if (isObj(c.sigv4)) {
       const s = c.sigv4;
       if (filled(s.access_key) !== filled(s.secret_key)) {
-        ctx.error("config/missing-field", [...path, "sigv4"], "must provide a AWS SigV4 Access key and Secret Key if credentials are specified in the SigV4 config");
+        ctx.error(
+          "config/missing-field",
+          [...path, "sigv4"],
+          "must provide a AWS SigV4 Access key and Secret Key if credentials are specified in the SigV4 config",
+        );
       }
-      if (filled(s.external_id) && !filled(s.role_arn)) ctx.error("config/conflict", [...path, "sigv4", "external_id"], "external_id can only be used with role_arn");
+      if (filled(s.external_id) && !filled(s.role_arn))
+        ctx.error("config/conflict", [...path, "sigv4", "external_id"], "external_id can only be used with role_arn");
     }
   },
   telegram_configs(ctx, c, path) {
@@ -191,7 +236,8 @@ export const INTEGRATIONS: Record<string, (ctx: AlertmanagerContext, c: Obj, pat
     atMostOne(ctx, c, path, "bot_token", "bot_token_file", filled, "at most one of bot_token & bot_token_file must be configured");
     const chatID = typeof c.chat_id === "number" && c.chat_id !== 0;
     if (!chatID && !filled(c.chat_id_file)) ctx.error("config/missing-field", path, "missing chat_id or chat_id_file on telegram_config");
-    if (chatID && filled(c.chat_id_file)) ctx.error("config/conflict", [...path, "chat_id_file"], "at most one of chat_id & chat_id_file must be configured", true);
+    if (chatID && filled(c.chat_id_file))
+      ctx.error("config/conflict", [...path, "chat_id_file"], "at most one of chat_id & chat_id_file must be configured", true);
     checkUrlField(ctx, c, path, "api_url");
     if (![c.bot_token, c.bot_token_file, g.telegram_bot_token, g.telegram_bot_token_file].some(filled)) {
       ctx.error("config/missing-global", path, "missing bot_token or bot_token_file on telegram_config");
@@ -252,7 +298,7 @@ function goTemplateProblem(value: string): string | undefined {
   let depth = 0;
   for (let i = 0; i < value.length; i++) {
     if (value.startsWith("{{", i)) {
-      if (depth > 0) return "unexpected \"{{\" in operand";
+      if (depth > 0) return 'unexpected "{{" in operand';
       depth++;
       i++;
     } else if (value.startsWith("}}", i) && depth > 0) {

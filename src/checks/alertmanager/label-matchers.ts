@@ -48,6 +48,11 @@ export function checkMatchers(ctx: AlertmanagerContext, value: unknown, path: Pa
 export function checkLabelName(ctx: AlertmanagerContext, name: string, path: Path, where: string, atKey = false): void {
   if (name === "") ctx.error("config/invalid-label-name", path, `invalid label name "" ${where}`, atKey);
   else if (!CLASSIC_LABEL_NAME.test(name)) {
-    ctx.warn("config/label-name-utf8", path, `label name ${q(name)} ${where} is only valid in Alertmanager's UTF-8 mode (the default since 0.28; refused with --enable-feature=classic-mode and by older versions)`, atKey);
+    ctx.warn(
+      "config/label-name-utf8",
+      path,
+      `label name ${q(name)} ${where} is only valid in Alertmanager's UTF-8 mode (the default since 0.28; refused with --enable-feature=classic-mode and by older versions)`,
+      atKey,
+    );
   }
 }

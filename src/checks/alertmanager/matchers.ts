@@ -28,7 +28,9 @@ function parseMatchersClassic(input: string): string | undefined {
   let s = input.startsWith("{") ? input.slice(1) : input;
   if (s.endsWith("}")) s = s.slice(0, -1);
   const tokens: string[] = [];
-  let token = "", insideQuotes = false, escaped = false;
+  let token = "",
+    insideQuotes = false,
+    escaped = false;
   for (const r of s) {
     if (r === "," && !insideQuotes) {
       tokens.push(token);
@@ -52,7 +54,8 @@ function parseMatchersClassic(input: string): string | undefined {
       raw = raw.slice(1);
       expectTrailingQuote = true;
     }
-    let value = "", esc = false;
+    let value = "",
+      esc = false;
     const chars = [...raw];
     for (let i = 0; i < chars.length; i++) {
       const r = chars[i]!;
@@ -96,7 +99,9 @@ function parseMatchersUTF8(input: string): string | undefined {
       tokens.push({ kind: "op", value: op });
       i += op.length;
     } else if (c === '"') {
-      let j = i + 1, escaped = false, closed = false;
+      let j = i + 1,
+        escaped = false,
+        closed = false;
       for (; j < chars.length; j++) {
         if (escaped) escaped = false;
         else if (chars[j] === "\\") escaped = true;

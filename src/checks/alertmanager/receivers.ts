@@ -17,7 +17,11 @@ export function checkReceivers(ctx: AlertmanagerContext): Set<string> {
     }
     const labels = asObj(receiver.labels);
     if ("name" in labels && text(labels.name) !== name) {
-      ctx.error("config/receiver-labels", [...path, "labels", "name"], `receiver label "name" must match receiver name ${q(name)}, got ${q(text(labels.name))}`);
+      ctx.error(
+        "config/receiver-labels",
+        [...path, "labels", "name"],
+        `receiver label "name" must match receiver name ${q(name)}, got ${q(text(labels.name))}`,
+      );
     }
     for (const [key, check] of Object.entries(INTEGRATIONS)) {
       list(receiver[key]).forEach((item, j) => {

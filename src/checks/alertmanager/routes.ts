@@ -15,18 +15,29 @@ export function checkRouteTree(ctx: AlertmanagerContext, receivers: Set<string>,
     return;
   }
   const path = ["route"];
-  if (!filled(root.receiver)) ctx.error("config/root-receiver", "receiver" in root ? [...path, "receiver"] : path, "root route must specify a default receiver");
+  if (!filled(root.receiver))
+    ctx.error("config/root-receiver", "receiver" in root ? [...path, "receiver"] : path, "root route must specify a default receiver");
   if (Object.keys(asObj(root.match)).length > 0 || Object.keys(asObj(root.match_re)).length > 0 || list(root.matchers).length > 0) {
     const key = ["matchers", "match", "match_re"].find((k) => (Array.isArray(root[k]) ? list(root[k]).length : Object.keys(asObj(root[k])).length) > 0)!;
     ctx.error("config/root-matchers", [...path, key], "root route must not have any matchers", true);
   }
-  if (list(root.mute_time_intervals).length > 0) ctx.error("config/root-time-intervals", [...path, "mute_time_intervals"], "root route must not have any mute time intervals", true);
-  if (list(root.active_time_intervals).length > 0) ctx.error("config/root-time-intervals", [...path, "active_time_intervals"], "root route must not have any active time intervals", true);
+  if (list(root.mute_time_intervals).length > 0)
+    ctx.error("config/root-time-intervals", [...path, "mute_time_intervals"], "root route must not have any mute time intervals", true);
+  if (list(root.active_time_intervals).length > 0)
+    ctx.error("config/root-time-intervals", [...path, "active_time_intervals"], "root route must not have any active time intervals", true);
   if (root.continue === true) ctx.error("config/root-continue", [...path, "continue"], "cannot have continue in root route", true);
   checkRoute(ctx, root, path, receivers, timeIntervals, DEFAULT_GROUP_INTERVAL, DEFAULT_REPEAT_INTERVAL);
 }
 
-function checkRoute(ctx: AlertmanagerContext, r: Obj, path: Path, receivers: Set<string>, timeIntervals: Set<string>, parentGroupInterval: number, parentRepeatInterval: number): void {
+function checkRoute(
+  ctx: AlertmanagerContext,
+  r: Obj,
+  path: Path,
+  receivers: Set<string>,
+  timeIntervals: Set<string>,
+  parentGroupInterval: number,
+  parentRepeatInterval: number,
+): void {
   const receiver = text(r.receiver);
   if (receiver !== "" && !receivers.has(receiver)) {
     ctx.error("config/undefined-receiver", [...path, "receiver"], `undefined receiver ${q(receiver)} used in route`);
@@ -52,7 +63,8 @@ function checkRoute(ctx: AlertmanagerContext, r: Obj, path: Path, receivers: Set
   }
   for (const key of ["mute_time_intervals", "active_time_intervals"]) {
     list(r[key]).forEach((name, i) => {
-      if (!timeIntervals.has(text(name))) ctx.error("config/undefined-time-interval", [...path, key, i], `undefined time interval ${q(text(name))} used in route`);
+      if (!timeIntervals.has(text(name)))
+        ctx.error("config/undefined-time-interval", [...path, key, i], `undefined time interval ${q(text(name))} used in route`);
     });
   }
   // Alertmanager warns at (re)load when a route repeats less often than it groups (app/reloader.go).

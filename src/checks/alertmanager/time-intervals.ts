@@ -4,7 +4,10 @@ import { asObj, filled, given, isObj, list, q, text, type Path } from "./values.
 
 export function checkTimeIntervals(ctx: AlertmanagerContext): Set<string> {
   const names = new Set<string>();
-  for (const [section, what] of [["mute_time_intervals", "mute time interval"], ["time_intervals", "time interval"]] as const) {
+  for (const [section, what] of [
+    ["mute_time_intervals", "mute time interval"],
+    ["time_intervals", "time interval"],
+  ] as const) {
     list(ctx.config[section]).forEach((entry, i) => {
       if (!isObj(entry)) return;
       const path: Path = [section, i];

@@ -27,7 +27,10 @@ export function checkEventRecorder(ctx: AlertmanagerContext): void {
     }
     const batch = ["batch_max_events", "batch_max_bytes"].filter((key) => typeof o[key] === "number");
     if (batch.some((key) => (o[key] as number) < 0)) ctx.error("config/invalid-value", path, "event_recorder webhook batch settings cannot be negative");
-    else if ((batch.some((key) => (o[key] as number) > 0) || (typeof o.batch_flush_interval === "string" && parseDuration(o.batch_flush_interval))) && o.batch !== true) {
+    else if (
+      (batch.some((key) => (o[key] as number) > 0) || (typeof o.batch_flush_interval === "string" && parseDuration(o.batch_flush_interval))) &&
+      o.batch !== true
+    ) {
       ctx.error("config/invalid-value", path, "event_recorder webhook batch settings require batch: true");
     }
     checkHttpConfig(ctx, o.http_config, [...path, "http_config"]);

@@ -15,7 +15,13 @@ export function checkAlerting(ctx: PrometheusContext, alerting: Obj, path: Path)
       ctx.error("config/http-client", "at most one of basic_auth, authorization, oauth2, & sigv4 must be configured", [...itemPath, "sigv4"]);
     }
     checkRelabelConfigs(ctx, item.relabel_configs, [...itemPath, "relabel_configs"], ctx.global.scheme, "empty or null Alertmanager target relabeling rule");
-    checkRelabelConfigs(ctx, item.alert_relabel_configs, [...itemPath, "alert_relabel_configs"], ctx.global.scheme, "empty or null Alertmanager alert relabeling rule");
+    checkRelabelConfigs(
+      ctx,
+      item.alert_relabel_configs,
+      [...itemPath, "alert_relabel_configs"],
+      ctx.global.scheme,
+      "empty or null Alertmanager alert relabeling rule",
+    );
     const apiVersion = scalar(item.api_version) ?? "v2";
     const pathPrefix = scalar(item.path_prefix) ?? "";
     forEachItem(item.static_configs, [...itemPath, "static_configs"], (group, groupPath) => {
@@ -40,7 +46,10 @@ export function checkAlerting(ctx: PrometheusContext, alerting: Obj, path: Path)
 
 /** Go's path.Join, as the Alertmanager URL path is built. */
 function joinPath(...parts: string[]): string {
-  const joined = parts.filter((part) => part !== "").join("/").replace(/\/+/g, "/");
+  const joined = parts
+    .filter((part) => part !== "")
+    .join("/")
+    .replace(/\/+/g, "/");
   const segments: string[] = [];
   for (const segment of joined.split("/")) {
     if (segment === "..") segments.pop();

@@ -10,10 +10,14 @@ export function checkKubernetesSd(ctx: PrometheusContext, sd: Obj, path: Path): 
   const ownNamespace = isObj(sd.namespaces) && asBool(sd.namespaces.own_namespace) === true;
   if (typeof sd.api_server === "string") checkUrlParses(ctx, sd.api_server, [...path, "api_server"]);
   if (apiServer && kubeconfig) ctx.error("config/kubernetes-sd", "cannot use 'kubeconfig_file' and 'api_server' simultaneously", [...path, "kubeconfig_file"]);
-  if (kubeconfig && customHttp) ctx.error("config/kubernetes-sd", "cannot use a custom HTTP client configuration together with 'kubeconfig_file'", [...path, "kubeconfig_file"]);
-  if (!apiServer && customHttp) ctx.error("config/kubernetes-sd", "to use custom HTTP client configuration please provide the 'api_server' URL explicitly", path);
-  if (apiServer && ownNamespace) ctx.error("config/kubernetes-sd", "cannot use 'api_server' and 'namespaces.own_namespace' simultaneously", [...path, "namespaces", "own_namespace"]);
-  if (kubeconfig && ownNamespace) ctx.error("config/kubernetes-sd", "cannot use 'kubeconfig_file' and 'namespaces.own_namespace' simultaneously", [...path, "namespaces", "own_namespace"]);
+  if (kubeconfig && customHttp)
+    ctx.error("config/kubernetes-sd", "cannot use a custom HTTP client configuration together with 'kubeconfig_file'", [...path, "kubeconfig_file"]);
+  if (!apiServer && customHttp)
+    ctx.error("config/kubernetes-sd", "to use custom HTTP client configuration please provide the 'api_server' URL explicitly", path);
+  if (apiServer && ownNamespace)
+    ctx.error("config/kubernetes-sd", "cannot use 'api_server' and 'namespaces.own_namespace' simultaneously", [...path, "namespaces", "own_namespace"]);
+  if (kubeconfig && ownNamespace)
+    ctx.error("config/kubernetes-sd", "cannot use 'kubeconfig_file' and 'namespaces.own_namespace' simultaneously", [...path, "namespaces", "own_namespace"]);
 
   const role = scalar(sd.role);
   const allowed: Record<string, string[]> = {

@@ -45,10 +45,11 @@ function checkRelabelConfig(ctx: PrometheusContext, config: Obj, path: Path, sch
     const text = scalar(name);
     if (text !== undefined && !isValidLabelName(text, "utf8")) ctx.error("config/label-name", `${JSON.stringify(text)} is not a valid label name`, namePath);
   });
-  const target = config.target_label === undefined ? "" : scalar(config.target_label) ?? "";
-  const replacement = config.replacement === undefined ? "$1" : scalar(config.replacement) ?? "";
+  const target = config.target_label === undefined ? "" : (scalar(config.target_label) ?? "");
+  const replacement = config.replacement === undefined ? "$1" : (scalar(config.replacement) ?? "");
   const modulus = typeof config.modulus === "number" ? config.modulus : 0;
-  if (action === "hashmod" && modulus === 0) fail("relabel configuration for hashmod requires non-zero modulus", config.modulus === undefined ? undefined : "modulus");
+  if (action === "hashmod" && modulus === 0)
+    fail("relabel configuration for hashmod requires non-zero modulus", config.modulus === undefined ? undefined : "modulus");
   if (["replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"].includes(action) && target === "") {
     fail(`relabel configuration for ${action} action requires 'target_label' value`, config.target_label === undefined ? undefined : "target_label");
     return;
@@ -56,7 +57,8 @@ function checkRelabelConfig(ctx: PrometheusContext, config: Obj, path: Path, sch
   const targetHasVariable = target.includes("$");
   const validWithVariables = (value: string) => (scheme === "utf8" ? isValidLabelName(value, "utf8") : RELABEL_TARGET_LEGACY.test(value));
   if (action === "replace") {
-    if (!targetHasVariable && !isValidLabelName(target, scheme)) fail(`${JSON.stringify(target)} is invalid 'target_label' for ${action} action`, "target_label");
+    if (!targetHasVariable && !isValidLabelName(target, scheme))
+      fail(`${JSON.stringify(target)} is invalid 'target_label' for ${action} action`, "target_label");
     if (targetHasVariable && !validWithVariables(target)) fail(`${JSON.stringify(target)} is invalid 'target_label' for ${action} action`, "target_label");
   }
   if (["lowercase", "uppercase", "keepequal", "dropequal", "hashmod"].includes(action) && !isValidLabelName(target, scheme)) {
@@ -65,7 +67,8 @@ function checkRelabelConfig(ctx: PrometheusContext, config: Obj, path: Path, sch
   if (["lowercase", "uppercase", "keepequal", "dropequal"].includes(action) && replacement !== "$1") {
     fail(`'replacement' can not be set for ${action} action`, "replacement");
   }
-  if (action === "labelmap" && !validWithVariables(replacement)) fail(`${JSON.stringify(replacement)} is invalid 'replacement' for ${action} action`, "replacement");
+  if (action === "labelmap" && !validWithVariables(replacement))
+    fail(`${JSON.stringify(replacement)} is invalid 'replacement' for ${action} action`, "replacement");
   const separator = config.separator === undefined ? ";" : scalar(config.separator);
   if (action === "keepequal" || action === "dropequal") {
     if (config.regex !== undefined || modulus !== 0 || separator !== ";" || replacement !== "$1") {
@@ -103,13 +106,13 @@ export function relabelProcess(input: Map<string, string>, configs: unknown): Ma
   for (const config of configs) {
     if (!isObj(config)) return "unknown";
     const action = config.action === undefined ? "replace" : (scalar(config.action) ?? "").toLowerCase();
-    const regex = anchoredRegex(config.regex === undefined ? "(.*)" : scalar(config.regex) ?? "");
+    const regex = anchoredRegex(config.regex === undefined ? "(.*)" : (scalar(config.regex) ?? ""));
     if (regex === undefined) return "unknown";
-    const separator = config.separator === undefined ? ";" : scalar(config.separator) ?? "";
+    const separator = config.separator === undefined ? ";" : (scalar(config.separator) ?? "");
     const sources = Array.isArray(config.source_labels) ? config.source_labels.map((name) => labels.get(scalar(name) ?? "") ?? "") : [];
     const value = sources.join(separator);
     const target = scalar(config.target_label) ?? "";
-    const replacement = config.replacement === undefined ? "$1" : scalar(config.replacement) ?? "";
+    const replacement = config.replacement === undefined ? "$1" : (scalar(config.replacement) ?? "");
     switch (action) {
       case "drop":
         if (regex.test(value)) return "dropped";

@@ -39,7 +39,11 @@ export function checkScrapeConfig(ctx: PrometheusContext, scrape: Obj, path: Pat
   let escaping = scalar(scrape.metric_name_escaping_scheme) ?? "";
   if (escaping === "") {
     // Inherited from global when the local validation scheme is unset, else derived from the local scheme.
-    escaping = !localScheme ? ctx.global.escaping || (ctx.global.scheme === "legacy" ? "underscores" : "allow-utf-8") : scheme === "legacy" ? "underscores" : "allow-utf-8";
+    escaping = !localScheme
+      ? ctx.global.escaping || (ctx.global.scheme === "legacy" ? "underscores" : "allow-utf-8")
+      : scheme === "legacy"
+        ? "underscores"
+        : "allow-utf-8";
   }
   if (!["allow-utf-8", "underscores", "dots", "values"].includes(escaping)) {
     ctx.error(
@@ -106,7 +110,8 @@ export function checkScrapeConfigFiles(ctx: PrometheusContext, value: unknown, j
         inner.push({ id: "schema/type", severity: "error", message: "must be object", path: [] });
       } else {
         for (const key of Object.keys(document)) {
-          if (key !== "scrape_configs") inner.push({ id: "schema/unknown-key", severity: "error", message: `unknown key \`${key}\``, path: [key], atKey: true });
+          if (key !== "scrape_configs")
+            inner.push({ id: "schema/unknown-key", severity: "error", message: `unknown key \`${key}\``, path: [key], atKey: true });
         }
         const wrapped = { scrape_configs: document.scrape_configs };
         if (!validatePrometheus(wrapped)) inner.push(...schemaFindings(validatePrometheus.errors as SchemaError[]));
@@ -122,7 +127,12 @@ export function checkScrapeConfigFiles(ctx: PrometheusContext, value: unknown, j
           if (name === undefined || name === "") return;
           const first = names.get(name);
           if (first !== undefined) {
-            inner.push({ id: "config/duplicate-job-name", severity: "error", message: `found multiple scrape configs with job name "${name}", first found in ${first}`, path: [...itemPath, "job_name"] });
+            inner.push({
+              id: "config/duplicate-job-name",
+              severity: "error",
+              message: `found multiple scrape configs with job name "${name}", first found in ${first}`,
+              path: [...itemPath, "job_name"],
+            });
           } else {
             names.set(name, JSON.stringify(included.file));
           }

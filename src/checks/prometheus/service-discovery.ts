@@ -42,16 +42,19 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
       if (empty("subscription_id")) fail("config/azure-sd", "azure SD configuration requires a subscription_id", "subscription_id");
       const method = sd.authentication_method === undefined ? "OAuth" : scalar(sd.authentication_method);
       if (method === "OAuth") {
-        for (const key of ["tenant_id", "client_id", "client_secret"]) if (missing(key)) fail("config/azure-sd", `azure SD configuration requires a ${key}`, sd[key] === undefined ? undefined : key);
+        for (const key of ["tenant_id", "client_id", "client_secret"])
+          if (missing(key)) fail("config/azure-sd", `azure SD configuration requires a ${key}`, sd[key] === undefined ? undefined : key);
       }
       break;
     }
     case "consul": {
-      if (sd.server !== undefined && (scalar(sd.server) ?? "").trim() === "") fail("config/consul-sd", "consul SD configuration requires a server address", "server");
+      if (sd.server !== undefined && (scalar(sd.server) ?? "").trim() === "")
+        fail("config/consul-sd", "consul SD configuration requires a server address", "server");
       if ((nonEmpty(sd.username) || nonEmpty(sd.password)) && isObj(sd.basic_auth)) {
         fail("config/consul-sd", "at most one of consul SD configuration username and password and basic auth can be configured", "basic_auth");
       }
-      if (nonEmpty(sd.token) && (isObj(sd.authorization) || isObj(sd.oauth2))) fail("config/consul-sd", "at most one of consul SD token, authorization, or oauth2 can be configured", "token");
+      if (nonEmpty(sd.token) && (isObj(sd.authorization) || isObj(sd.oauth2)))
+        fail("config/consul-sd", "at most one of consul SD token, authorization, or oauth2 can be configured", "token");
       break;
     }
     case "docker":
@@ -69,7 +72,8 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
     }
     case "ec2":
       forEachItem(sd.filters, [...path, "filters"], (filter, filterPath) => {
-        if (isObj(filter) && (!Array.isArray(filter.values) || filter.values.length === 0)) ctx.error("config/ec2-sd", "EC2 SD configuration filter values cannot be empty", filterPath);
+        if (isObj(filter) && (!Array.isArray(filter.values) || filter.values.length === 0))
+          ctx.error("config/ec2-sd", "EC2 SD configuration filter values cannot be empty", filterPath);
       });
       break;
     case "eureka": {
@@ -85,7 +89,8 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
       break;
     }
     case "file":
-      if (Array.isArray(sd.files) && sd.files.length === 0) fail("config/file-sd", "file service discovery config must contain at least one path name", "files");
+      if (Array.isArray(sd.files) && sd.files.length === 0)
+        fail("config/file-sd", "file service discovery config must contain at least one path name", "files");
       forEachItem(sd.files, [...path, "files"], (name, namePath) => {
         const text = scalar(name);
         if (text !== undefined && !/^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/.test(text)) {
@@ -121,10 +126,16 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
       const tokenFile = nonEmpty(sd.auth_token_file);
       if (token && tokenFile) fail("config/marathon-sd", "marathon_sd: at most one of auth_token & auth_token_file must be configured", "auth_token_file");
       if (token || tokenFile) {
-        if (isObj(sd.basic_auth)) fail("config/marathon-sd", "marathon_sd: at most one of basic_auth, auth_token & auth_token_file must be configured", "basic_auth");
+        if (isObj(sd.basic_auth))
+          fail("config/marathon-sd", "marathon_sd: at most one of basic_auth, auth_token & auth_token_file must be configured", "basic_auth");
         else if (nonEmpty(sd.bearer_token) || nonEmpty(sd.bearer_token_file)) {
-          fail("config/marathon-sd", "marathon_sd: at most one of bearer_token, bearer_token_file, auth_token & auth_token_file must be configured", nonEmpty(sd.bearer_token) ? "bearer_token" : "bearer_token_file");
-        } else if (isObj(sd.authorization)) fail("config/marathon-sd", "marathon_sd: at most one of auth_token, auth_token_file & authorization must be configured", "authorization");
+          fail(
+            "config/marathon-sd",
+            "marathon_sd: at most one of bearer_token, bearer_token_file, auth_token & auth_token_file must be configured",
+            nonEmpty(sd.bearer_token) ? "bearer_token" : "bearer_token_file",
+          );
+        } else if (isObj(sd.authorization))
+          fail("config/marathon-sd", "marathon_sd: at most one of auth_token, auth_token_file & authorization must be configured", "authorization");
       }
       break;
     }
@@ -140,7 +151,8 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
       break;
     }
     case "nomad":
-      if (sd.server !== undefined && (scalar(sd.server) ?? "").trim() === "") fail("config/nomad-sd", "nomad SD configuration requires a server address", "server");
+      if (sd.server !== undefined && (scalar(sd.server) ?? "").trim() === "")
+        fail("config/nomad-sd", "nomad SD configuration requires a server address", "server");
       break;
     case "oci":
       checkOciSd(ctx, sd, path);
@@ -155,17 +167,22 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
     }
     case "outscale":
       if (missing("region")) fail("config/outscale-sd", "outscale SD configuration requires a region", sd.region === undefined ? undefined : "region");
-      if (missing("access_key")) fail("config/outscale-sd", "outscale SD configuration requires access_key", sd.access_key === undefined ? undefined : "access_key");
+      if (missing("access_key"))
+        fail("config/outscale-sd", "outscale SD configuration requires access_key", sd.access_key === undefined ? undefined : "access_key");
       if (!nonEmpty(sd.secret_key) && !nonEmpty(sd.secret_key_file)) fail("config/outscale-sd", "one of secret_key & secret_key_file must be configured");
-      if (nonEmpty(sd.secret_key) && nonEmpty(sd.secret_key_file)) fail("config/outscale-sd", "at most one of secret_key & secret_key_file must be configured", "secret_key_file");
+      if (nonEmpty(sd.secret_key) && nonEmpty(sd.secret_key_file))
+        fail("config/outscale-sd", "at most one of secret_key & secret_key_file must be configured", "secret_key_file");
       break;
     case "ovhcloud": {
       if (empty("endpoint")) fail("config/ovhcloud-sd", "endpoint can not be empty", "endpoint");
-      if (missing("application_key")) fail("config/ovhcloud-sd", "application key can not be empty", sd.application_key === undefined ? undefined : "application_key");
-      if (missing("application_secret")) fail("config/ovhcloud-sd", "application secret can not be empty", sd.application_secret === undefined ? undefined : "application_secret");
+      if (missing("application_key"))
+        fail("config/ovhcloud-sd", "application key can not be empty", sd.application_key === undefined ? undefined : "application_key");
+      if (missing("application_secret"))
+        fail("config/ovhcloud-sd", "application secret can not be empty", sd.application_secret === undefined ? undefined : "application_secret");
       if (missing("consumer_key")) fail("config/ovhcloud-sd", "consumer key can not be empty", sd.consumer_key === undefined ? undefined : "consumer_key");
       const service = scalar(sd.service) ?? "";
-      if (!["dedicated_server", "vps"].includes(service)) fail("config/ovhcloud-sd", `unknown service: ${service}`, sd.service === undefined ? undefined : "service");
+      if (!["dedicated_server", "vps"].includes(service))
+        fail("config/ovhcloud-sd", `unknown service: ${service}`, sd.service === undefined ? undefined : "service");
       break;
     }
     case "puppetdb":
@@ -176,14 +193,16 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
       if (missing("role")) fail("config/scaleway-sd", "role missing (one of: instance, baremetal)", sd.role === undefined ? undefined : "role");
       if (missing("project_id")) fail("config/scaleway-sd", "project_id is mandatory", sd.project_id === undefined ? undefined : "project_id");
       if (!nonEmpty(sd.secret_key) && !nonEmpty(sd.secret_key_file)) fail("config/scaleway-sd", "one of secret_key & secret_key_file must be configured");
-      if (nonEmpty(sd.secret_key) && nonEmpty(sd.secret_key_file)) fail("config/scaleway-sd", "at most one of secret_key & secret_key_file must be configured", "secret_key_file");
+      if (nonEmpty(sd.secret_key) && nonEmpty(sd.secret_key_file))
+        fail("config/scaleway-sd", "at most one of secret_key & secret_key_file must be configured", "secret_key_file");
       if (missing("access_key")) fail("config/scaleway-sd", "access_key is mandatory", sd.access_key === undefined ? undefined : "access_key");
       break;
     case "stackit": {
       const endpoint = scalar(sd.endpoint) ?? "";
       if (endpoint === "" && sd.region !== undefined && !nonEmpty(sd.region)) fail("config/stackit-sd", "stackit_sd: endpoint and region missing");
       const problem = urlProblem(endpoint);
-      if (problem) fail("config/stackit-sd", `stackit_sd: invalid endpoint ${JSON.stringify(endpoint)}: parse ${JSON.stringify(endpoint)}: ${problem}`, "endpoint");
+      if (problem)
+        fail("config/stackit-sd", `stackit_sd: invalid endpoint ${JSON.stringify(endpoint)}: parse ${JSON.stringify(endpoint)}: ${problem}`, "endpoint");
       break;
     }
     case "triton": {
@@ -199,7 +218,8 @@ function checkSd(ctx: PrometheusContext, kind: string, sd: Obj, path: Path): voi
     }
     case "uyuni":
       if (empty("server")) fail("config/uyuni-sd", "Uyuni SD configuration requires server host", "server");
-      else if (typeof sd.server === "string" && urlProblem(sd.server)) fail("config/uyuni-sd", `Uyuni Server URL is not valid: ${urlProblem(sd.server)}`, "server");
+      else if (typeof sd.server === "string" && urlProblem(sd.server))
+        fail("config/uyuni-sd", `Uyuni Server URL is not valid: ${urlProblem(sd.server)}`, "server");
       if (empty("username")) fail("config/uyuni-sd", "Uyuni SD configuration requires a username", "username");
       if (empty("password")) fail("config/uyuni-sd", "Uyuni SD configuration requires a password", "password");
       break;
@@ -220,7 +240,11 @@ function checkOciSd(ctx: PrometheusContext, sd: Obj, path: Path): void {
     }
   } else if (auth === "instance_principal") {
     if (["tenancy", "user", "fingerprint", "key_file", "key_passphrase", "key_passphrase_file"].some((key) => nonEmpty(sd[key]))) {
-      ctx.error("config/oci-sd", "oci_sd: instance_principal auth must not have tenancy, user, fingerprint, key_file, key_passphrase, or key_passphrase_file set", path);
+      ctx.error(
+        "config/oci-sd",
+        "oci_sd: instance_principal auth must not have tenancy, user, fingerprint, key_file, key_passphrase, or key_passphrase_file set",
+        path,
+      );
     }
   } else {
     ctx.error("config/oci-sd", `oci_sd: unknown auth method ${JSON.stringify(auth ?? "")}, expected "api_key" or "instance_principal"`, [...path, "auth"]);
@@ -235,7 +259,32 @@ function checkOciSd(ctx: PrometheusContext, sd: Obj, path: Path): void {
 
 /** Discoveries with an HTTP client config (the others have at most `tls_config`). */
 const SD_WITH_HTTP = new Set([
-  "aws", "azure", "consul", "digitalocean", "docker", "dockerswarm", "ec2", "ecs", "elasticache", "eureka", "hetzner", "http", "ionos",
-  "kubernetes", "kuma", "lightsail", "linode", "marathon", "msk", "nomad", "oci", "outscale", "puppetdb", "rds", "scaleway", "stackit", "uyuni",
+  "aws",
+  "azure",
+  "consul",
+  "digitalocean",
+  "docker",
+  "dockerswarm",
+  "ec2",
+  "ecs",
+  "elasticache",
+  "eureka",
+  "hetzner",
+  "http",
+  "ionos",
+  "kubernetes",
+  "kuma",
+  "lightsail",
+  "linode",
+  "marathon",
+  "msk",
+  "nomad",
+  "oci",
+  "outscale",
+  "puppetdb",
+  "rds",
+  "scaleway",
+  "stackit",
+  "uyuni",
   "vultr",
 ]);

@@ -32,13 +32,22 @@ export function checkOtlp(ctx: PrometheusContext, otlp: Obj): void {
     return problems;
   };
   if (promoteAll) {
-    if (promote.length > 0) ctx.error("config/otlp", "'promote_all_resource_attributes' and 'promote_resource_attributes' cannot be configured simultaneously", [...path, "promote_resource_attributes"]);
+    if (promote.length > 0)
+      ctx.error("config/otlp", "'promote_all_resource_attributes' and 'promote_resource_attributes' cannot be configured simultaneously", [
+        ...path,
+        "promote_resource_attributes",
+      ]);
     const problems = attributeProblems(ignore, "ignored");
     if (problems.length > 0) ctx.error("config/otlp", `invalid 'ignore_resource_attributes': ${problems.join("; ")}`, [...path, "ignore_resource_attributes"]);
   } else {
-    if (ignore.length > 0) ctx.error("config/otlp", "'ignore_resource_attributes' cannot be configured unless 'promote_all_resource_attributes' is true", [...path, "ignore_resource_attributes"]);
+    if (ignore.length > 0)
+      ctx.error("config/otlp", "'ignore_resource_attributes' cannot be configured unless 'promote_all_resource_attributes' is true", [
+        ...path,
+        "ignore_resource_attributes",
+      ]);
     const problems = attributeProblems(promote, "promoted");
-    if (problems.length > 0) ctx.error("config/otlp", `invalid 'promote_resource_attributes': ${problems.join("; ")}`, [...path, "promote_resource_attributes"]);
+    if (problems.length > 0)
+      ctx.error("config/otlp", `invalid 'promote_resource_attributes': ${problems.join("; ")}`, [...path, "promote_resource_attributes"]);
   }
   const strategy = scalar(otlp.translation_strategy);
   if ((strategy === "NoTranslation" || strategy === "NoUTF8EscapingWithSuffixes") && ctx.global.scheme === "legacy") {
