@@ -231,26 +231,22 @@ export type AlertmanagerConfigInhibitRule = {
 /** A named set of time intervals. */
 export type AlertmanagerConfigTimeInterval = {
   name?: AlertmanagerConfigString;
-  time_intervals?:
-    | ({
-        times?:
-          | ({
-              start_time?: AlertmanagerConfigString;
-              end_time?: AlertmanagerConfigString;
-            } | null)[]
-          | null;
-        /** monday … sunday, or ranges such as monday:friday. */
-        weekdays?: AlertmanagerConfigString[] | null;
-        /** 1 … 31 or -31 … -1, or ranges such as 1:5. */
-        days_of_month?: AlertmanagerConfigString[] | null;
-        /** january … december or 1 … 12, or ranges. */
-        months?: AlertmanagerConfigString[] | null;
-        /** Years or ranges such as 2020:2022. */
-        years?: AlertmanagerConfigString[] | null;
-        /** An IANA time zone name such as Europe/Berlin, or Local. */
-        location?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  time_intervals?: ({
+    times?: ({
+      start_time?: AlertmanagerConfigString;
+      end_time?: AlertmanagerConfigString;
+    } | null)[] | null;
+    /** monday … sunday, or ranges such as monday:friday. */
+    weekdays?: AlertmanagerConfigString[] | null;
+    /** 1 … 31 or -31 … -1, or ranges such as 1:5. */
+    days_of_month?: AlertmanagerConfigString[] | null;
+    /** january … december or 1 … 12, or ranges. */
+    months?: AlertmanagerConfigString[] | null;
+    /** Years or ranges such as 2020:2022. */
+    years?: AlertmanagerConfigString[] | null;
+    /** An IANA time zone name such as Europe/Berlin, or Local. */
+    location?: AlertmanagerConfigString;
+  } | null)[] | null;
 } | null;
 
 /** A named notification receiver with its integrations. */
@@ -325,19 +321,15 @@ export type AlertmanagerConfigPagerduty = {
   details?: {
     [key: string]: unknown;
   } | null;
-  images?:
-    | ({
-        src?: AlertmanagerConfigString;
-        alt?: AlertmanagerConfigString;
-        href?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
-  links?:
-    | ({
-        href?: AlertmanagerConfigString;
-        text?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  images?: ({
+    src?: AlertmanagerConfigString;
+    alt?: AlertmanagerConfigString;
+    href?: AlertmanagerConfigString;
+  } | null)[] | null;
+  links?: ({
+    href?: AlertmanagerConfigString;
+    text?: AlertmanagerConfigString;
+  } | null)[] | null;
   source?: AlertmanagerConfigString;
   severity?: AlertmanagerConfigString;
   class?: AlertmanagerConfigString;
@@ -432,14 +424,12 @@ export type AlertmanagerConfigOpsgenie = {
     [key: string]: AlertmanagerConfigString;
   } | null;
   entity?: AlertmanagerConfigString;
-  responders?:
-    | ({
-        id?: AlertmanagerConfigString;
-        name?: AlertmanagerConfigString;
-        username?: AlertmanagerConfigString;
-        type?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  responders?: ({
+    id?: AlertmanagerConfigString;
+    name?: AlertmanagerConfigString;
+    username?: AlertmanagerConfigString;
+    type?: AlertmanagerConfigString;
+  } | null)[] | null;
   actions?: AlertmanagerConfigString;
   tags?: AlertmanagerConfigString;
   note?: AlertmanagerConfigString;
@@ -597,15 +587,10 @@ export type AlertmanagerConfigMsteamsv2 = {
 } | null;
 
 /** A template, or { template, enable_update }. */
-export type AlertmanagerConfigJiraField =
-  | string
-  | number
-  | boolean
-  | null
-  | {
-      template?: AlertmanagerConfigString;
-      enable_update?: AlertmanagerConfigBool;
-    };
+export type AlertmanagerConfigJiraField = string | number | boolean | null | {
+  template?: AlertmanagerConfigString;
+  enable_update?: AlertmanagerConfigBool;
+};
 
 /** Jira integration. */
 export type AlertmanagerConfigJira = {
@@ -644,32 +629,28 @@ export type AlertmanagerConfigRocketchat = {
   title?: AlertmanagerConfigString;
   title_link?: AlertmanagerConfigString;
   text?: AlertmanagerConfigString;
-  fields?:
-    | ({
-        short?: AlertmanagerConfigBool;
-        title?: AlertmanagerConfigString;
-        value?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  fields?: ({
+    short?: AlertmanagerConfigBool;
+    title?: AlertmanagerConfigString;
+    value?: AlertmanagerConfigString;
+  } | null)[] | null;
   short_fields?: AlertmanagerConfigBool;
   emoji?: AlertmanagerConfigString;
   icon_url?: AlertmanagerConfigString;
   image_url?: AlertmanagerConfigString;
   thumb_url?: AlertmanagerConfigString;
   link_names?: AlertmanagerConfigBool;
-  actions?:
-    | ({
-        type?: AlertmanagerConfigString;
-        text?: AlertmanagerConfigString;
-        url?: AlertmanagerConfigString;
-        imageurl?: AlertmanagerConfigString;
-        iswebview?: AlertmanagerConfigBool;
-        webviewheightratio?: AlertmanagerConfigString;
-        msg?: AlertmanagerConfigString;
-        msginchatwindow?: AlertmanagerConfigBool;
-        msgprocessingtype?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  actions?: ({
+    type?: AlertmanagerConfigString;
+    text?: AlertmanagerConfigString;
+    url?: AlertmanagerConfigString;
+    imageurl?: AlertmanagerConfigString;
+    iswebview?: AlertmanagerConfigBool;
+    webviewheightratio?: AlertmanagerConfigString;
+    msg?: AlertmanagerConfigString;
+    msginchatwindow?: AlertmanagerConfigBool;
+    msgprocessingtype?: AlertmanagerConfigString;
+  } | null)[] | null;
 } | null;
 
 /** incident.io integration. */
@@ -717,24 +698,22 @@ export type AlertmanagerConfigMattermost = {
   image_url?: AlertmanagerConfigString;
   icon_url?: AlertmanagerConfigString;
   icon_emoji?: AlertmanagerConfigString;
-  attachments?:
-    | ({
-        fallback?: AlertmanagerConfigString;
-        color?: AlertmanagerConfigString;
-        pretext?: AlertmanagerConfigString;
-        text?: AlertmanagerConfigString;
-        author_name?: AlertmanagerConfigString;
-        author_link?: AlertmanagerConfigString;
-        author_icon?: AlertmanagerConfigString;
-        title?: AlertmanagerConfigString;
-        title_link?: AlertmanagerConfigString;
-        fields?: AlertmanagerConfigMattermostField[] | null;
-        thumb_url?: AlertmanagerConfigString;
-        footer?: AlertmanagerConfigString;
-        footer_icon?: AlertmanagerConfigString;
-        image_url?: AlertmanagerConfigString;
-      } | null)[]
-    | null;
+  attachments?: ({
+    fallback?: AlertmanagerConfigString;
+    color?: AlertmanagerConfigString;
+    pretext?: AlertmanagerConfigString;
+    text?: AlertmanagerConfigString;
+    author_name?: AlertmanagerConfigString;
+    author_link?: AlertmanagerConfigString;
+    author_icon?: AlertmanagerConfigString;
+    title?: AlertmanagerConfigString;
+    title_link?: AlertmanagerConfigString;
+    fields?: AlertmanagerConfigMattermostField[] | null;
+    thumb_url?: AlertmanagerConfigString;
+    footer?: AlertmanagerConfigString;
+    footer_icon?: AlertmanagerConfigString;
+    image_url?: AlertmanagerConfigString;
+  } | null)[] | null;
   type?: AlertmanagerConfigString;
   /** Message props. */
   props?: {
@@ -762,37 +741,31 @@ export type AlertmanagerConfigTracing = {
 
 /** Event recorder outputs. */
 export type AlertmanagerConfigEventRecorder = {
-  file_outputs?:
-    | ({
-        path?: AlertmanagerConfigFile;
-      } | null)[]
-    | null;
-  webhook_outputs?:
-    | ({
-        url?: AlertmanagerConfigSecretUrl;
-        http_config?: AlertmanagerConfigHttpConfig;
-        timeout?: AlertmanagerConfigDuration;
-        workers?: AlertmanagerConfigInteger;
-        max_retries?: AlertmanagerConfigInteger;
-        retry_backoff?: AlertmanagerConfigDuration;
-        batch?: AlertmanagerConfigBool;
-        batch_max_events?: AlertmanagerConfigInteger;
-        batch_max_bytes?: AlertmanagerConfigInteger;
-        batch_flush_interval?: AlertmanagerConfigDuration;
-      } | null)[]
-    | null;
-  kafka_outputs?:
-    | ({
-        brokers?: AlertmanagerConfigString[] | null;
-        topic?: AlertmanagerConfigString;
-        client_id?: AlertmanagerConfigString;
-        format?: "json" | "protobuf" | "" | null;
-        acks?: "none" | "leader" | "all" | "" | null;
-        compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd" | "" | null;
-        buffer_size?: AlertmanagerConfigInteger;
-        tls_config?: AlertmanagerConfigTlsConfig;
-      } | null)[]
-    | null;
+  file_outputs?: ({
+    path?: AlertmanagerConfigFile;
+  } | null)[] | null;
+  webhook_outputs?: ({
+    url?: AlertmanagerConfigSecretUrl;
+    http_config?: AlertmanagerConfigHttpConfig;
+    timeout?: AlertmanagerConfigDuration;
+    workers?: AlertmanagerConfigInteger;
+    max_retries?: AlertmanagerConfigInteger;
+    retry_backoff?: AlertmanagerConfigDuration;
+    batch?: AlertmanagerConfigBool;
+    batch_max_events?: AlertmanagerConfigInteger;
+    batch_max_bytes?: AlertmanagerConfigInteger;
+    batch_flush_interval?: AlertmanagerConfigDuration;
+  } | null)[] | null;
+  kafka_outputs?: ({
+    brokers?: AlertmanagerConfigString[] | null;
+    topic?: AlertmanagerConfigString;
+    client_id?: AlertmanagerConfigString;
+    format?: "json" | "protobuf" | "" | null;
+    acks?: "none" | "leader" | "all" | "" | null;
+    compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd" | "" | null;
+    buffer_size?: AlertmanagerConfigInteger;
+    tls_config?: AlertmanagerConfigTlsConfig;
+  } | null)[] | null;
   stdout_outputs?: (Record<string, never> | null)[] | null;
 } | null;
 

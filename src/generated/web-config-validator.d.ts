@@ -9,30 +9,9 @@ export type WebConfig = {
     client_ca?: WebConfigString;
     cert_file?: WebConfigString;
     key_file?: WebConfigString;
-    client_auth_type?:
-      | ""
-      | "NoClientCert"
-      | "RequestClientCert"
-      | "RequireAnyClientCert"
-      | "RequireClientCert"
-      | "VerifyClientCertIfGiven"
-      | "RequireAndVerifyClientCert";
+    client_auth_type?: "" | "NoClientCert" | "RequestClientCert" | "RequireAnyClientCert" | "RequireClientCert" | "VerifyClientCertIfGiven" | "RequireAndVerifyClientCert";
     client_ca_file?: WebConfigString;
-    cipher_suites?: (
-      | "TLS_AES_128_GCM_SHA256"
-      | "TLS_AES_256_GCM_SHA384"
-      | "TLS_CHACHA20_POLY1305_SHA256"
-      | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
-      | "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"
-      | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
-      | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
-      | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
-      | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
-      | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
-      | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
-      | "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
-      | "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
-    )[];
+    cipher_suites?: ("TLS_AES_128_GCM_SHA256" | "TLS_AES_256_GCM_SHA384" | "TLS_CHACHA20_POLY1305_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" | "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" | "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")[];
     curve_preferences?: ("CurveP256" | "CurveP384" | "CurveP521" | "X25519")[];
     min_version?: "TLS10" | "TLS11" | "TLS12" | "TLS13";
     max_version?: "TLS10" | "TLS11" | "TLS12" | "TLS13";
