@@ -325,7 +325,8 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
     if (kind !== "rule-test" && isConfigKind(kind)) {
       const base = dirname(absolute);
-      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) });
+      // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
+      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) }, [], parsed);
       subject.data = result.data;
       subject.findings.push(...result.findings);
       if (!options.syntaxOnly && result.data !== undefined) {
