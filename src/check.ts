@@ -12,10 +12,11 @@ import { checkDocument, inferKind, isConfigKind, locate } from "./checks/index.j
 import { crossFileFindings } from "./checks/cross-file.js";
 import { globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
 import { referencedFileFindings, type ReferencedFiles } from "./checks/referenced-files.js";
-import { parseDocumentData } from "./checks/document.js";
+import { parseDocumentData, type ParsedDocument } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind } from "./checks/types.js";
 import { createFinding, type Finding } from "./finding.js";
+import type { RunResult } from "./process.js";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
 import type { ProjectRender, RenderedFile, SourceOptions } from "./render.js";
@@ -114,8 +115,16 @@ function templateLine(subject: Subject, line: number | undefined): number | unde
 // ---------------------------------------------------------------------------------------------------------------
 // Tools
 
-async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
-  const tools = new Map<ToolName, Tool>();
+/** A tool found, its version being asked for. */
+interface FoundTool {
+  name: ToolName;
+  path: string;
+  version: Promise<string>;
+}
+
+/** Finds the tools and starts asking their versions; a missing tool is a note, or (required) the error returned. */
+async function findTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<{ found: FoundTool[]; error?: EnvironmentError }> {
+  const found: FoundTool[] = [];
   const missing: Finding[] = [];
   for (const name of needed) {
     const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
@@ -130,12 +139,15 @@ async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report:
       else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
       continue;
     }
-    const tool: Tool = { name, path, version: await toolVersion(path, options.run, toolEnv(options.env)) };
-    tools.set(name, tool);
-    report.tools.push(tool);
+    found.push({ name, path, version: started(toolVersion(path, options.run, toolEnv(options.env))) });
   }
-  if (missing.length > 0) throw new EnvironmentError(missing);
-  return tools;
+  return { found, ...(missing.length > 0 ? { error: new EnvironmentError(missing) } : {}) };
+}
+
+/** A promise awaited later: its rejection is handled where it is awaited, not reported as unhandled meanwhile. */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** Tools get PATH and HOME only: never the variables' values. */
@@ -191,45 +203,68 @@ async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, op
     const written = await writeLayout(root, inputs);
     const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
     const tests = await layOutTests(root, rendered.project, rendered.files, configs);
-    await runToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
+    const finishTools = await startToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
+    await finishTools();
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-/** Runs the planned promtool/amtool invocations and adds their findings, in the subjects' own terms, to the report. */
-async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<void> {
+/**
+ * Starts the planned promtool/amtool invocations, all at once, and returns what adds their findings, in the
+ * subjects' own terms, to the report once they end. The caller runs the built-in checks in between, so that the
+ * tools and the built-in checks run at the same time; the findings are read and added in the plan's order, after
+ * the built-in checks, as if the tools had run after them.
+ */
+async function startToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<() => Promise<void>> {
   const plan = planToolInvocations(
     run.configs,
     run.tests.map((t) => t.checkedPath),
     run,
   );
-  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
-  for (const invocation of plan) {
-    const tool = tools.get(invocation.tool);
-    if (!tool) continue;
-    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
-      const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
-      const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
-      const differs =
-        run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
-          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
-          : "";
-      const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
-      const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
-      const line = subject ? templateLine(subject, finding.line) : finding.line;
-      report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+  const { found, error } = await findTools(options, new Set(plan.map((p) => p.tool)), report);
+  const runs = error
+    ? []
+    : plan.flatMap((invocation) => {
+        const tool = found.find((t) => t.name === invocation.tool);
+        if (!tool) return [];
+        const result = started(options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) }));
+        return [{ invocation, result }];
+      });
+  return async () => {
+    if (error) throw error;
+    const tools = new Map<ToolName, Tool>();
+    for (const { name, path, version } of found) {
+      const tool: Tool = { name, path, version: await version };
+      tools.set(name, tool);
+      report.tools.push(tool);
     }
-    if (run.layout === undefined || result.exitCode !== 0) continue;
-    for (const file of invocation.files) {
-      const subject = byCheckedPath.get(file);
-      if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-        report.notes.push(
-          report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`),
-        );
-      }
+    for (const { invocation, result } of runs) addToolFindings(run, invocation, tools.get(invocation.tool)!, await result, report);
+  };
+}
+
+/** Adds an invocation's findings to the report, in the subjects' own terms. */
+function addToolFindings(run: ToolRun, invocation: ToolInvocation, tool: Tool, result: RunResult, report: CheckReport): void {
+  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
+  for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
+    const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
+    const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
+    const differs =
+      run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+        ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+        : "";
+    const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
+    const line = subject ? templateLine(subject, finding.line) : finding.line;
+    report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+  }
+  if (run.layout === undefined || result.exitCode !== 0) return;
+  for (const file of invocation.files) {
+    const subject = byCheckedPath.get(file);
+    if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
+      report.notes.push(
+        report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`),
+      );
     }
   }
 }
@@ -301,6 +336,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
   const redact = createRedactor(options.secrets ?? []);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
   const subjects: Subject[] = [];
+  const parses = new Map<Subject, ParsedDocument>();
   for (const path of paths) {
     const absolute = isAbsolute(path) ? path : join(options.cwd, path);
     const content = await readDocument(absolute, path, "input/file");
@@ -323,18 +359,10 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       ]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
-    if (kind !== "rule-test" && isConfigKind(kind)) {
-      const base = dirname(absolute);
-      // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
-      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) }, [], parsed);
-      subject.data = result.data;
-      subject.findings.push(...result.findings);
-      if (!options.syntaxOnly && result.data !== undefined) {
-        subject.findings.push(...(await locate(content, referencedFileFindings(kind, result.data, filesFrom(base)))));
-      }
-    }
     subjects.push(subject);
+    parses.set(subject, parsed);
   }
+  let finishTools = async () => {};
   if (options.tools) {
     // Plain files are checked where they are: their references resolve as the tools would resolve them.
     const checked = (kind: (k: Subject["kind"]) => boolean) =>
@@ -346,8 +374,28 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       syntaxOnly: options.syntaxOnly,
       agent: options.agent,
     };
-    await runToolChecks(run, options, report);
+    finishTools = await startToolChecks(run, options, report);
   }
+  try {
+    for (const subject of subjects) {
+      const parsed = parses.get(subject);
+      if (!parsed || subject.kind === "rule-test" || !isConfigKind(subject.kind)) continue;
+      const kind = subject.kind;
+      const base = dirname(subject.runtimePath);
+      // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
+      const result = await checkDocument(kind, subject.content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) }, [], parsed);
+      subject.data = result.data;
+      subject.findings.push(...result.findings);
+      if (!options.syntaxOnly && result.data !== undefined) {
+        subject.findings.push(...(await locate(subject.content, referencedFileFindings(kind, result.data, filesFrom(base)))));
+      }
+    }
+  } catch (error) {
+    // The tools' children end before the error is reported; their findings no longer matter.
+    await finishTools().catch(() => {});
+    throw error;
+  }
+  await finishTools();
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
