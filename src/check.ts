@@ -70,10 +70,19 @@ export interface RenderedCheckOptions extends ToolOptions {
 /** The checks of a rendered project, in memory and in a temporary container-like layout (src/pipeline.ts). */
 export async function checkRendered(rendered: ProjectRender, options: RenderedCheckOptions): Promise<CheckReport> {
   const subjects = rendered.files.map((file) => subjectOf(file));
-  await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
+  // The configs' data lays out the files they reference for the tools, before the built-in checks: parsed once here.
+  const parses = new Map<Subject, ParsedDocument>();
+  for (const subject of subjects) {
+    if (subject.kind === "rule-test" || !isConfigKind(subject.kind)) continue;
+    const parsed = parseDocumentData(subject.content);
+    parses.set(subject, parsed);
+    if ("data" in parsed) subject.data = parsed.data;
+  }
+  const checkBuiltIn = () => runBuiltInChecks(subjects, parses, { agent: options.agent, promql: options.promql });
   const redact = createRedactor(rendered.secrets);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
-  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report);
+  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report, checkBuiltIn);
+  else await checkBuiltIn();
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
@@ -89,10 +98,10 @@ function subjectOf(file: RenderedFile): Subject {
   };
 }
 
-async function runBuiltInChecks(subjects: Subject[], options: CheckOptions): Promise<void> {
+async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: CheckOptions): Promise<void> {
   for (const subject of subjects) {
     if (subject.kind === "rule-test") continue;
-    const result = await checkDocument(subject.kind, subject.content, options);
+    const result = await checkDocument(subject.kind, subject.content, options, [], parses.get(subject));
     subject.data = result.data;
     subject.findings.push(...result.findings);
   }
@@ -195,8 +204,17 @@ interface ToolRun {
   layout?: string;
 }
 
-/** Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. */
-async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, options: ToolOptions & { agent?: boolean }, report: CheckReport): Promise<void> {
+/**
+ * Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. The
+ * built-in checks (`checkBuiltIn`) run while the tools do.
+ */
+async function runToolsOnLayout(
+  subjects: Subject[],
+  rendered: ProjectRender,
+  options: ToolOptions & { agent?: boolean },
+  report: CheckReport,
+  checkBuiltIn: () => Promise<void>,
+): Promise<void> {
   const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
   try {
     const inputs: LayoutInput[] = subjects.map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
@@ -204,7 +222,7 @@ async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, op
     const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
     const tests = await layOutTests(root, rendered.project, rendered.files, configs);
     const finishTools = await startToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
-    await finishTools();
+    await whileToolsRun(checkBuiltIn, finishTools);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -241,6 +259,18 @@ async function startToolChecks(run: ToolRun, options: ToolOptions, report: Check
     }
     for (const { invocation, result } of runs) addToolFindings(run, invocation, tools.get(invocation.tool)!, await result, report);
   };
+}
+
+/** Runs the built-in checks, then waits for the tools started before them and adds their findings. */
+async function whileToolsRun(checkBuiltIn: () => Promise<void>, finishTools: () => Promise<void>): Promise<void> {
+  try {
+    await checkBuiltIn();
+  } catch (error) {
+    // The tools' children end before the error is reported; their findings no longer matter.
+    await finishTools().catch(() => {});
+    throw error;
+  }
+  await finishTools();
 }
 
 /** Adds an invocation's findings to the report, in the subjects' own terms. */
@@ -376,7 +406,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
     };
     finishTools = await startToolChecks(run, options, report);
   }
-  try {
+  const checkBuiltIn = async () => {
     for (const subject of subjects) {
       const parsed = parses.get(subject);
       if (!parsed || subject.kind === "rule-test" || !isConfigKind(subject.kind)) continue;
@@ -390,12 +420,8 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
         subject.findings.push(...(await locate(subject.content, referencedFileFindings(kind, result.data, filesFrom(base)))));
       }
     }
-  } catch (error) {
-    // The tools' children end before the error is reported; their findings no longer matter.
-    await finishTools().catch(() => {});
-    throw error;
-  }
-  await finishTools();
+  };
+  await whileToolsRun(checkBuiltIn, finishTools);
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
