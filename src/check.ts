@@ -12,10 +12,11 @@ import { checkDocument, inferKind, isConfigKind, locate } from "./checks/index.j
 import { crossFileFindings } from "./checks/cross-file.js";
 import { globToRegExp, writeLayout, type LayoutInput } from "./checks/layout.js";
 import { referencedFileFindings, type ReferencedFiles } from "./checks/referenced-files.js";
-import { parseDocumentData } from "./checks/document.js";
+import { parseDocumentData, type ParsedDocument } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind } from "./checks/types.js";
 import { createFinding, type Finding } from "./finding.js";
+import type { RunResult } from "./process.js";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import { findProject, type OutputKind, type Project } from "./project.js";
 import type { ProjectRender, RenderedFile, SourceOptions } from "./render.js";
@@ -69,10 +70,19 @@ export interface RenderedCheckOptions extends ToolOptions {
 /** The checks of a rendered project, in memory and in a temporary container-like layout (src/pipeline.ts). */
 export async function checkRendered(rendered: ProjectRender, options: RenderedCheckOptions): Promise<CheckReport> {
   const subjects = rendered.files.map((file) => subjectOf(file));
-  await runBuiltInChecks(subjects, { agent: options.agent, promql: options.promql });
+  // The configs' data lays out the files they reference for the tools, before the built-in checks: parsed once here.
+  const parses = new Map<Subject, ParsedDocument>();
+  for (const subject of subjects) {
+    if (subject.kind === "rule-test" || !isConfigKind(subject.kind)) continue;
+    const parsed = parseDocumentData(subject.content);
+    parses.set(subject, parsed);
+    if ("data" in parsed) subject.data = parsed.data;
+  }
+  const checkBuiltIn = () => runBuiltInChecks(subjects, parses, { agent: options.agent, promql: options.promql });
   const redact = createRedactor(rendered.secrets);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
-  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report);
+  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report, checkBuiltIn);
+  else await checkBuiltIn();
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
@@ -88,10 +98,10 @@ function subjectOf(file: RenderedFile): Subject {
   };
 }
 
-async function runBuiltInChecks(subjects: Subject[], options: CheckOptions): Promise<void> {
+async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: CheckOptions): Promise<void> {
   for (const subject of subjects) {
     if (subject.kind === "rule-test") continue;
-    const result = await checkDocument(subject.kind, subject.content, options);
+    const result = await checkDocument(subject.kind, subject.content, options, [], parses.get(subject));
     subject.data = result.data;
     subject.findings.push(...result.findings);
   }
@@ -114,8 +124,16 @@ function templateLine(subject: Subject, line: number | undefined): number | unde
 // ---------------------------------------------------------------------------------------------------------------
 // Tools
 
-async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<Map<ToolName, Tool>> {
-  const tools = new Map<ToolName, Tool>();
+/** A tool found, its version being asked for. */
+interface FoundTool {
+  name: ToolName;
+  path: string;
+  version: Promise<string>;
+}
+
+/** Finds the tools and starts asking their versions; a missing tool is a note, or (required) the error returned. */
+async function findTools(options: ToolOptions, needed: Set<ToolName>, report: CheckReport): Promise<{ found: FoundTool[]; error?: EnvironmentError }> {
+  const found: FoundTool[] = [];
   const missing: Finding[] = [];
   for (const name of needed) {
     const path = await findTool(name, name === "promtool" ? options.promtool : options.amtool, options.env.PATH);
@@ -130,12 +148,15 @@ async function resolveTools(options: ToolOptions, needed: Set<ToolName>, report:
       else report.notes.push(`${name} not found on PATH: its checks were skipped (${INSTALL_HINT[name]})`);
       continue;
     }
-    const tool: Tool = { name, path, version: await toolVersion(path, options.run, toolEnv(options.env)) };
-    tools.set(name, tool);
-    report.tools.push(tool);
+    found.push({ name, path, version: started(toolVersion(path, options.run, toolEnv(options.env))) });
   }
-  if (missing.length > 0) throw new EnvironmentError(missing);
-  return tools;
+  return { found, ...(missing.length > 0 ? { error: new EnvironmentError(missing) } : {}) };
+}
+
+/** A promise awaited later: its rejection is handled where it is awaited, not reported as unhandled meanwhile. */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** Tools get PATH and HOME only: never the variables' values. */
@@ -183,53 +204,97 @@ interface ToolRun {
   layout?: string;
 }
 
-/** Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. */
-async function runToolsOnLayout(subjects: Subject[], rendered: ProjectRender, options: ToolOptions & { agent?: boolean }, report: CheckReport): Promise<void> {
+/**
+ * Rendered outputs are checked in a temporary folder laid out like the container, then the folder is removed. The
+ * built-in checks (`checkBuiltIn`) run while the tools do.
+ */
+async function runToolsOnLayout(
+  subjects: Subject[],
+  rendered: ProjectRender,
+  options: ToolOptions & { agent?: boolean },
+  report: CheckReport,
+  checkBuiltIn: () => Promise<void>,
+): Promise<void> {
   const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
   try {
     const inputs: LayoutInput[] = subjects.map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
     const written = await writeLayout(root, inputs);
     const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
     const tests = await layOutTests(root, rendered.project, rendered.files, configs);
-    await runToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
+    const finishTools = await startToolChecks({ configs, tests, cwd: root, agent: options.agent, layout: root }, options, report);
+    await whileToolsRun(checkBuiltIn, finishTools);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-/** Runs the planned promtool/amtool invocations and adds their findings, in the subjects' own terms, to the report. */
-async function runToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<void> {
+/**
+ * Starts the planned promtool/amtool invocations, all at once, and returns what adds their findings, in the
+ * subjects' own terms, to the report once they end. The caller runs the built-in checks in between, so that the
+ * tools and the built-in checks run at the same time; the findings are read and added in the plan's order, after
+ * the built-in checks, as if the tools had run after them.
+ */
+async function startToolChecks(run: ToolRun, options: ToolOptions, report: CheckReport): Promise<() => Promise<void>> {
   const plan = planToolInvocations(
     run.configs,
     run.tests.map((t) => t.checkedPath),
     run,
   );
-  const tools = await resolveTools(options, new Set(plan.map((p) => p.tool)), report);
-  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
-  for (const invocation of plan) {
-    const tool = tools.get(invocation.tool);
-    if (!tool) continue;
-    const result = await options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) });
-    for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
-      const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
-      const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
-      const differs =
-        run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
-          ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
-          : "";
-      const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
-      const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
-      const line = subject ? templateLine(subject, finding.line) : finding.line;
-      report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+  const { found, error } = await findTools(options, new Set(plan.map((p) => p.tool)), report);
+  const runs = error
+    ? []
+    : plan.flatMap((invocation) => {
+        const tool = found.find((t) => t.name === invocation.tool);
+        if (!tool) return [];
+        const result = started(options.run(tool.path, invocation.args, { cwd: dirname(invocation.files[0] ?? run.cwd), env: toolEnv(options.env) }));
+        return [{ invocation, result }];
+      });
+  return async () => {
+    if (error) throw error;
+    const tools = new Map<ToolName, Tool>();
+    for (const { name, path, version } of found) {
+      const tool: Tool = { name, path, version: await version };
+      tools.set(name, tool);
+      report.tools.push(tool);
     }
-    if (run.layout === undefined || result.exitCode !== 0) continue;
-    for (const file of invocation.files) {
-      const subject = byCheckedPath.get(file);
-      if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
-        report.notes.push(
-          report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`),
-        );
-      }
+    for (const { invocation, result } of runs) addToolFindings(run, invocation, tools.get(invocation.tool)!, await result, report);
+  };
+}
+
+/** Runs the built-in checks, then waits for the tools started before them and adds their findings. */
+async function whileToolsRun(checkBuiltIn: () => Promise<void>, finishTools: () => Promise<void>): Promise<void> {
+  try {
+    await checkBuiltIn();
+  } catch (error) {
+    // The tools' children end before the error is reported; their findings no longer matter.
+    await finishTools().catch(() => {});
+    throw error;
+  }
+  await finishTools();
+}
+
+/** Adds an invocation's findings to the report, in the subjects' own terms. */
+function addToolFindings(run: ToolRun, invocation: ToolInvocation, tool: Tool, result: RunResult, report: CheckReport): void {
+  const byCheckedPath = new Map<string, Subject>([...run.configs, ...run.tests].map((c) => [c.checkedPath, c.subject]));
+  for (const finding of mergeTestFailures(invocation, parseToolOutput(invocation, tool, result, report.redact))) {
+    const subject = byCheckedPath.get(finding.file ?? "") ?? byCheckedPath.get(invocation.files[0] ?? "");
+    const builtInAccepts = subject && !subject.findings.some((f) => f.severity === "error");
+    const differs =
+      run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
+        ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
+        : "";
+    const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
+    const line = subject ? templateLine(subject, finding.line) : finding.line;
+    report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
+  }
+  if (run.layout === undefined || result.exitCode !== 0) return;
+  for (const file of invocation.files) {
+    const subject = byCheckedPath.get(file);
+    if (subject?.findings.some((f) => f.severity === "error" && !f.id.startsWith("cross-file/"))) {
+      report.notes.push(
+        report.redact(`${tool.name} ${tool.version} accepts ${subject.name}, which promplate's built-in checks reject (they follow current upstream)`),
+      );
     }
   }
 }
@@ -301,6 +366,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
   const redact = createRedactor(options.secrets ?? []);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
   const subjects: Subject[] = [];
+  const parses = new Map<Subject, ParsedDocument>();
   for (const path of paths) {
     const absolute = isAbsolute(path) ? path : join(options.cwd, path);
     const content = await readDocument(absolute, path, "input/file");
@@ -323,17 +389,10 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       ]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
-    if (kind !== "rule-test" && isConfigKind(kind)) {
-      const base = dirname(absolute);
-      const result = await checkDocument(kind, content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) });
-      subject.data = result.data;
-      subject.findings.push(...result.findings);
-      if (!options.syntaxOnly && result.data !== undefined) {
-        subject.findings.push(...(await locate(content, referencedFileFindings(kind, result.data, filesFrom(base)))));
-      }
-    }
     subjects.push(subject);
+    parses.set(subject, parsed);
   }
+  let finishTools = async () => {};
   if (options.tools) {
     // Plain files are checked where they are: their references resolve as the tools would resolve them.
     const checked = (kind: (k: Subject["kind"]) => boolean) =>
@@ -345,8 +404,24 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       syntaxOnly: options.syntaxOnly,
       agent: options.agent,
     };
-    await runToolChecks(run, options, report);
+    finishTools = await startToolChecks(run, options, report);
   }
+  const checkBuiltIn = async () => {
+    for (const subject of subjects) {
+      const parsed = parses.get(subject);
+      if (!parsed || subject.kind === "rule-test" || !isConfigKind(subject.kind)) continue;
+      const kind = subject.kind;
+      const base = dirname(subject.runtimePath);
+      // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
+      const result = await checkDocument(kind, subject.content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) }, [], parsed);
+      subject.data = result.data;
+      subject.findings.push(...result.findings);
+      if (!options.syntaxOnly && result.data !== undefined) {
+        subject.findings.push(...(await locate(subject.content, referencedFileFindings(kind, result.data, filesFrom(base)))));
+      }
+    }
+  };
+  await whileToolsRun(checkBuiltIn, finishTools);
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }

@@ -33,7 +33,14 @@ export async function runChecker(kind: ConfigKind, data: unknown, options: Prome
   }
 }
 
-export async function checkDocument(kind: OutputKind, text: string, options: PrometheusCheckOptions, extra: DocumentFinding[] = []): Promise<DocumentCheck> {
+/** `parse`: the text's parse when the caller already has it (with the options this kind is parsed with), to parse once. */
+export async function checkDocument(
+  kind: OutputKind,
+  text: string,
+  options: PrometheusCheckOptions,
+  extra: DocumentFinding[] = [],
+  parse?: ParsedDocument,
+): Promise<DocumentCheck> {
   if (kind === "text") return { findings: [] };
   if (kind === "json") {
     try {
@@ -42,7 +49,7 @@ export async function checkDocument(kind: OutputKind, text: string, options: Pro
       return { findings: [{ id: "json/syntax", severity: "error", message: (error as Error).message, line: 1, column: 1 }] };
     }
   }
-  const parsed = parseDocumentData(text, { allDocuments: !isConfigKind(kind) });
+  const parsed = parse ?? parseDocumentData(text, { allDocuments: !isConfigKind(kind) });
   if ("error" in parsed) {
     return {
       findings: [
