@@ -2,7 +2,7 @@
  * The template module: scan a template (the template rule, references, problems), then render it with values.
  * Scanning is separate so a service can resolve only the variables its own templates use.
  */
-import type { Finding } from "../finding.js";
+import type { Finding, OffsetFinding } from "../finding.js";
 import { assemble, type DeclaredType, type InsertionKind } from "./assemble.js";
 import { expandTokens, type ValuePiece, type Values } from "./expand.js";
 import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./read.js";
@@ -65,16 +65,7 @@ export function scanTemplate(file: string, source: string, options: ScanOptions 
     }
   }
   const positionOf = result.problems.length > 0 ? lineIndex(source).positionOf : () => ({ line: 1, column: 1 });
-  const problems = result.problems.map(
-    (p): Finding => ({
-      id: p.id,
-      severity: "error",
-      message: p.message,
-      hint: p.hint,
-      file,
-      ...positionOf(p.offset),
-    }),
-  );
+  const problems = placeProblems(result.problems, file, positionOf);
   return { file, source, tokens: result.tokens, needsHandlebars: result.needsHandlebars, references, problems };
 }
 
@@ -119,16 +110,7 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
   const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
   const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
   const { lineOf, positionOf } = lineIndex(template.source);
-  const problems = result.problems.map(
-    (p): Finding => ({
-      id: p.id,
-      severity: "error",
-      message: p.message,
-      hint: p.hint,
-      file: template.file,
-      ...positionOf(p.offset),
-    }),
-  );
+  const problems = placeProblems(result.problems, template.file, positionOf);
   return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };
 }
 
@@ -154,4 +136,9 @@ export function lineIndex(source: string) {
     return { line, column: offset - lineStarts[line - 1]! + 1 };
   };
   return { lineOf, positionOf };
+}
+
+/** A template's problems, found at offsets in its text, as findings at the template's line and column. */
+function placeProblems(problems: readonly OffsetFinding[], file: string, positionOf: (offset: number) => { line: number; column: number }): Finding[] {
+  return problems.map((p) => ({ id: p.id, severity: "error", message: p.message, hint: p.hint, file, ...positionOf(p.offset) }));
 }
