@@ -3,12 +3,15 @@
  * supplied its value (for AWS values, the provider and when they expire), the value (secrets as `***`) and whether it
  * is missing or invalid.
  */
-import { listOutputFiles, loadProject } from "./project.js";
+import { listOutputFiles, loadProject, type Project } from "./project.js";
+import { expandSource, selectInstances, type Instance } from "./instances.js";
 import type { Finding } from "./finding.js";
 import { buildSources, scanOutputs, type SourceOptions } from "./render.js";
 import { displayValue, refuseUndeclaredSet, resolveVariables } from "./variables.js";
 
 export interface VariableRow {
+  /** The instance whose value this is (a project with instances lists each variable once per instance). */
+  instance?: string;
   name: string;
   type: string;
   secret: boolean;
@@ -31,12 +34,21 @@ export interface ListVariablesOptions extends SourceOptions {
   services?: string[];
   /** Show the values `--examples` would use instead of the real sources. */
   examples?: boolean;
+  /** `--instance NAME`: only this instance's values; else every instance's. */
+  instance?: string;
 }
 
 export async function listVariables(options: ListVariablesOptions): Promise<VariableRow[]> {
   const project = await loadProject(options.dir);
   refuseUndeclaredSet(options.set ?? {}, project.variables);
-  const files = await listOutputFiles(project, options.services);
+  if (!project.instances) return listInstanceVariables(project, options);
+  const rows: VariableRow[] = [];
+  for (const instance of selectInstances(project, options.instance)) rows.push(...(await listInstanceVariables(project, options, instance)));
+  return rows;
+}
+
+async function listInstanceVariables(project: Project, options: ListVariablesOptions, instance?: Instance): Promise<VariableRow[]> {
+  const files = await listOutputFiles(project, options.services, instance ? { instance, shard: 0 } : undefined);
   const scanProblems: Finding[] = [];
   const scanned = await scanOutputs(project, files, scanProblems);
   const servicesOf = new Map<string, Set<string>>();
@@ -48,8 +60,13 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
       if (reference.required) required.add(name);
     }
   }
-  const declarations = [...project.variables.values()].filter((d) => !options.services || servicesOf.has(d.name));
-  const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
+  const declarations = [...project.variables.values()]
+    .filter((d) => !options.services || servicesOf.has(d.name))
+    .map((d) => (instance && d.source ? { ...d, source: expandSource(d.source, instance) } : d));
+  const instanceValues = instance ? { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } } : {};
+  const sources = options.examples
+    ? { examples: true as const, set: options.set ?? {}, ...instanceValues }
+    : { ...(await buildSources(options, project.dir)), ...instanceValues };
   const { variables, problems } = await resolveVariables(declarations, sources, required);
   const inline = problems.length === 0 ? await inlineSecretFields(project, scanned, variables) : new Map<string, string[]>();
   return declarations.map((declaration) => {
@@ -72,6 +89,7 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
                 )
                 .map((p) => withoutName(p.message, declaration.name));
     return {
+      ...(instance ? { instance: instance.name } : {}),
       name: declaration.name,
       type: `${declaration.type ?? "any"}${declaration.secret ? " (secret)" : ""}`,
       secret: declaration.secret,
@@ -125,6 +143,8 @@ export function variableFindings(rows: readonly VariableRow[]): Finding[] {
   return rows.flatMap((row) => {
     if (row.status !== "missing" && row.status !== "invalid" && row.status !== "no-example") return [];
     const id = FINDING_ID[row.status];
-    return row.errors.map((error): Finding => ({ id, severity: "error", message: `${row.name}: ${error}` }));
+    return row.errors.map(
+      (error): Finding => ({ id, severity: "error", message: `${row.name}: ${error}`, ...(row.instance ? { instance: row.instance } : {}) }),
+    );
   });
 }

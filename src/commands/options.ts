@@ -64,6 +64,19 @@ export function serviceOption(what: string): Option {
   return new Option("--service <NAME>", `only ${what} (repeatable)`).argParser(collect);
 }
 
+/** `--instance NAME`: one instance of a project with `instances:`; `what` says what it narrows. */
+export function instanceOption(what: string): Option {
+  return new Option("--instance <NAME>", `only ${what} (a project with instances; default: every instance)`);
+}
+
+/** `--instance`/`--shard` (or their environment variables) as the pipeline takes them; a shard must be a number. */
+export function instanceSelection(instance: string | undefined, shard: string | undefined): { instance?: string; shard?: number } {
+  if (shard !== undefined && !/^(0|[1-9][0-9]{0,5})$/.test(shard)) {
+    throw new BadInputError([{ id: "input/shard", severity: "error", message: `the shard must be a number from 0, got \`${shard.slice(0, 20)}\`` }]);
+  }
+  return { ...(instance !== undefined && instance !== "" ? { instance } : {}), ...(shard !== undefined ? { shard: Number(shard) } : {}) };
+}
+
 /** `--format text|json|github`: how findings are reported. */
 export function formatOption(): Option {
   return new Option("--format <FORMAT>", "report format").choices(["text", "json", "github"]).default("text");

@@ -7,6 +7,10 @@ export type ProjectFile = {
   variables?: {
     [key: string]: ProjectFileVariable;
   };
+  /** The instances this project serves (clusters, regions, environments): each renders every output with its own non-secret values, and shards when one server is too small. */
+  instances?: {
+    [key: string]: ProjectFileInstance;
+  };
   outputs: ProjectFileOutput[];
   /** promtool rule unit test files. */
   tests?: string[];
@@ -25,6 +29,15 @@ export type ProjectFileVariable = {
   examples?: unknown[];
   description?: string;
   [key: string]: unknown;
+};
+
+export type ProjectFileInstance = {
+  /** Non-secret values of declared variables; they rank just above a variable's default. */
+  values?: {
+    [key: string]: unknown;
+  };
+  /** How many Prometheus shards split the scrape targets (SHARD is 0 … shards-1). */
+  shards?: number;
 };
 
 export type ProjectFileOutput = {
