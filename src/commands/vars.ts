@@ -27,7 +27,8 @@ export function registerVars(program: Command, context: CommandContext, setExit:
         ...rows.map((r) => ({
           ...r,
           services: r.services.join(",") || "-",
-          source: r.origin ? `${r.source}: ${r.origin}` : (r.source ?? "-"),
+          // A store's origin names it already (`vault: secret/monitoring#webhook`).
+          source: r.origin ? (r.origin.startsWith(`${r.source}: `) ? r.origin : `${r.source}: ${r.origin}`) : (r.source ?? "-"),
           value: r.value,
           expires: r.expires ?? "-",
         })),
