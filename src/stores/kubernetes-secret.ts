@@ -14,6 +14,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { parse } from "yaml";
 import { answerError, addressOf, requestJson } from "./http.js";
 import { SERVICE_ACCOUNT_DIR, StoreError, type SecretStore, type StoreContext } from "./store.js";
 
@@ -134,7 +135,6 @@ async function fromKubeconfig(context: StoreContext): Promise<Connection> {
   const home = context.home ?? (env.HOME || undefined);
   const paths = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : home ? [join(home, ".kube", "config")] : [];
   const files: KubeconfigFile[] = [];
-  const { parse } = await import("yaml");
   for (const path of paths) {
     let text: string;
     try {
