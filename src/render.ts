@@ -26,6 +26,8 @@ export interface SourceOptions {
   defaultSecretsDir?: string;
   /** `--aws-profile`: the shared-config profile for `x-aws` / `x-source` (else AWS_PROFILE, else default). */
   awsProfile?: string;
+  /** `--kube-context`: the kubeconfig context for `k8s:` sources (else the kubeconfig's current-context). */
+  kubeContext?: string;
 }
 
 export interface RenderProjectOptions extends SourceOptions {
@@ -60,8 +62,13 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     set: options.set ?? {},
     env: options.env,
     cwd,
-    // The AWS SDK is loaded only when a variable needs it.
-    cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
+    // Each store (and the AWS SDK) is loaded only when a variable needs it.
+    cloud: async (declarations) =>
+      (await import("./stores/index.js")).resolveCloudValues(declarations, {
+        env: options.env,
+        awsProfile: options.awsProfile,
+        kubeContext: options.kubeContext,
+      }),
   };
   const maxBytes = maxFileSize(options.env);
   if (typeof maxBytes === "object") throw new BadInputError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);

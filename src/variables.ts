@@ -7,6 +7,7 @@ import { isAbsolute, join } from "node:path";
 import { suggestName, type Finding } from "./finding.js";
 import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { VariableDeclaration } from "./project.js";
+import type { StorePrefix } from "./stores/index.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 import { DEFAULT_MAX_FILE_SIZE, describeReadFailure, readRegularFile, RefusedFileError } from "./value-files.js";
@@ -20,6 +21,7 @@ export type SourceName =
   | "aws"
   | "ssm"
   | "secretsmanager"
+  | StorePrefix
   | "instance"
   | "default"
   | "example"
@@ -28,8 +30,8 @@ export type SourceName =
 /** A value from the cloud: an `x-aws` credential or an `x-source` secret. */
 export interface CloudValue {
   value: string;
-  source: "aws" | "ssm" | "secretsmanager";
-  /** Which provider or parameter supplied it, e.g. `ini profile "dev"`, `ssm:/monitoring/password`. */
+  source: "aws" | "ssm" | "secretsmanager" | StorePrefix;
+  /** Which provider or parameter supplied it, e.g. `ini profile "dev"`, `ssm:/monitoring/password`, `vault: secret/monitoring#webhook`. */
   origin: string;
   /** When a temporary credential expires. */
   expires?: Date;

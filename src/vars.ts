@@ -74,9 +74,9 @@ async function listInstanceVariables(project: Project, options: ListVariablesOpt
     const used = servicesOf.has(declaration.name);
     const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
     const errors =
-      resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some((p) => p.id.startsWith("aws/"))
+      resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some(isCloudProblem)
         ? problems
-            .filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials"))
+            .filter((p) => isCloudProblem(p) && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials"))
             .map((p) => withoutName(p.message.split("\n")[0]!, declaration.name))
         : resolved.status === "missing"
           ? ["required but not set"]
@@ -96,7 +96,7 @@ async function listInstanceVariables(project: Project, options: ListVariablesOpt
       services: [...(servicesOf.get(declaration.name) ?? [])].sort(),
       source: resolved.source,
       // Only cloud origins are shown: a NAME_FILE or secrets-folder path stays as before.
-      origin: resolved.source === "aws" || resolved.source === "ssm" || resolved.source === "secretsmanager" ? resolved.origin : undefined,
+      origin: resolved.source !== undefined && CLOUD_SOURCES.has(resolved.source) ? resolved.origin : undefined,
       expires: resolved.expires?.toISOString(),
       value: displayValue(resolved),
       status,
@@ -105,6 +105,12 @@ async function listInstanceVariables(project: Project, options: ListVariablesOpt
     };
   });
 }
+
+/** Sources whose origin (provider, parameter, secret reference) `vars` shows. */
+const CLOUD_SOURCES = new Set<string>(["aws", "ssm", "secretsmanager", "vault", "k8s", "gcp", "azure"]);
+
+/** A problem from an AWS source or a secret store (src/stores/index.ts). */
+const isCloudProblem = (p: Finding) => p.id.startsWith("aws/") || p.id.startsWith("store/");
 
 /**
  * A problem's message as a row's error: without the variable's name it starts with (`X cannot be read from …`,

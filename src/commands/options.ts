@@ -44,6 +44,7 @@ export interface SourceFlags {
   envFile?: string;
   secretsDir?: string;
   awsProfile?: string;
+  kubeContext?: string;
 }
 
 export type { ReportFormat } from "../report.js";
@@ -56,7 +57,8 @@ export function addSourceOptions(command: Command): Command {
     .option("--set <NAME=VALUE>", "set a variable (repeatable; highest precedence)", collect)
     .option("--env-file <FILE>", "read variables from a dotenv file")
     .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)")
-    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)");
+    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)")
+    .option("--kube-context <NAME>", "the kubeconfig context for k8s: x-source variables (default: its current-context)");
 }
 
 /** `--service NAME`, repeatable; `what` says what it narrows. */
@@ -112,6 +114,7 @@ export function sourceOptions(context: CommandContext, flags: SourceFlags) {
     envFile: fromCwd(context, flags.envFile),
     secretsDir: fromCwd(context, flags.secretsDir),
     awsProfile: flags.awsProfile,
+    kubeContext: flags.kubeContext,
   };
 }
 

@@ -45,7 +45,8 @@ export function registerVars(program: Command, context: CommandContext, setExit:
           ...r,
           instance: r.instance ?? "-",
           services: r.services.join(",") || "-",
-          source: r.origin ? `${r.source}: ${r.origin}` : (r.source ?? "-"),
+          // A store's origin names it already (`vault: secret/monitoring#webhook`).
+          source: r.origin ? (r.origin.startsWith(`${r.source}: `) ? r.origin : `${r.source}: ${r.origin}`) : (r.source ?? "-"),
           value: r.value,
           expires: r.expires ?? "-",
         })),

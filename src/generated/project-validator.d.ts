@@ -24,7 +24,7 @@ export type ProjectFileVariable = {
   "x-optional"?: boolean;
   /** Filled from the AWS credential chain. */
   "x-aws"?: "accessKeyId" | "secretAccessKey" | "sessionToken" | "region";
-  /** A cloud secret source: ssm:/path or secretsmanager:name#jsonKey. */
+  /** A secret source: ssm:/path, secretsmanager:name#jsonKey, vault:MOUNT/PATH#KEY[@VERSION], k8s:NAMESPACE/NAME#KEY, gcp:projects/P/secrets/S[/versions/V] or azure:VAULT/SECRET[/VERSION]. */
   "x-source"?: string;
   examples?: unknown[];
   description?: string;
