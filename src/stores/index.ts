@@ -20,9 +20,11 @@ export type StorePrefix = "vault" | "k8s" | "gcp" | "azure";
 const AWS_PREFIXES = new Set(["ssm", "secretsmanager"]);
 
 /** Each store's module, loaded on first use. A new store is one line here (and its prefix in StorePrefix and the schema). */
-const STORES: Partial<Record<StorePrefix, () => Promise<SecretStore<unknown>>>> = {
+const STORES: Record<StorePrefix, () => Promise<SecretStore<unknown>>> = {
   vault: async () => (await import("./vault.js")).store as SecretStore<unknown>,
   k8s: async () => (await import("./kubernetes-secret.js")).store as SecretStore<unknown>,
+  gcp: async () => (await import("./gcp.js")).store as SecretStore<unknown>,
+  azure: async () => (await import("./azure.js")).store as SecretStore<unknown>,
 };
 
 /** @default 5000 — override with PROMPLATE_STORE_TIMEOUT_MS. */

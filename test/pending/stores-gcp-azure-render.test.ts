@@ -2,16 +2,15 @@
  * `render` and `vars` with `x-source: "gcp:…"` and `"azure:…"` through the CLI in-process: GCP Secret Manager with
  * metadata-server credentials (plain http on 127.0.0.1), Azure Key Vault with client-secret credentials (HTTPS with
  * a CA made here, trusted through PROMPLATE_AZURE_CA_FILE). The values reach the rendered file and nothing else;
- * `vars` shows each source. Kept in test/pending until the `x-source` dispatch (src/stores/index.ts) routes these
- * prefixes to src/stores/gcp.ts and src/stores/azure.ts; then it moves to test/unit.
+ * `vars` shows each source.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestCa } from "../store-servers.js";
 import { after, test } from "node:test";
 import { json, serve } from "../aws-endpoints.js";
 import { assertNoLeak, runPromplate } from "../helpers.js";
@@ -28,13 +27,11 @@ const dir = mkdtempSync(join(tmpdir(), "promplate-stores-render-"));
 const closers: (() => void)[] = [];
 after(() => closers.forEach((close) => close()));
 
+/** A CA (written to ca.pem) and a certificate for 127.0.0.1 signed by it, made in the test (no system tool). */
 function certificates(): { key: string; cert: string } {
-  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=promplate test CA"]);
-  run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-  run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext"]);
-  return { key: readFileSync(join(dir, "server.key"), "utf8"), cert: readFileSync(join(dir, "server.pem"), "utf8") };
+  const ca = createTestCa();
+  writeFileSync(join(dir, "ca.pem"), ca.cert);
+  return ca.issue("127.0.0.1", true);
 }
 
 async function serveHttps(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {

@@ -7,13 +7,13 @@
  * AZURE_LOG_LEVEL=verbose and DEBUG=*.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestCa } from "../store-servers.js";
 import { after, before, describe, test } from "node:test";
 import { type StoreContext, StoreError } from "../../src/stores/store.js";
 import { findLeak } from "../leaks.js";
@@ -36,14 +36,11 @@ const dir = mkdtempSync(join(tmpdir(), "promplate-azure-"));
 const caFile = join(dir, "ca.pem");
 let tls: { key: string; cert: string };
 
-/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl. */
+/** A CA and a certificate for 127.0.0.1 signed by it, made in the test (no system tool). */
 function makeCertificates() {
-  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=promplate test CA"]);
-  run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-  run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext"]);
-  tls = { key: readFileSync(join(dir, "server.key"), "utf8"), cert: readFileSync(join(dir, "server.pem"), "utf8") };
+  const ca = createTestCa();
+  writeFileSync(caFile, ca.cert);
+  tls = ca.issue("127.0.0.1", true);
 }
 
 interface Endpoint {
