@@ -156,6 +156,16 @@ async function planInstance(
   for (const service of services) {
     const scanned = await scanOutputs(project, await listOutputFiles(project, [service]), problems);
     const { all } = referencedVariables(scanned.values());
+    if (options.operator && all.has("SHARD")) {
+      // The operator shards by itself (spec.shards and its own hashmod): a template cannot know its shard.
+      problems.push({
+        id: "kubernetes/operator-shard",
+        severity: "error",
+        message: `the ${service} templates use SHARD: with --operator, Prometheus.spec.shards shards the scrape targets and every shard gets the same config`,
+        hint: "drop the SHARD relabelling from the templates for --operator (the operator adds its own hashmod), or deploy without --operator",
+        file: project.file,
+      });
+    }
     const declarations = [...all].flatMap((name) => project.variables.get(name) ?? []);
     const secrets = declarations.filter((d) => d.secret);
     for (const d of secrets.filter((d) => d.source)) allExternal.set(d.name, d);
