@@ -19,6 +19,7 @@ import type { Git, ProcessRunner } from "../process.js";
 import { listOutputFiles, loadProject, protectedPaths, type Project, type VariableDeclaration } from "../project.js";
 import { buildSources, referencedVariables, scanOutputs, type ProjectRender, type RenderedFile, type SourceOptions } from "../render.js";
 import { moveSecretsToFiles } from "../secret-files.js";
+import { lineIndex, type ScannedTemplate } from "../template/index.js";
 import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "../variables.js";
 import { externalSecrets, parseStoreNames, refuseStoreScopeClashes, secretReferences, type ExternalSecretEntry, type StoreScope } from "./external-secrets.js";
 import { checkNamespace, parseRuleLabels } from "./labels.js";
@@ -172,16 +173,7 @@ async function planInstance(
   for (const service of services) {
     const scanned = await scanOutputs(project, await listOutputFiles(project, [service]), problems);
     const { all } = referencedVariables(scanned.values());
-    if (options.operator && all.has("SHARD")) {
-      // The operator shards by itself (spec.shards and its own hashmod): a template cannot know its shard.
-      problems.push({
-        id: "kubernetes/operator-shard",
-        severity: "error",
-        message: `the ${service} templates use SHARD: with --operator, Prometheus.spec.shards shards the scrape targets and every shard gets the same config`,
-        hint: "drop the SHARD relabelling from the templates for --operator (the operator adds its own hashmod), or deploy without --operator",
-        file: project.file,
-      });
-    }
+    if (options.operator) problems.push(...shardReferences(scanned.values()));
     const declarations = [...all].flatMap((name) => project.variables.get(name) ?? []);
     const secrets = declarations.filter((d) => d.secret);
     for (const d of secrets.filter((d) => d.source)) allExternal.set(d.name, d);
@@ -318,6 +310,29 @@ async function planInstance(
     ...[...values.values()].filter((v) => v.declaration.secret).map((v) => textOf(v.value)),
   ]);
   return { files: written, notes, resources, manifests, storeScopes: references.scopes };
+}
+
+/**
+ * `--operator`: the operator shards by itself (Prometheus.spec.shards and its own hashmod) and gives every shard the
+ * same config, so a template reading SHARD cannot know its shard: exit 2 at the first such reference of each template.
+ */
+function shardReferences(templates: Iterable<ScannedTemplate>): Finding[] {
+  const problems: Finding[] = [];
+  for (const template of templates) {
+    if (!template.references.has("SHARD")) continue;
+    const token = template.tokens.find((t) => (t.type === "reference" && t.name === "SHARD") || (t.type === "handlebars" && t.names.includes("SHARD")));
+    const { line, column } = token ? lineIndex(template.source).positionOf(token.start) : { line: 1, column: 1 };
+    problems.push({
+      id: "kubernetes/operator-shard",
+      severity: "error",
+      message: `SHARD in ${template.file}: with --operator, Prometheus.spec.shards shards the scrape targets and every shard gets the same config`,
+      hint: "drop the SHARD relabelling from the templates for --operator (the operator adds its own hashmod), or deploy without --operator",
+      file: template.file,
+      line,
+      column,
+    });
+  }
+  return problems;
 }
 
 /**
