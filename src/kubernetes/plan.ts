@@ -123,7 +123,7 @@ function refuseNameClashes(manifests: readonly { manifest: Manifest; file: strin
       problems.push({
         id: "kubernetes/name-clash",
         severity: "error",
-        message: `${key} is in both ${other} and ${file}: one would replace the other`,
+        message: `${key} is written twice (${other === file ? `in ${file}` : `in ${other} and ${file}`}): one would replace the other`,
         hint:
           manifest.kind === "PrometheusRule"
             ? "give the rules files of an instance different names (the object is named after the instance and the file)"

@@ -488,6 +488,23 @@ describe("kubernetes, a project with instances", () => {
     for (const resource of resources) assert.deepEqual(await validateManifest(resource, "stdout"), [], `${resource.kind} ${resource.metadata.name}`);
   });
 
+  test("operator: two rules files of one name would make one PrometheusRule name twice: exit 2", async () => {
+    const dir = project({
+      ...FLEET_PROJECT,
+      "promplate.yaml": FLEET_PROJECT["promplate.yaml"].replace(
+        "outputs:\n",
+        "outputs:\n  - { service: prometheus, kind: prometheus-rules, template: more/, path: out/more/, runtimePath: /etc/prometheus/more/ }\n",
+      ),
+      "prometheus.yml": SCRAPE_JOBS,
+      "more/node.yaml": FLEET_PROJECT["rules/node.yaml"],
+    });
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", ...STORES]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /PrometheusRule\/default-node is written twice \(in default\/prometheus-rules\.yaml\)/);
+    assert.match(run.stderr, /give the rules files of an instance different names/);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+
   test("operator: SHARD in a template is exit 2 saying what to do, and nothing is written", async () => {
     const dir = project(INSTANCES_PROJECT(SHARDED_JOBS));
     const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", ...INSTANCE_STORES]);
