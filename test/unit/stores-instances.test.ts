@@ -169,3 +169,28 @@ describe("{instance} in x-source", () => {
     ]);
   });
 });
+
+describe("{instance} in x-source without instances", () => {
+  test("is the default instance's name, as in `promplate kubernetes`: never asked for as the text {instance}", async () => {
+    const state = vaultState();
+    state.tokens.add(VAULT_TOKEN);
+    state.secrets.set("secret/monitoring/default", [{ webhook: secretOf("vault", "default") }]);
+    const vault = await serveVault(state);
+    const dir = storeProject(
+      `  WEBHOOK: { type: string, writeOnly: true, x-source: "vault:secret/monitoring/{instance}#webhook", default: unset }\n`,
+      "w: ${WEBHOOK}\n",
+    );
+    const env = { HOME: join(dir, "home"), VAULT_ADDR: vault.url, VAULT_TOKEN };
+    const rendered = await runPromplate(["-C", dir, "render"], env, dir);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    assert.equal(readFileSync(join(dir, "out/t.yml"), "utf8"), `w: ${secretOf("vault", "default")}\n`);
+    const vars = await runPromplate(["-C", dir, "vars", "--format", "json"], env, dir);
+    assert.equal(vars.code, 0, vars.stderr);
+    assertNoLeak(vars, "vars");
+    assert.equal((JSON.parse(vars.stdout) as { origin?: string }[])[0]!.origin, "vault: secret/monitoring/default#webhook");
+    assert.deepEqual(
+      vault.requests.filter((r) => r.url.includes("instance")).map((r) => r.url),
+      [],
+    );
+  });
+});
