@@ -38,6 +38,7 @@ export const store: SecretStore<AzureReference> = {
     if (!match) return { error: `\`azure:${text}\` is not azure:VAULT_NAME/SECRET or azure:VAULT_NAME/SECRET/VERSION` };
     return { vault: match[1]!, secret: match[2]!, version: match[3] };
   },
+  hint: "check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the workload or managed identity), and that the identity may get secrets in the vault (Key Vault Secrets User); PROMPLATE_STORE_TIMEOUT_MS bounds each request",
   describe: (reference) => `azure: ${reference.vault}/${reference.secret}${reference.version ? `/${reference.version}` : ""}`,
   fetch: fetchSecret,
 };

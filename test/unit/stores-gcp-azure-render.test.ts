@@ -86,4 +86,12 @@ outputs:
   assert.equal(refused.code, 3, refused.stderr);
   assertNoLeak(refused, "refused");
   assert.match(refused.stderr, /Azure Key Vault at .*: HTTP 401: environment \(client secret\): token request refused: invalid_client/);
+  assert.match(refused.stderr, /hint: check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET/);
+
+  // The metadata server refuses: exit 3 naming GCP's address and status, and what to check.
+  const noToken = await runPromplate(["-C", project, "render"], { ...env, GCE_METADATA_HOST: secretManager.url.replace("http://", "") }, project);
+  assert.equal(noToken.code, 3, noToken.stderr);
+  assertNoLeak(noToken, "noToken");
+  assert.match(noToken.stderr, /GCP_WEBHOOK: cannot read gcp: .*: GCP Secret Manager at http:\/\/127\.0\.0\.1:\d+\/computeMetadata\/v1\/.*: HTTP 404: /);
+  assert.match(noToken.stderr, /hint: check GOOGLE_APPLICATION_CREDENTIALS/);
 });
