@@ -36,6 +36,12 @@ const PLAIN = {
   SCRAPE_INTERVAL: "30s",
   NODE_EXPORTER_TARGET: "node-exporter:9100",
   ALERTMANAGER_TARGET: "alertmanager:9093",
+  // The agents/ outputs' variables (toml and json kinds: compared with envsubst below only through the YAML outputs).
+  MACKEREL_APIKEY: "example-mackerel-key",
+  MACKEREL_ROLE: "monitoring:prometheus",
+  MACKEREL_CHECK_ATTEMPTS: "3",
+  CLOUDWATCH_NAMESPACE: "promplate",
+  CLOUDWATCH_INTERVAL: "60",
 };
 
 const declaredNames = Object.keys((parseYaml(readFileSync(join(EXAMPLE, "promplate.yaml"), "utf8")) as { variables: Record<string, unknown> }).variables);
