@@ -51,6 +51,7 @@ export interface ContainerDefinition {
   image: string;
   essential: true;
   entryPoint: string[];
+  command: string[];
   portMappings: { containerPort: number; protocol: "tcp" }[];
   environment: { name: string; value: string }[];
   secrets: { name: string; valueFrom: string }[];
@@ -83,6 +84,15 @@ export const EXAMPLE_REGION = "us-east-1";
 export const IMAGE_ENTRYPOINTS: Record<EcsService, string[]> = {
   prometheus: ["tini", "--", "promplate", "exec", "--service", "prometheus", "--", "/bin/prometheus"],
   alertmanager: ["tini", "--", "promplate", "exec", "--service", "alertmanager", "--", "/bin/alertmanager"],
+};
+/**
+ * The images' CMD, written out too: a container whose entrypoint is set does not inherit the image's CMD (Docker's
+ * and ECS's rule), and the servers would start with their own defaults (a config and data folder relative to
+ * /etc/promplate).
+ */
+export const IMAGE_COMMANDS: Record<EcsService, string[]> = {
+  prometheus: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.listen-address=:9090"],
+  alertmanager: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager", "--web.listen-address=:9093", "--cluster.listen-address="],
 };
 const PORTS: Record<EcsService, number> = { prometheus: 9090, alertmanager: 9093 };
 const ECS_SERVICES = ["prometheus", "alertmanager"] as const;
@@ -129,6 +139,7 @@ export async function planEcs(options: EcsOptions): Promise<EcsPlan> {
               image: imageTag(options.tag, need.service),
               essential: true,
               entryPoint: IMAGE_ENTRYPOINTS[need.service],
+              command: IMAGE_COMMANDS[need.service],
               portMappings: [{ containerPort: PORTS[need.service], protocol: "tcp" }],
               environment: environment.sort((a, b) => a.name.localeCompare(b.name)),
               secrets: built.secrets,

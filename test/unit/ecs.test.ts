@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
-import { EXAMPLE_ACCOUNT, IMAGE_ENTRYPOINTS, secretProblems, secretValueFrom, type TaskDefinition } from "../../src/ecs.js";
+import { EXAMPLE_ACCOUNT, IMAGE_COMMANDS, IMAGE_ENTRYPOINTS, secretProblems, secretValueFrom, type TaskDefinition } from "../../src/ecs.js";
 import type { VariableDeclaration } from "../../src/project.js";
 import { blackhole, json, serve } from "../aws-endpoints.js";
 import { serveEcs } from "../ecs-endpoint.js";
@@ -110,6 +110,7 @@ describe("ecs --examples", () => {
     assert.equal(container.name, "prometheus");
     assert.equal(container.image, "registry.example.com/mon/prometheus:1.2");
     assert.deepEqual(container.entryPoint, IMAGE_ENTRYPOINTS.prometheus);
+    assert.deepEqual(container.command, IMAGE_COMMANDS.prometheus);
     assert.deepEqual(container.portMappings, [{ containerPort: 9090, protocol: "tcp" }]);
     // The default (15s) is the image's business; --set and examples are not; x-aws: region is the task's region.
     assert.deepEqual(env(prometheus), { AWS_REGION: "us-east-1", CLUSTER: "prod-eu", PROMPLATE_INSTANCE: "default", SCRAPE_INTERVAL: "30s" });
@@ -156,11 +157,13 @@ describe("ecs --examples", () => {
     assert.ok(!existsSync(join(dir, "deploy")), "nothing in the default folder");
   });
 
-  test("the images' entrypoints are the Dockerfiles' ENTRYPOINT", async () => {
+  test("the images' entrypoints and commands are the Dockerfiles' ENTRYPOINT and CMD", async () => {
     for (const service of ["prometheus", "alertmanager"] as const) {
       const dockerfile = await readFile(join(ROOT, `Dockerfile.${service}`), "utf8");
       const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
       assert.deepEqual(JSON.parse(entrypoint ?? "null"), IMAGE_ENTRYPOINTS[service]);
+      const command = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+      assert.deepEqual(JSON.parse(command ?? "null"), IMAGE_COMMANDS[service]);
     }
   });
 });
