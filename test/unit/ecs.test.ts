@@ -319,7 +319,7 @@ describe("ecs: bad input is exit 2, nothing written", () => {
       name: "a secret without x-source",
       edit: (yaml) => yaml.replace(', x-source: "secretsmanager:monitoring/webhook"', ""),
       args: ["--execution-role", EXEC_ROLE],
-      message: /promplate\.yaml:8:3: error ecs\/no-source: WEBHOOK \(alertmanager\) is a secret with no x-source/,
+      message: /promplate\.yaml:12:3: error ecs\/no-source: WEBHOOK \(alertmanager\) is a secret with no x-source/,
     },
     {
       name: "an unknown instance",
