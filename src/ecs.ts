@@ -254,9 +254,10 @@ async function containerFor(
   const environment = await localValues(local, need.required, region, options, problems);
   environment.push({ name: "PROMPLATE_INSTANCE", value: instance.name });
   const credentials = need.declarations.filter(isAwsCredential);
+  // The task role's keys are temporary, which render refuses in ec2_sd_configs (no session-token field there).
   const note =
-    credentials.length > 0 && !options.taskRole
-      ? `${need.service}: ${credentials.map((d) => d.name).join(", ")} (x-aws) come from the task's credentials at start: pass --task-role ARN`
+    credentials.length > 0
+      ? `${need.service}: ${credentials.map((d) => d.name).join(", ")} (x-aws) come from the task role at start${options.taskRole ? "" : " (pass --task-role ARN)"}; its keys are temporary, so ec2_sd_configs must leave access_key/secret_key out and let Prometheus use the role itself`
       : undefined;
   return {
     environment,

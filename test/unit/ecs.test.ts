@@ -157,6 +157,34 @@ describe("ecs --examples", () => {
     assert.ok(!existsSync(join(dir, "deploy")), "nothing in the default folder");
   });
 
+  test("x-aws keys are neither environment nor secrets: the task role supplies them, and a note asks for it", async () => {
+    const dir = await project((yaml) =>
+      yaml.replace(
+        "variables:\n",
+        "variables:\n  SD_KEY: { type: string, writeOnly: true, x-aws: accessKeyId }\n  SD_SECRET: { type: string, writeOnly: true, x-aws: secretAccessKey }\n",
+      ),
+    );
+    await writeFile(
+      join(dir, "prometheus.yml"),
+      `${await readFile(join(dir, "prometheus.yml"), "utf8")}  - job_name: ec2\n    ec2_sd_configs:\n      - region: \${AWS_REGION}\n        access_key: \${SD_KEY}\n        secret_key: \${SD_SECRET}\n`,
+    );
+    const without = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE], {});
+    assert.equal(without.code, 0, without.stderr);
+    assert.match(
+      without.stderr,
+      /prometheus: SD_KEY, SD_SECRET \(x-aws\) come from the task role at start \(pass --task-role ARN\); its keys are temporary, so ec2_sd_configs must leave access_key\/secret_key out/,
+    );
+    const definition = read(dir, "default/prometheus.json");
+    assert.equal(definition.taskRoleArn, undefined);
+    for (const name of ["SD_KEY", "SD_SECRET"]) {
+      assert.ok(!(name in env(definition)) && !(name in secrets(definition)), name);
+    }
+    const withRole = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE, "--task-role", TASK_ROLE], {});
+    assert.equal(withRole.code, 0, withRole.stderr);
+    assert.doesNotMatch(withRole.stderr, /pass --task-role/);
+    assert.equal(read(dir, "default/prometheus.json").taskRoleArn, TASK_ROLE);
+  });
+
   test("the images' entrypoints and commands are the Dockerfiles' ENTRYPOINT and CMD", async () => {
     for (const service of ["prometheus", "alertmanager"] as const) {
       const dockerfile = await readFile(join(ROOT, `Dockerfile.${service}`), "utf8");
