@@ -17,6 +17,7 @@ import { registerExec } from "./commands/exec.js";
 import { registerBuild } from "./commands/build.js";
 import { registerCompose } from "./commands/compose.js";
 import { registerEcs } from "./commands/ecs.js";
+import { registerKubernetes } from "./commands/kubernetes.js";
 import { registerInit } from "./commands/init.js";
 import { registerScan } from "./commands/scan.js";
 
@@ -49,6 +50,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerBuild(program, context, setExit);
   registerCompose(program, context, setExit);
   registerEcs(program, context, setExit);
+  registerKubernetes(program, context, setExit);
   registerInit(program, context, setExit);
   registerScan(program, context, setExit);
 

@@ -14,6 +14,7 @@ import { refuseProtectedPaths } from "./output.js";
 import { resolveReal } from "./paths.js";
 import { applyPlainFiles } from "./pipeline.js";
 import { GitRefusedError, type Git } from "./process.js";
+import { expandSource, selectOneTarget } from "./instances.js";
 import { listOutputFiles, loadProject, protectedPaths, type VariableDeclaration } from "./project.js";
 import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
 import { readDocument } from "./value-files.js";
@@ -33,6 +34,9 @@ export interface ComposeOptions extends SourceOptions {
   home?: string;
   /** The user's uid: the container runs as it when it reads the mounted ~/.aws. */
   uid?: number;
+  /** The instance (and shard) to run, in a project with instances: required there. */
+  instance?: string;
+  shard?: number;
   /** Image tags the compose file runs (as `promplate build` tags them). */
   images?: { prometheus?: string; alertmanager?: string; nodeExporter?: string; pushgateway?: string };
 }
@@ -68,16 +72,24 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
   const services: Record<string, Record<string, unknown>> = {};
   const awsProfile = options.awsProfile ?? options.env.AWS_PROFILE ?? "default";
   const problems: Finding[] = [];
+  // Compose runs one instance (and one shard of a sharded one): a project with instances must say which.
+  const target = selectOneTarget(project, options.instance, options.shard);
 
   for (const service of servers) {
-    const outputs = await listOutputFiles(project, [service]);
+    const outputs = await listOutputFiles(project, [service], target);
     const scanned = await scanOutputs(project, outputs, problems);
     const { all, required } = referencedVariables(scanned.values());
-    const declarations = [...all].map((name) => project.variables.get(name)).filter((d): d is VariableDeclaration => d !== undefined);
+    const declarations = [...all]
+      .map((name) => project.variables.get(name))
+      .filter((d): d is VariableDeclaration => d !== undefined)
+      .map((d) => (target && d.source ? { ...d, source: expandSource(d.source, target.instance) } : d));
     const fixed = hostValues(declarations, engine, options.set ?? {});
     const set = { ...fixed, ...(options.set ?? {}) };
+    const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};
     // Cloud values are the container's business (it resolves them from the mounted profile), never a local file's.
-    const sources = options.examples ? { examples: true as const, set } : { ...(await buildSources({ ...options, set }, project.dir)), cloud: undefined };
+    const sources = options.examples
+      ? { examples: true as const, set, ...instance }
+      : { ...(await buildSources({ ...options, set }, project.dir)), cloud: undefined, ...instance };
     const cloudNeeded = options.examples ? [] : declarations.filter((d) => (d.aws || d.source) && !hasLocalValue(d, sources));
     const resolved = await resolveVariables(declarations, sources, new Set([...required].filter((n) => !cloudNeeded.some((d) => d.name === n))));
     problems.push(...resolved.problems);
@@ -94,9 +106,13 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
       restart: "unless-stopped",
     };
     if (service === "prometheus" && engine === "docker") definition.extra_hosts = [`${HOST_ALIAS.docker}:host-gateway`];
+    // The image's entrypoint renders this instance and shard.
+    if (target)
+      definition.environment = { PROMPLATE_INSTANCE: target.instance.name, ...(target.instance.shards > 1 ? { PROMPLATE_SHARD: String(target.shard) } : {}) };
     if (cloudNeeded.length > 0) {
       await ensureProfileResolves(awsProfile, options, cloudNeeded);
       definition.environment = {
+        ...(definition.environment as Record<string, string> | undefined),
         AWS_PROFILE: awsProfile,
         AWS_CONFIG_FILE: `${CONTAINER_AWS_DIR}/config`,
         AWS_SHARED_CREDENTIALS_FILE: `${CONTAINER_AWS_DIR}/credentials`,

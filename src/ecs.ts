@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { BadInputError, EnvironmentError } from "./errors.js";
 import type { Finding } from "./finding.js";
 import { imageTag, MIN_SECRET_LENGTH } from "./image.js";
-import { DEFAULT_INSTANCE, type Instance } from "./instances.js";
+import { expandSource, selectInstances, type Instance } from "./instances.js";
 import { refuseProtectedPaths } from "./output.js";
 import { applyPlainFiles, type PlainFile } from "./pipeline.js";
 import { listOutputFiles, loadProject, protectedPaths, type Project, type VariableDeclaration } from "./project.js";
@@ -116,13 +116,13 @@ export async function planEcs(options: EcsOptions): Promise<EcsPlan> {
   const notes: string[] = [];
   const others = [...new Set(project.outputs.map((o) => o.service))].filter((s) => !(ECS_SERVICES as readonly string[]).includes(s));
   if (others.length > 0) notes.push(`no image runs ${others.join(", ")}: no task definition for ${others.length === 1 ? "it" : "them"}`);
-  const needs = await serviceNeeds(project, services);
   const identity = identityResolver(options);
   const definitions: PlannedTaskDefinition[] = [];
   const problems: Finding[] = [];
   for (const instance of selectInstances(project, options.instance)) {
-    for (const need of needs) {
-      const built = await containerFor(need, instance, options, identity, problems);
+    const found: Finding[] = [];
+    for (const need of await serviceNeeds(project, services, instance)) {
+      const built = await containerFor(need, instance, options, identity, found);
       if (!built) continue;
       const shards = need.service === "prometheus" && instance.shards > 1 ? [...Array(instance.shards).keys()] : [undefined];
       for (const shard of shards) {
@@ -148,8 +148,9 @@ export async function planEcs(options: EcsOptions): Promise<EcsPlan> {
         };
         definitions.push({ instance: instance.name, service: need.service, shard, path: `${instance.name}/${need.service}${suffix}.json`, definition });
       }
-      if (built.note) notes.push(built.note);
+      if (built.note && !notes.includes(built.note)) notes.push(built.note);
     }
+    addProblems(problems, found, project.instances ? instance.name : undefined);
   }
   if (problems.length > 0) throw new BadInputError(problems);
 
@@ -168,30 +169,15 @@ export async function writeEcs(plan: EcsPlan): Promise<number> {
   return applyPlainFiles(plan.root, plan.files);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Instances
-
-/** The instances to deploy: every one, or the one named (exit 2 for another name). */
-function selectInstances(_project: Project, name?: string): Instance[] {
-  const all: Instance[] = [{ name: DEFAULT_INSTANCE, values: {}, shards: 1 }];
-  if (name === undefined) return all;
-  const found = all.filter((i) => i.name === name);
-  if (found.length === 0) {
-    throw new BadInputError([
-      {
-        id: "input/instance",
-        severity: "error",
-        message: `no instance ${name}`,
-        hint: `instances in this project: ${all.map((i) => i.name).join(", ")}`,
-      },
-    ]);
+/**
+ * Adds an instance's problems; one that every instance has is reported once, naming them all (as render does).
+ */
+function addProblems(problems: Finding[], found: readonly Finding[], instance: string | undefined): void {
+  for (const finding of found) {
+    const same = problems.find((p) => p.id === finding.id && p.message === finding.message && p.file === finding.file && p.line === finding.line);
+    if (!same) problems.push(instance ? { ...finding, instance } : { ...finding });
+    else if (instance && same.instance) same.instance = `${same.instance}, ${instance}`;
   }
-  return found;
-}
-
-/** An `x-source` for one instance: `{instance}` replaced by its name. */
-function sourceFor(source: string, instance: Instance): string {
-  return source.replaceAll("{instance}", instance.name);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -204,11 +190,12 @@ interface ServiceNeeds {
 }
 
 /** The variables each service's templates use: the container is given those and no others. */
-async function serviceNeeds(project: Project, services: readonly EcsService[]): Promise<ServiceNeeds[]> {
+async function serviceNeeds(project: Project, services: readonly EcsService[], instance: Instance): Promise<ServiceNeeds[]> {
   const problems: Finding[] = [];
   const needs: ServiceNeeds[] = [];
+  const target = project.instances ? { instance, shard: 0 } : undefined;
   for (const service of services) {
-    const scanned = await scanOutputs(project, await listOutputFiles(project, [service]), problems);
+    const scanned = await scanOutputs(project, await listOutputFiles(project, [service], target), problems);
     const { all, required } = referencedVariables(scanned.values());
     const declarations = [...all].map((name) => project.variables.get(name)).filter((d): d is VariableDeclaration => d !== undefined);
     needs.push({ service, declarations, required });
@@ -240,18 +227,17 @@ async function containerFor(
 ): Promise<BuiltContainer | undefined> {
   const stored = need.declarations.filter(fromStore);
   const found = secretProblems(need.service, stored, options.executionRole);
-  // Reported once per service, not once per instance.
-  for (const finding of found) if (!problems.some((p) => p.message === finding.message)) problems.push(finding);
+  problems.push(...found);
   if (found.length > 0) return undefined;
 
   const region = stored.length > 0 || need.declarations.some((d) => d.aws === "region") ? await identity.region(instance) : undefined;
   const account = stored.length > 0 ? await identity.account(region) : undefined;
   const secrets = stored
-    .map((d) => ({ name: d.name, valueFrom: secretValueFrom(sourceFor(d.source!, instance), region!, account!) }))
+    .map((d) => ({ name: d.name, valueFrom: secretValueFrom(expandSource(d.source!, instance), region!, account!) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 
   const local = need.declarations.filter((d) => !fromStore(d) && !isAwsCredential(d));
-  const environment = await localValues(local, need.required, region, options, problems);
+  const environment = await localValues(local, need.required, instance, region, options, problems);
   environment.push({ name: "PROMPLATE_INSTANCE", value: instance.name });
   const credentials = need.declarations.filter(isAwsCredential);
   // The task role's keys are temporary, which render refuses in ec2_sd_configs (no session-token field there).
@@ -306,12 +292,14 @@ export function secretProblems(service: string, stored: readonly VariableDeclara
 }
 
 /**
- * The non-secret values, resolved as `render` would but never from AWS: --set, the environment, files, the env file;
- * with --examples, examples only. A default is left to the image, which holds the same promplate.yaml.
+ * The non-secret values, resolved as `render` would but never from a store: --set, the environment, files, the env
+ * file; with --examples, examples only. A default or an instance's value is left to the image, which holds the same
+ * promplate.yaml and is told its instance (PROMPLATE_INSTANCE).
  */
 async function localValues(
   declarations: VariableDeclaration[],
   referencedRequired: ReadonlySet<string>,
+  instance: Instance,
   region: string | undefined,
   options: EcsOptions,
   problems: Finding[],
@@ -319,12 +307,15 @@ async function localValues(
   const set = { ...(options.set ?? {}) };
   // x-aws: region is the region the task runs in.
   for (const d of declarations) if (d.aws === "region" && region !== undefined && !(d.name in set)) set[d.name] = region;
-  const sources = options.examples ? { examples: true as const, set } : { ...(await buildSources({ ...options, set }, options.dir)), cloud: undefined };
+  const values = { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } };
+  const sources = options.examples
+    ? { examples: true as const, set, ...values }
+    : { ...(await buildSources({ ...options, set }, options.dir)), cloud: undefined, ...values };
   const required = new Set(declarations.filter((d) => referencedRequired.has(d.name)).map((d) => d.name));
   const resolved = await resolveVariables(declarations, sources, required);
-  for (const problem of resolved.problems) if (!problems.some((p) => p.message === problem.message)) problems.push(problem);
+  problems.push(...resolved.problems);
   return [...resolved.variables.values()]
-    .filter((v) => v.value !== undefined && v.source !== "default" && v.status === "ok")
+    .filter((v) => v.value !== undefined && v.source !== "default" && v.source !== "instance" && v.status === "ok")
     .map((v) => ({ name: v.declaration.name, value: environmentText(v) }));
 }
 

@@ -18,6 +18,9 @@ export const AWS_CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS
 
 export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "examples"> {
   service: string;
+  /** The instance (and shard) this server is, in a project with instances. */
+  instance?: string;
+  shard?: number;
   /** Write runtime paths under this folder instead of `/` (host tests, unprivileged runs). */
   out?: string;
   /** Variables to leave in the child's environment although declared. */
@@ -64,6 +67,7 @@ async function prepareService(options: ExecOptions, toolChecks: boolean): Promis
   const prepared = await prepare({
     ...options,
     services: [options.service],
+    oneTarget: { instanceFlag: "--instance NAME (or PROMPLATE_INSTANCE)", shardFlag: "--shard N (or PROMPLATE_SHARD)" },
     checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env },
     target: { layout: "runtime", out: options.out },
   });

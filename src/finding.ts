@@ -18,6 +18,8 @@ export interface Finding {
   column?: number;
   /** What the user can do about it. */
   hint?: string;
+  /** The instance (or instances, `prod-eu, prod-us/1`) whose render it was found in, for a project with instances. */
+  instance?: string;
 }
 
 /**

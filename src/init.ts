@@ -1,10 +1,11 @@
 /**
- * `promplate init [DIR]`: a new project from the embedded example (templates/), with both Dockerfiles and ignore
- * entries that keep env files and rendered outputs out of git and out of images. Never overwrites a file.
+ * `promplate init [DIR]`: a new project from the embedded example (templates/), or with `--fleet` from the fleet
+ * example (templates-fleet/: three instances, one sharded), with both Dockerfiles and ignore entries that keep env
+ * files and rendered outputs out of git and out of images. Never overwrites a file.
  */
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { findPromplateRoot } from "./image.js";
 import { BadInputError } from "./errors.js";
 import { readDocument } from "./value-files.js";
@@ -18,14 +19,30 @@ export interface InitResult {
   gitignoreAdded: string[];
 }
 
-export async function initProject(target: string): Promise<InitResult> {
+export interface InitOptions {
+  /** The fleet example instead of the single-server one. */
+  fleet?: boolean;
+  /**
+   * With `fleet`: its prometheus-operator variant, whose prometheus.yml holds only scrape jobs and names no SHARD
+   * (the operator writes the rest of the config and shards by itself); the rules and Alertmanager config are shared.
+   */
+  operator?: boolean;
+}
+
+/** The fleet example's files that its prometheus-operator variant replaces live in this sub-folder. */
+const OPERATOR_VARIANT = "operator";
+
+export async function initProject(target: string, options: InitOptions = {}): Promise<InitResult> {
   const root = await findPromplateRoot(import.meta.url);
-  const example = join(root, "templates");
+  const example = join(root, options.fleet ? "templates-fleet" : "templates");
   const plan: { from: string; to: string }[] = [];
   for (const entry of await readdir(example, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name === "demo.env") continue; // the demo's sample values stay with the demo
-    const from = join(entry.parentPath, entry.name);
-    plan.push({ from, to: join(target, relative(example, from)) });
+    const name = relative(example, join(entry.parentPath, entry.name));
+    if (options.fleet && name.split(sep)[0] === OPERATOR_VARIANT) continue;
+    const variant = join(example, OPERATOR_VARIANT, name);
+    const from = options.operator && existsSync(variant) ? variant : join(example, name);
+    plan.push({ from, to: join(target, name) });
   }
   for (const name of ["Dockerfile.prometheus", "Dockerfile.alertmanager", ".dockerignore"]) {
     plan.push({ from: join(root, name), to: join(target, name) });

@@ -18,6 +18,8 @@ export interface PlannedFile {
   path: string;
   /** The service the output belongs to; a render of some services leaves the others' files alone. */
   service: string;
+  /** The instance it was rendered for (a project with instances); a render of one instance leaves the others' alone. */
+  instance?: string;
   content: string;
   /** 0600 when the content holds a secret; narrowed further by `sourceMode` (see `outputMode`). */
   mode: 0o600 | 0o644;
@@ -31,6 +33,7 @@ export interface ManifestEntry {
   mode: number;
   secretLines: number[];
   service?: string;
+  instance?: string;
   /** The project folder whose render wrote it, relative to the output root; manifests of older versions have none. */
   project?: string;
   /** sha256 (hex) of the content written; manifests of older versions have none. */
@@ -76,6 +79,8 @@ export interface OutputPlan {
 export interface PlanOptions {
   /** Only these services' previous outputs can be stale. */
   services?: readonly string[];
+  /** Only these instances' previous outputs can be stale (`--instance`). */
+  instances?: readonly string[];
   /** The project rendering (real path): another project's files in a shared output root are never stale here. */
   project?: string;
   protectedPaths?: readonly ProtectedPath[];
@@ -152,6 +157,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
       mode,
       secretLines: file.secretLines,
       service: file.service,
+      ...(file.instance !== undefined ? { instance: file.instance } : {}),
       ...(projectKey !== undefined ? { project: projectKey } : {}),
       sha256: sha256(file.content),
     };
@@ -160,6 +166,7 @@ export async function planChanges(root: string, files: PlannedFile[], manifest: 
   for (const [path, entry] of Object.entries(manifest.files)) {
     if (next.files[path] !== entry) continue; // planned again under this spelling
     if (options.services && !(entry.service && options.services.includes(entry.service))) continue;
+    if (options.instances && !(entry.instance && options.instances.includes(entry.instance))) continue;
     const target = join(root, path);
     const real = resolveReal(target);
     // Another spelling of a planned file (`./out/o.yml`, a symlinked folder): the new entry replaces it.

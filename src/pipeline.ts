@@ -6,8 +6,10 @@
  */
 import { stat } from "node:fs/promises";
 import { extname, isAbsolute, join, posix, relative } from "node:path";
-import { BadInputError } from "./errors.js";
+import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { CheckReport, RenderedCheckOptions } from "./check.js";
+import type { Finding } from "./finding.js";
+import { selectInstances, selectOneTarget, selectTargets, type InstanceTarget } from "./instances.js";
 import { withOutputLock, type LockOptions } from "./lock.js";
 import {
   applyChanges,
@@ -23,10 +25,10 @@ import {
   type PlanOptions,
   type PlannedFile,
 } from "./output.js";
-import { insertionKindOf, protectedPaths, type Project } from "./project.js";
+import { insertionKindOf, loadProject, protectedPaths, type Project } from "./project.js";
 import {
   renderFile,
-  renderProject,
+  renderLoadedProject,
   utf8Problem,
   type FileRender,
   type ProjectRender,
@@ -56,6 +58,15 @@ export interface PrepareOptions extends RenderProjectOptions {
   target?: OutputTarget;
   /** Secret-file mode: each secret in its own 0600 file in this folder, referenced by the `*_file` fields. */
   secretFilesDir?: string;
+  /** `--instance NAME`: only this instance of a project with instances (every shard of it); else every instance. */
+  instance?: string;
+  /** `--shard N`: only this shard of the instance. */
+  shard?: number;
+  /**
+   * The command needs exactly one instance and shard (`exec`, `compose`): with instances, a missing `instance` (or
+   * `shard` of a sharded instance) is exit 2 naming these flags.
+   */
+  oneTarget?: { instanceFlag: string; shardFlag: string };
 }
 
 /** One output root: the files planned in it and the changes they make to what is there now. */
@@ -70,7 +81,10 @@ export interface PlannedRoot {
 }
 
 export interface PrepareResult {
+  /** The render of every instance and shard together (files of all, the secrets of all); one render without instances. */
   rendered: ProjectRender;
+  /** Each instance's and shard's own render, in order (one for a project without instances). */
+  renders: ProjectRender[];
   /** Findings (redacted), the tools that ran, notes. */
   report: CheckReport;
   /** An error finding: nothing may be written, and no change was planned. */
@@ -81,22 +95,52 @@ export interface PrepareResult {
 }
 
 export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
-  const rendered = await renderProject(options);
-  const secretFiles = options.secretFilesDir ? (await import("./secret-files.js")).applySecretFiles(rendered, options.secretFilesDir) : undefined;
+  const project = await loadProject(options.dir);
+  const one = options.oneTarget ? selectOneTarget(project, options.instance, options.shard, options.oneTarget) : undefined;
+  // Without instances only `default` names the one there is (what generated deployments pass).
+  if (!project.instances && options.instance !== undefined) selectInstances(project, options.instance);
+  const targets: (InstanceTarget | undefined)[] =
+    (options.instanceTarget ?? one)
+      ? [(options.instanceTarget ?? one)!]
+      : project.instances
+        ? selectTargets(project, options.instance, options.shard)
+        : [undefined];
+  const renders: ProjectRender[] = [];
+  const problems: Finding[] = [];
+  let badInput = false;
+  for (const instanceTarget of targets) {
+    try {
+      renders.push(await renderLoadedProject(project, { ...options, instanceTarget }));
+    } catch (error) {
+      // Every instance is rendered, so one run reports each one's problems, each naming its instance.
+      if (!(error instanceof PromplateError) || targets.length === 1) throw error;
+      badInput ||= !(error instanceof EnvironmentError);
+      problems.push(...error.findings.map((finding) => ({ ...finding, instance: targetName(instanceTarget!) })));
+    }
+  }
+  if (problems.length > 0) {
+    const merged = mergeInstanceFindings(problems);
+    throw badInput ? new BadInputError(merged) : new EnvironmentError(merged);
+  }
+  const secretFiles = options.secretFilesDir ? await applySecretFilesTo(renders, options.secretFilesDir) : undefined;
   // A secret file on a template, promplate.yaml or a rule test would replace it: refused before anything is written.
   if (secretFiles)
     refuseProtectedPaths(
       secretFiles.files.map((file) => ({ name: file.path, path: file.path })),
-      protectedPaths(rendered.project),
+      protectedPaths(project),
     );
   // The checks run before anything is planned or written: a config the server would reject is never deployed.
   const { checkRendered } = await import("./check.js");
-  const report = await checkRendered(rendered, options.checks);
+  const reports: CheckReport[] = [];
+  for (const render of renders) reports.push(await checkRendered(render, options.checks));
+  const rendered = renders.length === 1 ? renders[0]! : combineRenders(project, renders);
+  const report = reports.length === 1 ? reports[0]! : await combineReports(renders, reports, rendered.secrets);
   const failed = report.findings.some((f) => f.severity === "error");
   const roots: PlannedRoot[] = [];
   if (options.target && !failed) {
     const planOptions: PlanOptions = {
       services: options.services,
+      ...(project.instances && options.instance !== undefined ? { instances: [options.instance] } : {}),
       project: resolveReal(rendered.project.dir),
       protectedPaths: protectedPaths(rendered.project),
     };
@@ -104,7 +148,43 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
       roots.push({ root, files, planOptions, plan: await planChanges(root, files, await readManifest(root), planOptions) });
     }
   }
-  return { rendered, report, failed, ...(secretFiles ? { secretFiles } : {}), roots };
+  return { rendered, renders, report, failed, ...(secretFiles ? { secretFiles } : {}), roots };
+}
+
+/** How findings and messages name a target: `prod-eu`, or `prod-us/1` for a shard. */
+export function targetName(target: InstanceTarget): string {
+  return target.instance.shards > 1 ? `${target.instance.name}/${target.shard}` : target.instance.name;
+}
+
+/** One finding made by several instances' renders (a template's mistake, say) is reported once, naming them all. */
+function mergeInstanceFindings(findings: readonly Finding[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = JSON.stringify([finding.id, finding.severity, finding.file, finding.line, finding.column, finding.message, finding.hint]);
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...finding });
+    else if (finding.instance && seen.instance) seen.instance = `${seen.instance}, ${finding.instance}`;
+  }
+  return [...byKey.values()];
+}
+
+/** The renders of all instances as one: every file (their paths differ by `{instance}`/`{shard}`), every secret. */
+function combineRenders(project: Project, renders: ProjectRender[]): ProjectRender {
+  const variables = new Map(renders.flatMap((render) => [...render.variables]));
+  return { project, files: renders.flatMap((render) => render.files), variables, secrets: [...new Set(renders.flatMap((render) => render.secrets))] };
+}
+
+async function combineReports(renders: ProjectRender[], reports: CheckReport[], secrets: string[]): Promise<CheckReport> {
+  const { createRedactor } = await import("./redact.js");
+  const findings = reports.flatMap((report, index) => report.findings.map((finding) => ({ ...finding, instance: targetName(renders[index]!.target!) })));
+  const tools = [...new Map(reports.flatMap((report) => report.tools).map((tool) => [JSON.stringify(tool), tool])).values()];
+  return { findings: mergeInstanceFindings(findings), tools, notes: [...new Set(reports.flatMap((report) => report.notes))], redact: createRedactor(secrets) };
+}
+
+async function applySecretFilesTo(renders: ProjectRender[], dir: string): Promise<ProjectSecretFiles> {
+  const { applySecretFiles } = await import("./secret-files.js");
+  const results = renders.map((render) => applySecretFiles(render, dir));
+  return results.length === 1 ? results[0]! : { files: results.flatMap((r) => r.files), inline: results.flatMap((r) => r.inline) };
 }
 
 export interface ApplyOptions {

@@ -7,8 +7,9 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, typ
 import { type ProjectFile, type ProjectFileOutput, validate as validateProjectFile } from "./generated/project-validator.js";
 import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
-import type { Finding } from "./finding.js";
+import { suggestName, type Finding } from "./finding.js";
 import { BadInputError } from "./errors.js";
+import { expandPath, INSTANCE_VARIABLES, targetsOf, type Instance, type InstanceTarget } from "./instances.js";
 import type { DeclaredType } from "./template/index.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFile } from "./value-files.js";
 import { parseDocumentWithinLimits } from "./yaml-limits.js";
@@ -52,6 +53,8 @@ export interface Project {
   variables: Map<string, VariableDeclaration>;
   outputs: OutputDeclaration[];
   tests: string[];
+  /** `instances:`, in the order written; undefined for a project without them (one instance, as before). */
+  instances?: Instance[];
 }
 
 /** One template file to render, after expanding folder outputs. */
@@ -160,7 +163,9 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
   };
 
   if (!validateProjectFile(data)) {
-    const problems = (validateProjectFile.errors ?? []).map((error): Finding => {
+    // A bad property name gives two errors (the name's pattern, then "property name must be valid"): one is shown.
+    const errors = (validateProjectFile.errors ?? []).filter((error) => (error as { propertyName?: string }).propertyName === undefined);
+    const problems = errors.map((error): Finding => {
       const path = error.instancePath
         .split("/")
         .slice(1)
@@ -168,6 +173,14 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       const where = path.length > 0 ? path.join(".") : "the project";
       const extra = error.keyword === "additionalProperties" ? ` \`${String(error.params.additionalProperty)}\`` : "";
       const allowed = error.keyword === "enum" ? ` (one of ${(error.params.allowedValues as unknown[]).join(", ")})` : "";
+      if (error.keyword === "propertyNames") {
+        const name = String(error.params.propertyName);
+        const rule =
+          path[0] === "instances"
+            ? "an instance name is lower-case letters, digits and dashes, at most 40, starting and ending with a letter or digit"
+            : "a variable name is letters, digits and underscores, not starting with a digit";
+        return { id: "project/schema", severity: "error", message: `${where}: \`${name}\` is not a valid name: ${rule}`, ...positionOfPath([...path, name]) };
+      }
       return { id: "project/schema", severity: "error", message: `${where}: ${error.message}${extra}${allowed}`, ...positionOfPath(path) };
     });
     throw new BadInputError(problems);
@@ -206,12 +219,12 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       column: position.column,
     });
   }
-  // Anywhere else in the declarations (a bound, an enum, inside a list or object default), the rounded number would
-  // silently be another value: refused, as --set refuses such an integer inside a list or JSON value.
-  const declarationsRange = nodeAt(["variables"])?.range;
+  // Anywhere else in the declarations or an instance's values (a bound, an enum, inside a list or object default),
+  // the rounded number would silently be another value: refused, as --set refuses such an integer inside a list.
+  const guardedRanges = [nodeAt(["variables"])?.range, nodeAt(["instances"])?.range].filter((range) => range != null);
   for (const [node, digits] of bigIntegers) {
     const offset = node.range?.[0] ?? 0;
-    if (keptDigits.has(node) || !declarationsRange || offset < declarationsRange[0] || offset >= declarationsRange[1]) continue;
+    if (keptDigits.has(node) || !guardedRanges.some((range) => offset >= range[0] && offset < range[1])) continue;
     problems.push({
       id: "project/big-integer",
       severity: "error",
@@ -238,9 +251,109 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     return { ...output, line: position.line };
   });
   const tests = valid.tests ?? [];
-  if (problems.length === 0) problems.push(...findPathClashes(resolve(dir), fileName, outputs, tests, (index) => positionOfPath(["outputs", index, "path"])));
+  const instances = valid.instances
+    ? Object.entries(valid.instances).map(
+        ([name, instance]): Instance => ({
+          name,
+          values: instance.values ?? {},
+          shards: instance.shards ?? 1,
+          line: positionOfPath(["instances", name]).line,
+          valuePositions: Object.fromEntries(
+            Object.keys(instance.values ?? {}).map((variable) => {
+              const { line, column } = positionOfPath(["instances", name, "values", variable]);
+              return [variable, { line, column }];
+            }),
+          ),
+        }),
+      )
+    : undefined;
+  for (const name of INSTANCE_VARIABLES) {
+    if (variables.has(name)) {
+      problems.push({
+        id: "project/reserved-variable",
+        severity: "error",
+        message: `the variable name ${name} is reserved: every template can read INSTANCE, SHARD and SHARDS`,
+        hint: "rename the variable",
+        ...positionOfPath(["variables", name]),
+      });
+    }
+  }
+  if (instances) {
+    problems.push(...instanceProblems(instances, variables, (path) => positionOfPath(path)));
+    problems.push(...placeholderProblems(instances, outputs, (index) => positionOfPath(["outputs", index, "path"])));
+  }
+  if (problems.length === 0) {
+    // Each instance and shard writes its own files: compared once per expansion of the paths.
+    const expansions = instances ? instances.flatMap(targetsOf) : [undefined];
+    for (const target of expansions) {
+      const expanded = target ? outputs.map((output) => ({ ...output, path: expandPath(output.path, target) })) : outputs;
+      problems.push(...findPathClashes(resolve(dir), fileName, expanded, tests, (index) => positionOfPath(["outputs", index, "path"])));
+      if (problems.length > 0) break;
+    }
+  }
   if (problems.length > 0) throw new BadInputError(problems);
-  return { dir: resolve(dir), file: fileName, variables, outputs, tests };
+  return { dir: resolve(dir), file: fileName, variables, outputs, tests, ...(instances ? { instances } : {}) };
+}
+
+type PositionOfPath = (path: (string | number)[]) => { file: string; line: number; column: number };
+
+/** An instance's values are declared, non-secret variables (their types are checked when they are resolved). */
+function instanceProblems(instances: Instance[], variables: Map<string, VariableDeclaration>, positionOf: PositionOfPath): Finding[] {
+  const problems: Finding[] = [];
+  for (const instance of instances) {
+    for (const name of Object.keys(instance.values)) {
+      const where = positionOf(["instances", instance.name, "values", name]);
+      const declaration = variables.get(name);
+      if (!declaration) {
+        const suggestion = suggestName(name, variables.keys());
+        problems.push({
+          id: "project/instance-value",
+          severity: "error",
+          message: `instances.${instance.name}.values.${name}: ${name} is not a declared variable${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+          hint: `declare ${name} under variables:, or remove the value`,
+          ...where,
+        });
+      } else if (declaration.secret) {
+        // The value would sit in promplate.yaml, in git: a secret comes from its sources (x-source may name {instance}).
+        problems.push({
+          id: "project/instance-secret",
+          severity: "error",
+          message: `instances.${instance.name}.values.${name}: ${name} is a secret (writeOnly), and instance values are written in promplate.yaml`,
+          hint: `remove the value; give ${name} an x-source such as "ssm:/monitoring/{instance}/${name.toLowerCase()}", or set it per instance in the environment`,
+          ...where,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** With instances, every output path names `{instance}`; with a sharded instance, `{shard}` too. */
+function placeholderProblems(
+  instances: Instance[],
+  outputs: OutputDeclaration[],
+  positionOf: (index: number) => { file: string; line: number; column: number },
+): Finding[] {
+  const sharded = instances.find((instance) => instance.shards > 1);
+  return outputs.flatMap((output, index): Finding[] => {
+    const missing = [
+      !output.path.includes("{instance}") ? "{instance}" : undefined,
+      sharded && !output.path.includes("{shard}") ? "{shard}" : undefined,
+    ].filter((m) => m !== undefined);
+    if (missing.length === 0) return [];
+    const why = missing.includes("{instance}")
+      ? "each instance renders every output"
+      : `instance ${sharded!.name} has ${sharded!.shards} shards, each rendering every output`;
+    return [
+      {
+        id: "project/output-placeholder",
+        severity: "error",
+        message: `outputs[${index}].path ${output.path} has no ${missing.join(" or ")}: ${why}, and they would write one file`,
+        hint: `put ${missing.join(" and ")} in the path, e.g. out/${missing.join("/")}/${output.path.split("/").pop() || "rules/"}`,
+        ...positionOf(index),
+      },
+    ];
+  });
 }
 
 /**
@@ -319,7 +432,7 @@ export function protectedPaths(project: Project): ProtectedPath[] {
  * leading outside the project is exit 2: a render must not copy a file the project does not own (say a root-only
  * key) into an output.
  */
-export async function listOutputFiles(project: Project, services?: readonly string[]): Promise<OutputFile[]> {
+export async function listOutputFiles(project: Project, services?: readonly string[], target?: InstanceTarget): Promise<OutputFile[]> {
   const files: OutputFile[] = [];
   const problems: Finding[] = [];
   const projectReal = resolveReal(project.dir);
@@ -334,7 +447,7 @@ export async function listOutputFiles(project: Project, services?: readonly stri
       hint: "copy the file into the project, or link to a file inside it",
       ...where,
     });
-    const path = normalizeRelative(output.path);
+    const path = normalizeRelative(target ? expandPath(output.path, target) : output.path);
     if (!output.template.endsWith("/")) {
       const entry = await inspectTemplate(templatePath, projectReal);
       if (entry.kind === "outside") problems.push(outsideProblem(output.template, entry.real));

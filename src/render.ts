@@ -12,6 +12,7 @@ import { lineIndex, renderTemplate, scanTemplate, type InsertionKind, type Scann
 import { refuseUndeclaredSet, resolveVariables, secretStrings, type ResolvedVariable, type VariableSources } from "./variables.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, firstInvalidUtf8, MAX_DOCUMENT_BYTES, maxFileSize, readRegularFile, readRegularFileBytes } from "./value-files.js";
 import type { PlannedFile } from "./output.js";
+import { expandSource, INSTANCE_VARIABLES, type InstanceTarget } from "./instances.js";
 
 export interface SourceOptions {
   /** The process environment (the core never reads `process.env` itself). */
@@ -25,6 +26,8 @@ export interface SourceOptions {
   defaultSecretsDir?: string;
   /** `--aws-profile`: the shared-config profile for `x-aws` / `x-source` (else AWS_PROFILE, else default). */
   awsProfile?: string;
+  /** `--kube-context`: the kubeconfig context for `k8s:` sources (else the kubeconfig's current-context). */
+  kubeContext?: string;
 }
 
 export interface RenderProjectOptions extends SourceOptions {
@@ -34,6 +37,8 @@ export interface RenderProjectOptions extends SourceOptions {
   services?: string[];
   /** Example values only (`--set`, examples, defaults, synthesized): never the environment, files or cloud. */
   examples?: boolean;
+  /** The instance and shard to render; required when the project declares `instances`. */
+  instanceTarget?: InstanceTarget;
 }
 
 export interface RenderedFile extends PlannedFile {
@@ -48,6 +53,8 @@ export interface ProjectRender {
   variables: Map<string, ResolvedVariable>;
   /** Every string form of the secrets in use, for scrubbing anything shown to the user. */
   secrets: string[];
+  /** The instance and shard rendered (absent for a project without `instances`). */
+  target?: InstanceTarget;
 }
 
 export async function buildSources(options: SourceOptions, cwd: string): Promise<VariableSources> {
@@ -55,8 +62,13 @@ export async function buildSources(options: SourceOptions, cwd: string): Promise
     set: options.set ?? {},
     env: options.env,
     cwd,
-    // The AWS SDK is loaded only when a variable needs it.
-    cloud: async (declarations) => (await import("./aws.js")).resolveCloudValues(declarations, { env: options.env, profile: options.awsProfile }),
+    // Each store (and the AWS SDK) is loaded only when a variable needs it.
+    cloud: async (declarations) =>
+      (await import("./stores/index.js")).resolveCloudValues(declarations, {
+        env: options.env,
+        awsProfile: options.awsProfile,
+        kubeContext: options.kubeContext,
+      }),
   };
   const maxBytes = maxFileSize(options.env);
   if (typeof maxBytes === "object") throw new BadInputError([{ id: "input/max-file-size", severity: "error", message: maxBytes.error }]);
@@ -108,7 +120,7 @@ async function isDirectory(path: string): Promise<boolean> {
 
 /** Reads and scans each output's template; problems are collected, not thrown. */
 export async function scanOutputs(project: Project, files: OutputFile[], problems: Finding[]): Promise<Map<OutputFile, ScannedTemplate>> {
-  const declared = new Set(project.variables.keys());
+  const declared = new Set([...project.variables.keys(), ...(project.instances ? INSTANCE_VARIABLES : [])]);
   const scanned = new Map<OutputFile, ScannedTemplate>();
   for (const file of files) {
     let bytes: Buffer;
@@ -180,8 +192,15 @@ export function referencedVariables(templates: Iterable<ScannedTemplate>): { all
 
 export async function renderProject(options: RenderProjectOptions): Promise<ProjectRender> {
   const project = await loadProject(options.dir);
+  return renderLoadedProject(project, options);
+}
+
+/** Renders a loaded project for one target (each instance and shard is rendered on its own). */
+export async function renderLoadedProject(project: Project, options: RenderProjectOptions): Promise<ProjectRender> {
   refuseUndeclaredSet(options.set ?? {}, project.variables);
-  const files = await listOutputFiles(project, options.services);
+  const target = project.instances ? options.instanceTarget : undefined;
+  if (project.instances && !target) throw new Error("a project with instances is rendered one instance and shard at a time");
+  const files = await listOutputFiles(project, options.services, target);
   if (options.services) {
     const known = new Set(project.outputs.map((o) => o.service));
     const unknown = options.services.filter((s) => !known.has(s));
@@ -199,16 +218,47 @@ export async function renderProject(options: RenderProjectOptions): Promise<Proj
   const problems: Finding[] = [];
   const scanned = await scanOutputs(project, files, problems);
   const { all, required } = referencedVariables(scanned.values());
-  const declarations = [...all].map((name) => project.variables.get(name)!).filter(Boolean);
-  const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
+  // An instance's values are resolved (and so validated) even where no template of these services reads them.
+  const names = new Set([...all, ...Object.keys(target?.instance.values ?? {})]);
+  const declarations = [...names]
+    .map((name) => project.variables.get(name))
+    .filter((declaration) => declaration !== undefined)
+    .map((declaration) => (target && declaration.source ? { ...declaration, source: expandSource(declaration.source, target.instance) } : declaration));
+  const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};
+  const sources = options.examples
+    ? { examples: true as const, set: options.set ?? {}, ...instance }
+    : { ...(await buildSources(options, project.dir)), ...instance };
   const resolved = await resolveVariables(declarations, sources, required);
+  if (target) for (const variable of instanceVariables(target)) resolved.variables.set(variable.declaration.name, variable);
   const templateProblems = problems.length;
   problems.push(...resolved.problems);
   if (problems.length > 0) throw templateProblems === 0 && resolved.environmentOnly ? new EnvironmentError(problems) : new BadInputError(problems);
 
-  const rendered = await renderScanned(project, scanned, resolved.variables);
+  const rendered = (await renderScanned(project, scanned, resolved.variables)).map((file) => (target ? { ...file, instance: target.instance.name } : file));
   await refuseTemporaryCredentials(rendered, resolved.variables);
-  return { project, files: rendered, variables: resolved.variables, secrets: secretStrings(resolved.variables.values()) };
+  return { project, files: rendered, variables: resolved.variables, secrets: secretStrings(resolved.variables.values()), ...(target ? { target } : {}) };
+}
+
+/** INSTANCE, SHARD and SHARDS, which every template of a project with instances can read. */
+function instanceVariables(target: InstanceTarget): ResolvedVariable[] {
+  const values = { INSTANCE: target.instance.name, SHARD: target.shard, SHARDS: target.instance.shards };
+  return INSTANCE_VARIABLES.map((name) => ({
+    declaration: {
+      name,
+      schema: { type: name === "INSTANCE" ? "string" : "integer" },
+      type: name === "INSTANCE" ? "string" : "integer",
+      secret: false,
+      required: true,
+      examples: [],
+      line: target.instance.line ?? 1,
+      column: 1,
+    },
+    value: values[name],
+    source: "instance",
+    origin: target.instance.name,
+    status: "ok",
+    errors: [],
+  }));
 }
 
 /**
@@ -243,7 +293,7 @@ export async function renderScanned(
     const result = await renderTemplate(template, {
       kind: insertionKindOf(file.output.kind),
       values,
-      declaredType: (name) => project.variables.get(name)?.type,
+      declaredType: (name) => variables.get(name)?.declaration.type ?? project.variables.get(name)?.type,
       secretNames,
       secretValues,
     });

@@ -39,7 +39,7 @@ function locationOf(finding: Finding): string {
 /** The first line of a finding in the text format: `path:line:col: severity id: message`. */
 export function formatLine(finding: Finding): string {
   const where = locationOf(finding);
-  return `${where ? `${where}: ` : ""}${finding.severity} ${finding.id}: ${finding.message}`;
+  return `${where ? `${where}: ` : ""}${finding.severity} ${finding.id}: ${instancePrefix(finding)}${finding.message}`;
 }
 
 /** One `path:line: message` line per finding: for `scan` and `build`, whose message says what was found. */
@@ -64,7 +64,7 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   for (const finding of findings) {
     const where = locationOf(finding);
     const severity = finding.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
-    out += `${paint("bold", where ? `${where}: ` : "")}${severity} ${paint("dim", finding.id)}: ${finding.message}\n`;
+    out += `${paint("bold", where ? `${where}: ` : "")}${severity} ${paint("dim", finding.id)}: ${instancePrefix(finding)}${finding.message}\n`;
     const line = finding.file && finding.line ? sourceLines(finding.file)?.[finding.line - 1] : undefined;
     if (line !== undefined && line.length <= 400) {
       const shown = redact(line);
@@ -86,6 +86,11 @@ function messageWithHint(finding: Finding): string {
   return finding.hint ? `${finding.message} (${finding.hint})` : finding.message;
 }
 
+/** `(instance prod-eu) `: which instance's render a finding is from, in a project with instances. */
+function instancePrefix(finding: Finding): string {
+  return finding.instance ? `(instance ${finding.instance}) ` : "";
+}
+
 /** `--format json`: one document with every finding and a summary. */
 export function formatJson(findings: readonly Finding[], summary: ReportSummary): string {
   const shown = findings.map((f) => ({
@@ -94,6 +99,7 @@ export function formatJson(findings: readonly Finding[], summary: ReportSummary)
     file: f.file ?? null,
     line: f.line ?? null,
     column: f.column ?? null,
+    ...(f.instance ? { instance: f.instance } : {}),
     message: messageWithHint(f),
   }));
   return `${JSON.stringify({ findings: shown, summary }, null, 2)}\n`;
@@ -112,7 +118,7 @@ export function formatGithub(findings: readonly Finding[], summary: ReportSummar
       finding.column ? `col=${finding.column}` : undefined,
       `title=${escapeProperty(finding.id)}`,
     ].filter(Boolean);
-    out += `::${finding.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(messageWithHint(finding))}\n`;
+    out += `::${finding.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(instancePrefix(finding) + messageWithHint(finding))}\n`;
   }
   out += `${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}${summary.tools.length ? ` (${summary.tools.join(", ")})` : ""}\n`;
   return out;

@@ -92,10 +92,19 @@ export interface SecretFileResult {
 
 /**
  * Moves secret-bearing values into files under `dir`, named `<stem>.<field path>`. `secrets` are the secret values
- * (and their string forms); a scalar containing any of them moves whole. The output is read as go-yaml reads it
+ * (and their string forms); a scalar containing any of them moves whole. With `mounted` (a path for each secret
+ * that is mounted as a file of its own, e.g. by prometheus-operator's `spec.secrets`), a scalar moves only when it
+ * is exactly one of those secrets, to name that path, and no file is made. The output is read as go-yaml reads it
  * (src/checks/go-yaml.ts), every document of it, so that a form the servers accept is not passed over.
  */
-export function moveSecretsToFiles(kind: OutputKind, text: string, secrets: readonly string[], dir: string, stem: string): SecretFileResult {
+export function moveSecretsToFiles(
+  kind: OutputKind,
+  text: string,
+  secrets: readonly string[],
+  dir: string,
+  stem: string,
+  mounted?: readonly (string | undefined)[],
+): SecretFileResult {
   const identity = () => text.split("\n").map((_, i) => i);
   const secretAt = (value: string) => secrets.findIndex((secret) => secret.length > 0 && value.includes(secret));
   if (secrets.length === 0 || !["prometheus-config", "alertmanager-config", "web-config", "yaml"].includes(kind)) {
@@ -144,8 +153,18 @@ export function moveSecretsToFiles(kind: OutputKind, text: string, secrets: read
         inline.push({ field, secret });
         continue;
       }
-      const file = posix.join(dir, `${stem}.${field}`);
-      files.push({ path: file, content: String(value.value) });
+      let file = posix.join(dir, `${stem}.${field}`);
+      if (mounted) {
+        // A mounted secret holds one variable's value: only a field holding exactly that value can name its file.
+        const exact = secrets.findIndex((s, i) => s === String(value.value) && mounted[i] !== undefined);
+        if (exact === -1) {
+          inline.push({ field, secret });
+          continue;
+        }
+        file = mounted[exact]!;
+      } else {
+        files.push({ path: file, content: String(value.value) });
+      }
       edits.push({ from: sourceOffset(reading, pair.key.range[0]), to: sourceOffset(reading, pair.key.range[1]), text: fileKey });
       // A block scalar's range takes in its last line break: the line after it must stay a line of its own.
       const trailingBreak = text.slice(range[0], range[1]).endsWith("\n") ? "\n" : "";

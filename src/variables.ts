@@ -1,11 +1,13 @@
 /**
  * Variables: where each value comes from, coercion from text to the declared type, schema validation, redaction.
- * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, then the default.
+ * Sources, highest first: --set, the environment, NAME_FILE, the secrets folder, --env-file, the cloud and secret
+ * stores, the instance's `values`, then the default.
  */
 import { isAbsolute, join } from "node:path";
 import { suggestName, type Finding } from "./finding.js";
 import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { VariableDeclaration } from "./project.js";
+import type { StorePrefix } from "./stores/index.js";
 import { exampleCandidates } from "./examples.js";
 import { compileSimpleValidator, type ValueError, type ValueValidator } from "./value-validator.js";
 import { DEFAULT_MAX_FILE_SIZE, describeReadFailure, readRegularFile, RefusedFileError } from "./value-files.js";
@@ -19,6 +21,8 @@ export type SourceName =
   | "aws"
   | "ssm"
   | "secretsmanager"
+  | StorePrefix
+  | "instance"
   | "default"
   | "example"
   | "synthesized";
@@ -26,8 +30,8 @@ export type SourceName =
 /** A value from the cloud: an `x-aws` credential or an `x-source` secret. */
 export interface CloudValue {
   value: string;
-  source: "aws" | "ssm" | "secretsmanager";
-  /** Which provider or parameter supplied it, e.g. `ini profile "dev"`, `ssm:/monitoring/password`. */
+  source: "aws" | "ssm" | "secretsmanager" | StorePrefix;
+  /** Which provider or parameter supplied it, e.g. `ini profile "dev"`, `ssm:/monitoring/password`, `vault: secret/monitoring#webhook`. */
   origin: string;
   /** When a temporary credential expires. */
   expires?: Date;
@@ -44,6 +48,16 @@ export type CloudResolver = (declarations: VariableDeclaration[]) => Promise<Map
 export interface ExampleSources {
   examples: true;
   set: Record<string, string>;
+  /** The instance being rendered: its values rank above examples and defaults here too. */
+  instance?: InstanceValues;
+}
+
+/** An instance's non-secret values (promplate.yaml `instances.NAME.values`), by variable. */
+export interface InstanceValues {
+  name: string;
+  values: Readonly<Record<string, unknown>>;
+  /** Where each value is written in promplate.yaml. */
+  valuePositions?: Readonly<Record<string, { line: number; column: number }>>;
 }
 
 export interface VariableSources {
@@ -60,6 +74,8 @@ export interface VariableSources {
   maxFileSize?: number;
   /** For `x-aws` / `x-source` variables; without it they fall through to their default. */
   cloud?: CloudResolver;
+  /** The instance being rendered: its values rank just above the default. */
+  instance?: InstanceValues;
 }
 
 export interface ResolvedVariable {
@@ -287,11 +303,16 @@ export async function resolveVariables(
     }
   }
   for (const declaration of declarations) {
-    if ("examples" in sources && !(declaration.name in sources.set)) {
+    if ("examples" in sources && !(declaration.name in sources.set) && !(sources.instance && Object.hasOwn(sources.instance.values, declaration.name))) {
       variables.set(declaration.name, resolveExample(declaration, validators.get(declaration.name)));
       continue;
     }
-    const raw = "examples" in sources ? { text: sources.set[declaration.name]!, source: "--set" as const } : raws.get(declaration.name);
+    const raw =
+      "examples" in sources
+        ? declaration.name in sources.set
+          ? { text: sources.set[declaration.name]!, source: "--set" as const }
+          : undefined
+        : raws.get(declaration.name);
     const resolved: ResolvedVariable = { declaration, value: undefined, status: "ok", errors: [] };
     let exact: string | undefined;
     variables.set(declaration.name, resolved);
@@ -308,6 +329,11 @@ export async function resolveVariables(
         resolved.value = coerced.value;
         exact = coerced.exact;
       }
+    } else if (sources.instance && Object.hasOwn(sources.instance.values, declaration.name)) {
+      // Typed as written in promplate.yaml, so not coerced: validated as is.
+      resolved.value = sources.instance.values[declaration.name];
+      resolved.source = "instance";
+      resolved.origin = sources.instance.name;
     } else if (declaration.default !== undefined) {
       resolved.value = declaration.default;
       resolved.source = "default";
@@ -351,7 +377,9 @@ function resolveExample(declaration: VariableDeclaration, validate: ValueValidat
 
 function problemsOf(resolved: ResolvedVariable, sources: VariableSources | ExampleSources): Finding[] {
   const { declaration } = resolved;
-  const where = { file: "promplate.yaml", line: declaration.line, column: declaration.column };
+  // A bad instance value is shown where it is written, not at the declaration.
+  const written = resolved.source === "instance" && "instance" in sources ? sources.instance?.valuePositions?.[declaration.name] : undefined;
+  const where = { file: "promplate.yaml", line: written?.line ?? declaration.line, column: written?.column ?? declaration.column };
   if (resolved.status === "no-example") {
     return [
       {

@@ -3,12 +3,15 @@
  * supplied its value (for AWS values, the provider and when they expire), the value (secrets as `***`) and whether it
  * is missing or invalid.
  */
-import { listOutputFiles, loadProject } from "./project.js";
+import { listOutputFiles, loadProject, type Project } from "./project.js";
+import { expandSource, selectInstances, type Instance } from "./instances.js";
 import type { Finding } from "./finding.js";
 import { buildSources, scanOutputs, type SourceOptions } from "./render.js";
 import { displayValue, refuseUndeclaredSet, resolveVariables } from "./variables.js";
 
 export interface VariableRow {
+  /** The instance whose value this is (a project with instances lists each variable once per instance). */
+  instance?: string;
   name: string;
   type: string;
   secret: boolean;
@@ -31,12 +34,21 @@ export interface ListVariablesOptions extends SourceOptions {
   services?: string[];
   /** Show the values `--examples` would use instead of the real sources. */
   examples?: boolean;
+  /** `--instance NAME`: only this instance's values; else every instance's. */
+  instance?: string;
 }
 
 export async function listVariables(options: ListVariablesOptions): Promise<VariableRow[]> {
   const project = await loadProject(options.dir);
   refuseUndeclaredSet(options.set ?? {}, project.variables);
-  const files = await listOutputFiles(project, options.services);
+  if (!project.instances) return listInstanceVariables(project, options);
+  const rows: VariableRow[] = [];
+  for (const instance of selectInstances(project, options.instance)) rows.push(...(await listInstanceVariables(project, options, instance)));
+  return rows;
+}
+
+async function listInstanceVariables(project: Project, options: ListVariablesOptions, instance?: Instance): Promise<VariableRow[]> {
+  const files = await listOutputFiles(project, options.services, instance ? { instance, shard: 0 } : undefined);
   const scanProblems: Finding[] = [];
   const scanned = await scanOutputs(project, files, scanProblems);
   const servicesOf = new Map<string, Set<string>>();
@@ -48,8 +60,13 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
       if (reference.required) required.add(name);
     }
   }
-  const declarations = [...project.variables.values()].filter((d) => !options.services || servicesOf.has(d.name));
-  const sources = options.examples ? { examples: true as const, set: options.set ?? {} } : await buildSources(options, project.dir);
+  const declarations = [...project.variables.values()]
+    .filter((d) => !options.services || servicesOf.has(d.name))
+    .map((d) => (instance && d.source ? { ...d, source: expandSource(d.source, instance) } : d));
+  const instanceValues = instance ? { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } } : {};
+  const sources = options.examples
+    ? { examples: true as const, set: options.set ?? {}, ...instanceValues }
+    : { ...(await buildSources(options, project.dir)), ...instanceValues };
   const { variables, problems } = await resolveVariables(declarations, sources, required);
   const inline = problems.length === 0 ? await inlineSecretFields(project, scanned, variables) : new Map<string, string[]>();
   return declarations.map((declaration) => {
@@ -57,9 +74,9 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     const used = servicesOf.has(declaration.name);
     const status = resolved.status === "optional-unset" ? (used ? "unset" : "unused") : !used && resolved.status === "ok" ? "unused" : resolved.status;
     const errors =
-      resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some((p) => p.id.startsWith("aws/"))
+      resolved.status === "missing" && (declaration.aws || declaration.source) && problems.some(isCloudProblem)
         ? problems
-            .filter((p) => p.id.startsWith("aws/") && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials"))
+            .filter((p) => isCloudProblem(p) && (p.message.startsWith(declaration.name) || p.id === "aws/credentials" || p.id === "aws/no-credentials"))
             .map((p) => withoutName(p.message.split("\n")[0]!, declaration.name))
         : resolved.status === "missing"
           ? ["required but not set"]
@@ -72,13 +89,14 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
                 )
                 .map((p) => withoutName(p.message, declaration.name));
     return {
+      ...(instance ? { instance: instance.name } : {}),
       name: declaration.name,
       type: `${declaration.type ?? "any"}${declaration.secret ? " (secret)" : ""}`,
       secret: declaration.secret,
       services: [...(servicesOf.get(declaration.name) ?? [])].sort(),
       source: resolved.source,
       // Only cloud origins are shown: a NAME_FILE or secrets-folder path stays as before.
-      origin: resolved.source === "aws" || resolved.source === "ssm" || resolved.source === "secretsmanager" ? resolved.origin : undefined,
+      origin: resolved.source !== undefined && CLOUD_SOURCES.has(resolved.source) ? resolved.origin : undefined,
       expires: resolved.expires?.toISOString(),
       value: displayValue(resolved),
       status,
@@ -87,6 +105,12 @@ export async function listVariables(options: ListVariablesOptions): Promise<Vari
     };
   });
 }
+
+/** Sources whose origin (provider, parameter, secret reference) `vars` shows. */
+const CLOUD_SOURCES = new Set<string>(["aws", "ssm", "secretsmanager", "vault", "k8s", "gcp", "azure"]);
+
+/** A problem from an AWS source or a secret store (src/stores/index.ts). */
+const isCloudProblem = (p: Finding) => p.id.startsWith("aws/") || p.id.startsWith("store/");
 
 /**
  * A problem's message as a row's error: without the variable's name it starts with (`X cannot be read from …`,
@@ -125,6 +149,8 @@ export function variableFindings(rows: readonly VariableRow[]): Finding[] {
   return rows.flatMap((row) => {
     if (row.status !== "missing" && row.status !== "invalid" && row.status !== "no-example") return [];
     const id = FINDING_ID[row.status];
-    return row.errors.map((error): Finding => ({ id, severity: "error", message: `${row.name}: ${error}` }));
+    return row.errors.map(
+      (error): Finding => ({ id, severity: "error", message: `${row.name}: ${error}`, ...(row.instance ? { instance: row.instance } : {}) }),
+    );
   });
 }

@@ -4,6 +4,7 @@ import {
   formatOption,
   requireProject,
   serviceOption,
+  instanceOption,
   sourceOptions,
   type CommandContext,
   type ReportFormat,
@@ -14,6 +15,7 @@ import {
 interface CheckFlags extends SourceFlags {
   examples?: boolean;
   service?: string[];
+  instance?: string;
   kind?: "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config";
   agent?: boolean;
   syntaxOnly?: boolean;
@@ -32,6 +34,7 @@ export function registerCheck(program: Command, context: CommandContext, setExit
       .description("render into a temporary folder and run every check: built-in schemas, PromQL, promtool, amtool")
       .option("--examples", "use example values only (for CI: no environment, files or cloud)")
       .addOption(serviceOption("this service's outputs"))
+      .addOption(instanceOption("this instance's outputs"))
       .addOption(
         new Option("--kind <KIND>", "what FILE is (default: inferred from its content)").choices([
           "prometheus-config",
@@ -62,6 +65,7 @@ export function registerCheck(program: Command, context: CommandContext, setExit
       const prepared = await prepare({
         dir: context.dir,
         services: flags.service,
+        instance: flags.instance,
         examples: flags.examples,
         ...sourceOptions(context, flags),
         checks: { ...toolOptions, agent: flags.agent },

@@ -1,11 +1,13 @@
 import { Option, type Command } from "commander";
-import { addSourceOptions, ExitCode, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import { addSourceOptions, ExitCode, instanceSelection, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface ComposeFlags extends SourceFlags {
   examples?: boolean;
   composeFile: string;
   engine: "docker" | "podman";
   pushgateway?: boolean;
+  instance?: string;
+  shard?: string;
 }
 
 export function registerCompose(program: Command, context: CommandContext, setExit: SetExit): void {
@@ -16,7 +18,9 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       .option("--examples", "fill the env files with example values (no environment, files or AWS)")
       .option("--compose-file <FILE>", "the compose file to write", "docker-compose.yml")
       .addOption(new Option("--engine <ENGINE>", "how Prometheus reaches node-exporter on the host").choices(["docker", "podman"]).default("docker"))
-      .option("--pushgateway", "add a Pushgateway service"),
+      .option("--pushgateway", "add a Pushgateway service")
+      .option("--instance <NAME>", "the instance to run, in a project with instances (required there)")
+      .option("--shard <N>", "the shard to run, for a sharded instance (required there)"),
   ).action(async (flags: ComposeFlags) => {
     const { planCompose, writeCompose } = await import("../compose.js");
     const { currentUid, systemGit } = await import("../process.js");
@@ -27,6 +31,7 @@ export function registerCompose(program: Command, context: CommandContext, setEx
       composeFile: flags.composeFile,
       engine: flags.engine,
       pushgateway: flags.pushgateway,
+      ...instanceSelection(flags.instance, flags.shard),
       home: io.env.HOME,
       uid: currentUid(),
       ...sourceOptions(context, flags),

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { addSourceOptions, fromCwd, logTo, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import { addSourceOptions, fromCwd, instanceSelection, logTo, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
 
 interface ExecFlags extends SourceFlags {
   service: string;
+  instance?: string;
+  shard?: string;
   out?: string;
   keepEnv?: string[];
   awsEnv?: boolean;
@@ -19,6 +21,8 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       .argument("<command...>", "the server to run, after --, with its flags")
       .description("render a service's outputs to their runtimePath, check them, then run the server as a child")
       .requiredOption("--service <NAME>", "the service whose outputs and variables to use")
+      .option("--instance <NAME>", "the instance this server is, in a project with instances (default: PROMPLATE_INSTANCE)")
+      .option("--shard <N>", "the shard this server is, for a sharded instance (default: PROMPLATE_SHARD)")
       .option("--out <DIR>", "write runtime paths under DIR instead of /")
       .option("--keep-env <NAME>", "leave a declared variable in the child's environment (repeatable)", (value: string, previous: string[] = []) => [
         ...previous,
@@ -41,6 +45,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
     const code = await execService({
       dir: context.dir,
       service: flags.service,
+      ...instanceSelection(flags.instance ?? io.env.PROMPLATE_INSTANCE, flags.shard ?? io.env.PROMPLATE_SHARD),
       out: fromCwd(context, flags.out),
       keepEnv: flags.keepEnv,
       awsEnv: flags.awsEnv,

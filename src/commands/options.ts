@@ -44,6 +44,7 @@ export interface SourceFlags {
   envFile?: string;
   secretsDir?: string;
   awsProfile?: string;
+  kubeContext?: string;
 }
 
 export type { ReportFormat } from "../report.js";
@@ -56,12 +57,26 @@ export function addSourceOptions(command: Command): Command {
     .option("--set <NAME=VALUE>", "set a variable (repeatable; highest precedence)", collect)
     .option("--env-file <FILE>", "read variables from a dotenv file")
     .option("--secrets-dir <DIR>", "read a variable from the file DIR/NAME (default /run/secrets when it exists)")
-    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)");
+    .option("--aws-profile <NAME>", "the AWS profile for x-aws and x-source variables (default: AWS_PROFILE)")
+    .option("--kube-context <NAME>", "the kubeconfig context for k8s: x-source variables (default: its current-context)");
 }
 
 /** `--service NAME`, repeatable; `what` says what it narrows. */
 export function serviceOption(what: string): Option {
   return new Option("--service <NAME>", `only ${what} (repeatable)`).argParser(collect);
+}
+
+/** `--instance NAME`: one instance of a project with `instances:`; `what` says what it narrows. */
+export function instanceOption(what: string): Option {
+  return new Option("--instance <NAME>", `only ${what} (a project with instances; default: every instance)`);
+}
+
+/** `--instance`/`--shard` (or their environment variables) as the pipeline takes them; a shard must be a number. */
+export function instanceSelection(instance: string | undefined, shard: string | undefined): { instance?: string; shard?: number } {
+  if (shard !== undefined && !/^(0|[1-9][0-9]{0,5})$/.test(shard)) {
+    throw new BadInputError([{ id: "input/shard", severity: "error", message: `the shard must be a number from 0, got \`${shard.slice(0, 20)}\`` }]);
+  }
+  return { ...(instance !== undefined && instance !== "" ? { instance } : {}), ...(shard !== undefined ? { shard: Number(shard) } : {}) };
 }
 
 /** `--format text|json|github`: how findings are reported. */
@@ -99,6 +114,7 @@ export function sourceOptions(context: CommandContext, flags: SourceFlags) {
     envFile: fromCwd(context, flags.envFile),
     secretsDir: fromCwd(context, flags.secretsDir),
     awsProfile: flags.awsProfile,
+    kubeContext: flags.kubeContext,
   };
 }
 

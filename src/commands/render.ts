@@ -1,7 +1,18 @@
 import { Option, type Command } from "commander";
 import { BadInputError, PromplateError } from "../errors.js";
 import type { FileChange } from "../output.js";
-import { addSourceOptions, ExitCode, fromCwd, logTo, serviceOption, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import {
+  addSourceOptions,
+  ExitCode,
+  fromCwd,
+  instanceOption,
+  logTo,
+  serviceOption,
+  sourceOptions,
+  type CommandContext,
+  type SetExit,
+  type SourceFlags,
+} from "./options.js";
 
 interface RenderFlags extends SourceFlags {
   out?: string;
@@ -12,6 +23,7 @@ interface RenderFlags extends SourceFlags {
   diff?: boolean;
   dryRun?: boolean;
   service?: string[];
+  instance?: string;
   kind?: "yaml" | "json" | "text";
 }
 
@@ -25,6 +37,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--diff", "show what changed, secrets redacted")
       .option("--dry-run", "show what would change, secrets redacted; write nothing")
       .addOption(serviceOption("this service's outputs"))
+      .addOption(instanceOption("this instance's outputs"))
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
@@ -61,6 +74,7 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
   const prepared = await prepare({
     dir: context.dir,
     services: flags.service,
+    instance: flags.instance,
     ...sourceOptions(context, flags),
     checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env },
     target: { layout: "project", root: fromCwd(context, flags.out) },

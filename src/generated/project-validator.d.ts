@@ -7,6 +7,10 @@ export type ProjectFile = {
   variables?: {
     [key: string]: ProjectFileVariable;
   };
+  /** The instances this project serves (clusters, regions, environments): each renders every output with its own non-secret values, and shards when one server is too small. */
+  instances?: {
+    [key: string]: ProjectFileInstance;
+  };
   outputs: ProjectFileOutput[];
   /** promtool rule unit test files. */
   tests?: string[];
@@ -20,11 +24,20 @@ export type ProjectFileVariable = {
   "x-optional"?: boolean;
   /** Filled from the AWS credential chain. */
   "x-aws"?: "accessKeyId" | "secretAccessKey" | "sessionToken" | "region";
-  /** A cloud secret source: ssm:/path or secretsmanager:name#jsonKey. */
+  /** A secret source: ssm:/path, secretsmanager:name#jsonKey, vault:MOUNT/PATH#KEY[@VERSION], k8s:NAMESPACE/NAME#KEY, gcp:projects/P/secrets/S[/versions/V] or azure:VAULT/SECRET[/VERSION]. */
   "x-source"?: string;
   examples?: unknown[];
   description?: string;
   [key: string]: unknown;
+};
+
+export type ProjectFileInstance = {
+  /** Non-secret values of declared variables; they rank just above a variable's default. */
+  values?: {
+    [key: string]: unknown;
+  };
+  /** How many Prometheus shards split the scrape targets (SHARD is 0 … shards-1). */
+  shards?: number;
 };
 
 export type ProjectFileOutput = {

@@ -3,6 +3,12 @@
  * that store). The AWS stores (`ssm:`, `secretsmanager:`) live in src/aws.ts and share the credential chain.
  */
 
+/**
+ * Where Kubernetes mounts a pod's service-account token and CA (used by `k8s:` in a cluster and by Vault's
+ * Kubernetes auth); PROMPLATE_SERVICE_ACCOUNT_DIR moves it.
+ */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
 /** What a store may read besides the reference itself. */
 export interface StoreContext {
   /** The process environment (the core never reads `process.env` itself). */
@@ -40,6 +46,8 @@ export interface SecretStore<Reference> {
   parse(text: string): Reference | { error: string };
   /** How `vars` shows the source, e.g. `vault: secret/monitoring#webhook`. */
   describe(reference: Reference): string;
+  /** What to check when the store cannot be read (the settings it takes), shown as the finding's hint. */
+  hint?: string;
   /** The secret's value, or undefined when it does not exist; throws StoreError otherwise. */
   fetch(reference: Reference, context: StoreContext): Promise<string | undefined>;
 }
