@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -270,6 +270,91 @@ describe("registered with @aws-sdk/client-ecs against a stand-in ECS", () => {
   });
 });
 
+describe("ecs on the fleet example (init --fleet): every instance, a task definition per shard", () => {
+  async function fleet(): Promise<string> {
+    const dir = join(await mkdtemp(join(tmpdir(), "promplate-ecs-fleet-")), "fleet");
+    const init = await runPromplate(["init", "--fleet", dir]);
+    assert.equal(init.code, 0, init.stderr);
+    return dir;
+  }
+
+  test("per instance its region and {instance} in the ARNs, PROMPLATE_INSTANCE / PROMPLATE_SHARD; all register; no secret value", async () => {
+    const dir = await fleet();
+    const result = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE], {});
+    assert.equal(result.code, 0, result.stderr);
+    const written = readdirSync(join(dir, "deploy/ecs"), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(join(dir, "deploy/ecs").length + 1))
+      .sort();
+    assert.deepEqual(written, [
+      "prod-eu/alertmanager.json",
+      "prod-eu/prometheus.json",
+      "prod-us/alertmanager.json",
+      "prod-us/prometheus-0.json",
+      "prod-us/prometheus-1.json",
+      "staging/alertmanager.json",
+      "staging/prometheus.json",
+    ]);
+    const shard1 = read(dir, "prod-us/prometheus-1.json");
+    assert.equal(shard1.family, "prod-us-prometheus-1");
+    // The instance's own values (CLUSTER, AWS_REGION, …) are the image's: it is told which instance and shard it is.
+    assert.deepEqual(env(shard1), { PROMPLATE_INSTANCE: "prod-us", PROMPLATE_SHARD: "1" });
+    assert.deepEqual(env(read(dir, "prod-us/prometheus-0.json")), { PROMPLATE_INSTANCE: "prod-us", PROMPLATE_SHARD: "0" });
+    assert.deepEqual(secrets(shard1), {
+      REMOTE_WRITE_PASSWORD: `arn:aws:secretsmanager:us-east-1:${EXAMPLE_ACCOUNT}:secret:monitoring/prod-us/remote-write:password::`,
+    });
+    assert.deepEqual(env(read(dir, "prod-eu/prometheus.json")), { PROMPLATE_INSTANCE: "prod-eu" });
+    assert.deepEqual(secrets(read(dir, "staging/alertmanager.json")), {
+      PAGERDUTY_ROUTING_KEY: `arn:aws:secretsmanager:eu-west-1:${EXAMPLE_ACCOUNT}:secret:monitoring/staging/pagerduty:routing_key::`,
+      SLACK_WEBHOOK: `arn:aws:ssm:eu-west-1:${EXAMPLE_ACCOUNT}:parameter/monitoring/staging/slack-webhook`,
+    });
+    const examples = ["example-remote-write-password", "example-pagerduty-routing-key", "https://hooks.example.com/services/T000/B000/XXXX"];
+    const ecs = await serveEcs();
+    const sdk = new ECSClient({
+      endpoint: ecs.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIAEXAMPLEEXAMPLE12", secretAccessKey: "example-secret" },
+    });
+    for (const path of written) {
+      const text = readFileSync(join(dir, "deploy/ecs", path), "utf8");
+      for (const value of examples) assert.ok(!text.includes(value) && !text.includes(JSON.stringify(value).slice(1, -1)), `${path} holds no secret value`);
+      await sdk.send(new RegisterTaskDefinitionCommand(JSON.parse(text) as RegisterTaskDefinitionCommandInput));
+    }
+    sdk.destroy();
+    assert.deepEqual(ecs.registered.map((r) => r.family).sort(), written.map((p) => p.replace("/", "-").replace(/\.json$/, "")).sort());
+  });
+
+  test("--instance prod-us writes only that instance; an unknown one is exit 2 with the list", async () => {
+    const dir = await fleet();
+    const result = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE, "--instance", "prod-us"], {});
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      readdirSync(join(dir, "deploy/ecs")).filter((name) => name !== ".promplate"),
+      ["prod-us"],
+    );
+    const unknown = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE, "--instance", "prod-ap"], {});
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no instance prod-ap in promplate\.yaml[\s\S]*instances: prod-eu, prod-us, staging/);
+  });
+
+  test("a secret from a store ECS cannot read (vault:) is exit 2, once for every instance", async () => {
+    const dir = await fleet();
+    const yaml = readFileSync(join(dir, "promplate.yaml"), "utf8").replace(
+      '"ssm:/monitoring/{instance}/slack-webhook"',
+      '"vault:secret/monitoring/{instance}#slack"',
+    );
+    await writeFile(join(dir, "promplate.yaml"), yaml);
+    const result = await runPromplate(["-C", dir, "ecs", "--examples", "--execution-role", EXEC_ROLE], {});
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /error ecs\/source-store: \(instance prod-eu, prod-us, staging\) SLACK_WEBHOOK \(alertmanager\): x-source `vault:secret\/monitoring\/\{instance\}#slack` is not an AWS store/,
+    );
+    assert.equal(result.stderr.match(/ecs\/source-store/g)?.length, 1);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+});
+
 describe("ecs with the credential chain", () => {
   const credentials: Env = { AWS_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE12", AWS_SECRET_ACCESS_KEY: "Secret-Leak-Canary-sts" };
   const callerIdentity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::333344445555:user/ci</Arn><UserId>AIDAEXAMPLE</UserId><Account>333344445555</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
@@ -352,7 +437,7 @@ describe("ecs: bad input is exit 2, nothing written", () => {
     {
       name: "an unknown instance",
       args: ["--execution-role", EXEC_ROLE, "--instance", "prod-eu"],
-      message: /no instance prod-eu[\s\S]*instances in this project: default/,
+      message: /--instance prod-eu: promplate\.yaml declares no instances/,
     },
     { name: "a malformed --region", args: ["--execution-role", EXEC_ROLE, "--region", "Europe"], message: /--region Europe: expected a region/ },
     { name: "a malformed --account", args: ["--execution-role", EXEC_ROLE, "--account", "12345"], message: /--account 12345: expected a 12-digit account id/ },
