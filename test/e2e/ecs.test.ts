@@ -1,15 +1,15 @@
 /**
- * The ECS round trip: the Prometheus image built from the ECS test project (test/data/ecs, its Prometheus only) as
- * the image tests build it, a task definition from `promplate ecs`, then the container started with exactly what ECS
- * would give it: the task definition's entryPoint and command, its environment[], and each secrets[] entry as an
- * environment variable holding the secret's value (what ECS fetches through the execution role). Prometheus must
- * render its config from that and come up ready on 127.0.0.1.
+ * The ECS round trip: the Prometheus image built from the fleet example (`init --fleet`, its Prometheus only) as the
+ * image tests build it, the task definition of instance prod-us's shard 1 from `promplate ecs`, then the container
+ * started with exactly what ECS would give it: the task definition's entryPoint and command, its environment[], and
+ * each secrets[] entry as an environment variable holding the secret's value (what ECS fetches through the
+ * execution role). Prometheus must render prod-us's shard 1 from that and come up ready on 127.0.0.1.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -30,8 +30,9 @@ describe("ecs: the task definition's environment starts the image", { concurrenc
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "promplate-ecs-e2e-"));
-    project = join(work, "project");
-    await cp(join(ROOT, "test", "data", "ecs"), project, { recursive: true });
+    project = join(work, "fleet");
+    const init = await runPromplate(["init", "--fleet", project]);
+    assert.equal(init.code, 0, init.stderr);
     // Only Prometheus: one image to build.
     const yaml = await readFile(join(project, "promplate.yaml"), "utf8");
     await writeFile(join(project, "promplate.yaml"), yaml.replace(/^ {2}- \{ service: alertmanager.*\n/m, ""));
@@ -45,7 +46,7 @@ describe("ecs: the task definition's environment starts the image", { concurrenc
     await rm(work, { recursive: true, force: true });
   });
 
-  test("Prometheus renders from environment[] and the secrets[] values, and is ready", async (t) => {
+  test("prod-us shard 1: Prometheus renders its instance and shard from environment[] and the secrets[] values, and is ready", async (t) => {
     const started = Date.now();
     const build = await runPromplate(["-C", project, "build", "--engine", "buildah", "--pull", "never", "--tag", TAG, ...standInArgs()], buildEnv());
     assert.equal(build.code, 0, `${build.stdout}\n${build.stderr.slice(-1500)}`);
@@ -53,19 +54,18 @@ describe("ecs: the task definition's environment starts the image", { concurrenc
     t.diagnostic(`image built in ${Date.now() - started} ms`);
 
     const generated = await runPromplate(
-      ["-C", project, "ecs", "--tag", TAG, "--execution-role", "ecs-execution", "--account", ACCOUNT, "--region", "eu-west-1"],
-      { CLUSTER: "prod-eu" },
+      ["-C", project, "ecs", "--tag", TAG, "--execution-role", "ecs-execution", "--account", ACCOUNT, "--instance", "prod-us"],
+      {},
     );
     assert.equal(generated.code, 0, generated.stderr);
-    const text = await readFile(join(project, "deploy", "ecs", "default", "prometheus.json"), "utf8");
+    const text = await readFile(join(project, "deploy", "ecs", "prod-us", "prometheus-1.json"), "utf8");
     const definition = JSON.parse(text) as TaskDefinition;
     const spec = definition.containerDefinitions[0]!;
     assert.equal(spec.image, IMAGE);
 
     // What ECS fetches through the execution role, by ARN.
     const store: Record<string, string> = {
-      [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/monitoring/remote-write`]: `rw #${randomBytes(8).toString("hex")}: 'quoted'`,
-      [`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:monitoring/api:token::`]: `token-${randomBytes(12).toString("hex")}`,
+      [`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:monitoring/prod-us/remote-write:password::`]: `rw #${randomBytes(8).toString("hex")}: 'quoted'`,
     };
     const environment: Record<string, string> = Object.fromEntries(spec.environment.map((e) => [e.name, e.value]));
     for (const secret of spec.secrets) {
@@ -98,15 +98,20 @@ describe("ecs: the task definition's environment starts the image", { concurrenc
     }
     t.diagnostic(`ready in ${Date.now() - readyFrom} ms`);
     const config = (JSON.parse(await waitReady(`http://127.0.0.1:${port}/api/v1/status/config`, 5000)) as { data: { yaml: string } }).data.yaml;
-    assert.match(config, /cluster: prod-eu/);
-    assert.match(config, /region: eu-west-1/);
+    // The instance's values come from the image's promplate.yaml, the shard from PROMPLATE_SHARD.
+    assert.match(config, /cluster: prod-us/);
+    assert.match(config, /environment: production/);
+    assert.match(config, /replica: prod-us-1/);
     const rendered = (await run("podman", ["exec", container, "cat", "/etc/prometheus/prometheus.yml"])).stdout;
     const parsed = (await import("yaml")).parse(rendered) as {
-      remote_write: { basic_auth: { password: string } }[];
-      scrape_configs: { authorization: { credentials: string } }[];
+      remote_write: { basic_auth: { username: string; password: string } }[];
+      scrape_configs: { job_name: string; relabel_configs?: { modulus?: number; regex?: string }[] }[];
     };
-    assert.equal(parsed.remote_write[0]!.basic_auth.password, environment.REMOTE_WRITE_PASSWORD, "the SSM value, held exactly");
-    assert.equal(parsed.scrape_configs[0]!.authorization.credentials, environment.API_TOKEN, "the Secrets Manager key's value");
+    assert.equal(parsed.remote_write[0]!.basic_auth.password, environment.REMOTE_WRITE_PASSWORD, "the Secrets Manager key's value, held exactly");
+    assert.equal(parsed.remote_write[0]!.basic_auth.username, "prod-us");
+    const node = parsed.scrape_configs.find((job) => job.job_name === "node")!;
+    assert.equal(node.relabel_configs![0]!.modulus, 2);
+    assert.equal(node.relabel_configs![1]!.regex, "1");
     const flags = (await run("podman", ["exec", container, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"])).stdout;
     assert.match(
       flags,
