@@ -82,7 +82,7 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
     const declarations = [...all]
       .map((name) => project.variables.get(name))
       .filter((d): d is VariableDeclaration => d !== undefined)
-      .map((d) => (target && d.source ? { ...d, source: expandSource(d.source, target.instance) } : d));
+      .map((d) => (d.source ? { ...d, source: expandSource(d.source, target?.instance) } : d));
     const fixed = hostValues(declarations, engine, options.set ?? {});
     const set = { ...fixed, ...(options.set ?? {}) };
     const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};

@@ -41,9 +41,12 @@ export function expandPath(path: string, target: InstanceTarget): string {
   return path.replaceAll("{instance}", target.instance.name).replaceAll("{shard}", String(target.shard));
 }
 
-/** An `x-source` with `{instance}` filled in. */
-export function expandSource(source: string, instance: Instance): string {
-  return source.replaceAll("{instance}", instance.name);
+/**
+ * An `x-source` with `{instance}` filled in; without instances, the default instance's name, as `promplate
+ * kubernetes` writes it (a store is never asked for the text `{instance}`).
+ */
+export function expandSource(source: string, instance: Instance | undefined): string {
+  return source.replaceAll("{instance}", instance?.name ?? DEFAULT_INSTANCE);
 }
 
 /** The project's instances; a project without `instances:` is one, named DEFAULT_INSTANCE, with no values. */

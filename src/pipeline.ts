@@ -276,6 +276,7 @@ function kindFromName(file: string): InsertionKind {
   if (file === "-") return "yaml";
   const extension = extname(file).toLowerCase();
   if (extension === ".json") return "json";
+  if (extension === ".toml") return "toml";
   if (extension === ".yml" || extension === ".yaml") return "yaml";
   return "text";
 }

@@ -17,7 +17,7 @@ import { parseDocumentWithinLimits } from "./yaml-limits.js";
 export const PROJECT_FILE = "promplate.yaml";
 
 /** The kinds the code handles; OutputDeclaration fails to type-check when the schema's list differs. */
-export type OutputKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config" | "yaml" | "json" | "text";
+export type OutputKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config" | "yaml" | "json" | "toml" | "text";
 
 /** A variable's property schema as written, plus what promplate reads from it. */
 export interface VariableDeclaration {
@@ -538,6 +538,6 @@ async function listTemplateFolder(folder: string, projectReal: string): Promise<
 }
 
 /** The insertion rules an output kind uses. */
-export function insertionKindOf(kind: OutputKind): "yaml" | "json" | "text" {
-  return kind === "json" ? "json" : kind === "text" ? "text" : "yaml";
+export function insertionKindOf(kind: OutputKind): "yaml" | "json" | "toml" | "text" {
+  return kind === "json" || kind === "toml" || kind === "text" ? kind : "yaml";
 }

@@ -223,7 +223,7 @@ export async function renderLoadedProject(project: Project, options: RenderProje
   const declarations = [...names]
     .map((name) => project.variables.get(name))
     .filter((declaration) => declaration !== undefined)
-    .map((declaration) => (target && declaration.source ? { ...declaration, source: expandSource(declaration.source, target.instance) } : declaration));
+    .map((declaration) => (declaration.source ? { ...declaration, source: expandSource(declaration.source, target?.instance) } : declaration));
   const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};
   const sources = options.examples
     ? { examples: true as const, set: options.set ?? {}, ...instance }

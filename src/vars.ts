@@ -62,7 +62,7 @@ async function listInstanceVariables(project: Project, options: ListVariablesOpt
   }
   const declarations = [...project.variables.values()]
     .filter((d) => !options.services || servicesOf.has(d.name))
-    .map((d) => (instance && d.source ? { ...d, source: expandSource(d.source, instance) } : d));
+    .map((d) => (d.source ? { ...d, source: expandSource(d.source, instance) } : d));
   const instanceValues = instance ? { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } } : {};
   const sources = options.examples
     ? { examples: true as const, set: options.set ?? {}, ...instanceValues }

@@ -256,6 +256,51 @@ export async function serveKubernetes(state: KubernetesState, tls: { cert: strin
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A fake Microsoft Entra ID authority (for the Azure Key Vault tests)
+
+export interface EntraClient {
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  /** The token it hands out for the right client secret. */
+  accessToken: string;
+}
+
+/**
+ * OpenID discovery for the tenant and the client-credentials grant for one client, over HTTPS (`tls`). The discovery
+ * document carries every field MSAL requires (authorization_endpoint, token_endpoint, issuer, jwks_uri): without one
+ * MSAL drops the document and reports endpoints_resolution_error.
+ */
+export async function serveEntra(client: EntraClient, tls: { cert: string; key: string }): Promise<Endpoint> {
+  const { tenant } = client;
+  const endpoint: Endpoint = await serveStore((req, body, res) => {
+    const base = endpoint.url;
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "GET" && path === `/${tenant}/v2.0/.well-known/openid-configuration`) {
+      return answer(res, 200, {
+        token_endpoint: `${base}/${tenant}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${base}/${tenant}/oauth2/v2.0/logout`,
+        issuer: `${base}/${tenant}/v2.0`,
+        jwks_uri: `${base}/${tenant}/discovery/v2.0/keys`,
+      });
+    }
+    if (req.method === "POST" && path === `/${tenant}/oauth2/v2.0/token`) {
+      const form = Object.fromEntries(new URLSearchParams(body));
+      if (form.grant_type !== "client_credentials" || form.client_id !== client.clientId || form.client_secret !== client.clientSecret)
+        return answer(res, 401, {
+          error: "invalid_client",
+          error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`,
+          error_codes: [7000215],
+        });
+      return answer(res, 200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: client.accessToken });
+    }
+    answer(res, 404, { error: "not_found" });
+  }, tls);
+  return endpoint;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // A project
 
 /** A project whose one output holds the variables' values, with a HOME of its own. */

@@ -42,6 +42,13 @@ export async function checkDocument(
   parse?: ParsedDocument,
 ): Promise<DocumentCheck> {
   if (kind === "text") return { findings: [] };
+  if (kind === "toml") {
+    // Loaded only for TOML outputs: it brings the TOML parser.
+    const read = (await import("../template/toml.js")).readToml(text);
+    if ("error" in read)
+      return { findings: [{ id: "toml/syntax", severity: "error", message: read.error.message, line: read.error.line, column: read.error.column }] };
+    return { data: read.document, findings: [] };
+  }
   if (kind === "json") {
     try {
       return { data: JSON.parse(text), findings: [] };

@@ -21,9 +21,9 @@ export function registerInit(program: Command, context: CommandContext, setExit:
       for (const file of result.written) context.io.stdout.write(`created ${file}\n`);
       if (result.gitignoreAdded.length > 0) context.io.stdout.write(`.gitignore: added ${result.gitignoreAdded.filter((l) => !l.startsWith("#")).join(" ")}\n`);
       const next = flags.operator
-        ? "promplate check --examples, then promplate kubernetes --examples --operator --rule-labels K=V --secret-store ssm=NAME --secret-store secretsmanager=NAME"
+        ? "promplate check --examples, then promplate kubernetes --examples --operator --rule-labels K=V --secret-store ssm=parameters-{instance} --secret-store secretsmanager=secrets-{instance}"
         : flags.fleet
-          ? "promplate check --examples, then promplate kubernetes --examples --secret-store ssm=NAME --secret-store secretsmanager=NAME (or promplate ecs --examples --execution-role ROLE)"
+          ? "promplate check --examples, then promplate kubernetes --examples --secret-store ssm=parameters-{instance} --secret-store secretsmanager=secrets-{instance} (or promplate ecs --examples --execution-role ROLE)"
           : "promplate check --examples, then promplate compose --examples";
       context.io.stderr.write(`promplate: next: ${next}\n`);
       setExit(ExitCode.ok);

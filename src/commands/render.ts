@@ -24,7 +24,7 @@ interface RenderFlags extends SourceFlags {
   dryRun?: boolean;
   service?: string[];
   instance?: string;
-  kind?: "yaml" | "json" | "text";
+  kind?: "yaml" | "json" | "toml" | "text";
 }
 
 export function registerRender(program: Command, context: CommandContext, setExit: SetExit): void {
@@ -42,7 +42,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
       .option("--amtool <PATH>", "the amtool to run (default: from PATH)")
-      .addOption(new Option("--kind <KIND>", "insertion rules for FILE (default: from its extension)").choices(["yaml", "json", "text"])),
+      .addOption(new Option("--kind <KIND>", "insertion rules for FILE (default: from its extension)").choices(["yaml", "json", "toml", "text"])),
   ).action(async (file: string | undefined, flags: RenderFlags) => {
     const { findProject, loadProject } = await import("../project.js");
     const hasProject = (await findProject(context.dir)) !== undefined;

@@ -43,7 +43,7 @@ export type ProjectFileInstance = {
 export type ProjectFileOutput = {
   /** The container this output belongs to. */
   service: string;
-  kind: "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config" | "yaml" | "json" | "text";
+  kind: "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config" | "yaml" | "json" | "toml" | "text";
   /** A template file, or a folder (ending in /) rendered file by file. */
   template: string;
   /** Where render writes it, relative to the project (or --out). */

@@ -37,18 +37,23 @@ export interface SecretReference {
   scope?: string;
 }
 
-/** Maps an `x-source` (with `{instance}` already expanded) to an ESO remote reference; an error message when it cannot. */
-export function remoteRefOf(source: string): SecretReference | { error: string } {
+/**
+ * Maps an `x-source` (with `{instance}` already expanded) to an ESO remote reference; an error message when it
+ * cannot. `region` is the instance's AWS region (its `values.AWS_REGION`): an ESO aws store reads one region, so it
+ * is the store's scope; without it the store's own region applies.
+ */
+export function remoteRefOf(source: string, region?: string): SecretReference | { error: string } {
   const colon = source.indexOf(":");
   const prefix = source.slice(0, colon);
   const rest = source.slice(colon + 1);
+  const regionScope = region ? { scope: `region: ${region}` } : {};
   switch (prefix) {
     case "ssm":
-      return rest ? { kind: "ssm", remoteRef: { key: rest } } : { error: "ssm: needs a parameter path" };
+      return rest ? { kind: "ssm", remoteRef: { key: rest }, ...regionScope } : { error: "ssm: needs a parameter path" };
     case "secretsmanager": {
       const [name, key] = splitOnce(rest, "#");
       if (!name) return { error: "secretsmanager: needs a secret name" };
-      return { kind: "secretsmanager", remoteRef: key ? { key: name, property: key } : { key: name } };
+      return { kind: "secretsmanager", remoteRef: key ? { key: name, property: key } : { key: name }, ...regionScope };
     }
     case "vault": {
       // vault:MOUNT/PATH#KEY[@VERSION]. ESO reads key MOUNT/PATH with the store's path unset (the first segment is the
@@ -129,18 +134,19 @@ export interface ExternalSecretEntry {
 /**
  * The references of the secret variables, every problem at once: a malformed or unmappable x-source, and stores
  * that cannot be told apart (an ESO store is one provider, so several kinds need one `--secret-store KIND=NAME` each;
- * and one scope: a store reads one GCP project, one Azure vault, one namespace).
+ * and one scope: a store reads one AWS region, one GCP project, one Azure vault, one namespace). `{instance}` in a
+ * store's name is the instance's name, so each instance can have its own store (`--secret-store ssm=aws-{instance}`).
  */
 export function secretReferences(
   variables: readonly VariableDeclaration[],
-  expand: (source: string) => string,
+  instance: { expand: (source: string) => string; region?: string },
   stores: StoreNames,
   problems: Finding[],
-): { entries: ExternalSecretEntry[]; storeOf: (kind: StoreKind) => string; notes: string[] } {
+): { entries: ExternalSecretEntry[]; storeOf: (kind: StoreKind) => string; notes: string[]; scopes: StoreScope[] } {
   const entries: ExternalSecretEntry[] = [];
   for (const variable of variables) {
-    const source = expand(variable.source!);
-    const reference = remoteRefOf(source);
+    const source = instance.expand(variable.source!);
+    const reference = remoteRefOf(source, instance.region);
     if ("error" in reference) {
       problems.push({
         id: "kubernetes/x-source",
@@ -155,7 +161,7 @@ export function secretReferences(
     entries.push({ variable, source, reference });
   }
   const kinds = [...new Set(entries.map((e) => e.reference.kind))];
-  const storeOf = (kind: StoreKind) => stores.byKind[kind] ?? stores.all ?? "";
+  const storeOf = (kind: StoreKind) => instance.expand(stores.byKind[kind] ?? stores.all ?? "");
   const unnamed = kinds.filter((kind) => !stores.byKind[kind] && (!stores.all || kinds.filter((k) => !stores.byKind[k]).length > 1));
   if (unnamed.length > 0) {
     const several = kinds.length > 1;
@@ -169,6 +175,7 @@ export function secretReferences(
     });
   }
   const notes: string[] = [];
+  const storeScopes: StoreScope[] = [];
   for (const kind of kinds) {
     const scopes = [...new Set(entries.filter((e) => e.reference.kind === kind && e.reference.scope).map((e) => e.reference.scope!))];
     if (scopes.length > 1) {
@@ -181,8 +188,42 @@ export function secretReferences(
     }
     const store = storeOf(kind) || "(unnamed)";
     notes.push(`store ${store} must be an External Secrets ${PROVIDERS[kind]} store${scopes.length === 1 ? ` with ${scopes[0]}` : ""}`);
+    if (scopes.length === 1) storeScopes.push({ store, kind, scope: scopes[0]! });
   }
-  return { entries, storeOf, notes };
+  return { entries, storeOf, notes, scopes: storeScopes };
+}
+
+/** What one instance needs of a store it names: the store reads `kind` with `scope` (e.g. `region: eu-west-1`). */
+export interface StoreScope {
+  store: string;
+  kind: StoreKind;
+  scope: string;
+}
+
+/**
+ * Instances sharing a store must agree on its scope: one store reads one region (project, vault, namespace). Exit 2
+ * naming the instances and the `{instance}` store names that give each its own.
+ */
+export function refuseStoreScopeClashes(byInstance: ReadonlyMap<string, readonly StoreScope[]>): void {
+  const needs = new Map<string, { kind: StoreKind; scopes: Map<string, string[]> }>();
+  for (const [instance, scopes] of byInstance) {
+    for (const { store, kind, scope } of scopes) {
+      const need = needs.get(store) ?? { kind, scopes: new Map<string, string[]>() };
+      need.scopes.set(scope, [...(need.scopes.get(scope) ?? []), instance]);
+      needs.set(store, need);
+    }
+  }
+  const problems: Finding[] = [];
+  for (const [store, { kind, scopes }] of needs) {
+    if (scopes.size < 2) continue;
+    problems.push({
+      id: "kubernetes/secret-store",
+      severity: "error",
+      message: `store ${store} would need ${[...scopes].map(([scope, instances]) => `${scope} (${instances.join(", ")})`).join(" and ")}: an External Secrets store has one`,
+      hint: `name a store per instance, e.g. --secret-store ${kind}=${store}-{instance} ({instance} is the instance's name)`,
+    });
+  }
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 export interface ExternalSecretOptions {

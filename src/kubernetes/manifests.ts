@@ -1,6 +1,7 @@
 /**
  * Plain Kubernetes objects running the promplate images (their entrypoint renders the configs at start): per service
- * a ServiceAccount, a Service and a workload — Prometheus a StatefulSet with a volume claim (one per shard),
+ * a ServiceAccount, a Service and a workload — Prometheus a StatefulSet with a volume claim (a StatefulSet and a
+ * Service per shard: each shard scrapes other targets, so one Service across them would answer with a random part),
  * Alertmanager a Deployment — with the images' user (uid/gid 10001), the non-secret values in `env` and the secrets
  * mounted at /run/secrets, where the images read /run/secrets/NAME. Pure data: nothing here reads or writes.
  */
@@ -8,6 +9,9 @@ import type { Manifest } from "./validate.js";
 
 /** The images' user and group (Dockerfile.prometheus, Dockerfile.alertmanager). */
 export const IMAGE_USER = 10001;
+
+/** Tells the pods (and Service) of one shard of a sharded Prometheus apart. */
+const SHARD_LABEL = "promplate/shard";
 
 export type ServerService = "prometheus" | "alertmanager";
 
@@ -75,14 +79,16 @@ export function serviceManifests(options: ServiceWorkloadOptions): Manifest[] {
     );
   }
   const { port } = SERVERS[service];
-  manifests.push({
+  const serviceOf = (shard: number | undefined): Manifest => ({
     apiVersion: "v1",
     kind: "Service",
-    metadata: metadata(name),
-    spec: { selector: selectorOf(labels), ports: [{ name: "web", port, targetPort: "web" }] },
+    metadata: shard === undefined ? metadata(name) : metadata(`${name}-${shard}`, { [SHARD_LABEL]: String(shard) }),
+    spec: { selector: selectorOf(labels, shard), ports: [{ name: "web", port, targetPort: "web" }] },
   });
+  const shards = service === "prometheus" ? (options.shards ?? 1) : 1;
+  if (shards === 1) manifests.push(serviceOf(undefined));
+  else for (let shard = 0; shard < shards; shard++) manifests.push(serviceOf(shard));
   if (service === "prometheus") {
-    const shards = options.shards ?? 1;
     for (let shard = 0; shard < shards; shard++) manifests.push(prometheusStatefulSet(options, shards > 1 ? shard : undefined));
   } else {
     manifests.push(alertmanagerDeployment(options));
@@ -90,8 +96,9 @@ export function serviceManifests(options: ServiceWorkloadOptions): Manifest[] {
   return manifests;
 }
 
-function selectorOf(labels: Record<string, string>): Record<string, string> {
-  return { "app.kubernetes.io/name": labels["app.kubernetes.io/name"]!, "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]! };
+function selectorOf(labels: Record<string, string>, shard?: number): Record<string, string> {
+  const selector = { "app.kubernetes.io/name": labels["app.kubernetes.io/name"]!, "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]! };
+  return shard === undefined ? selector : { ...selector, [SHARD_LABEL]: String(shard) };
 }
 
 function podSpec(options: ServiceWorkloadOptions, env: Record<string, string>, volumes: unknown[]): Record<string, unknown> {
@@ -126,17 +133,18 @@ function podSpec(options: ServiceWorkloadOptions, env: Record<string, string>, v
 function prometheusStatefulSet(options: ServiceWorkloadOptions, shard: number | undefined): Manifest {
   const base = `${options.instance}-prometheus`;
   const labels = serviceLabels("prometheus", options.instance);
-  const podLabels = shard === undefined ? labels : { ...labels, "promplate/shard": String(shard) };
-  const selector = shard === undefined ? selectorOf(labels) : { ...selectorOf(labels), "promplate/shard": String(shard) };
+  const name = shard === undefined ? base : `${base}-${shard}`;
+  const podLabels = shard === undefined ? labels : { ...labels, [SHARD_LABEL]: String(shard) };
   const env = shard === undefined ? options.env : { ...options.env, PROMPLATE_SHARD: String(shard) };
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: shard === undefined ? base : `${base}-${shard}`, namespace: options.namespace, labels: podLabels },
+    metadata: { name, namespace: options.namespace, labels: podLabels },
     spec: {
       replicas: 1,
-      serviceName: base,
-      selector: { matchLabels: selector },
+      // The shard's own Service (named as the StatefulSet).
+      serviceName: name,
+      selector: { matchLabels: selectorOf(labels, shard) },
       template: { metadata: { labels: podLabels }, spec: podSpec(options, env, []) },
       volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: options.storage } } } }],
     },

@@ -12,15 +12,16 @@ import { ensureIgnored, type IgnoreResult } from "../compose.js";
 import { BadInputError, CheckFailedError } from "../errors.js";
 import type { Finding } from "../finding.js";
 import { imageTag } from "../image.js";
-import { DEFAULT_INSTANCE, type Instance } from "../instances.js";
+import { expandSource, selectInstances, targetsOf, type Instance } from "../instances.js";
 import { refuseProtectedPaths } from "../output.js";
 import { applyPlainFiles, prepare, type PlainFile } from "../pipeline.js";
 import type { Git, ProcessRunner } from "../process.js";
 import { listOutputFiles, loadProject, protectedPaths, type Project, type VariableDeclaration } from "../project.js";
 import { buildSources, referencedVariables, scanOutputs, type ProjectRender, type RenderedFile, type SourceOptions } from "../render.js";
 import { moveSecretsToFiles } from "../secret-files.js";
+import { lineIndex, type ScannedTemplate } from "../template/index.js";
 import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "../variables.js";
-import { externalSecrets, parseStoreNames, secretReferences, type ExternalSecretEntry } from "./external-secrets.js";
+import { externalSecrets, parseStoreNames, refuseStoreScopeClashes, secretReferences, type ExternalSecretEntry, type StoreScope } from "./external-secrets.js";
 import { checkNamespace, parseRuleLabels } from "./labels.js";
 import { inlineSecret, serviceLabels, serviceManifests, type ServerService } from "./manifests.js";
 import {
@@ -84,12 +85,18 @@ export async function planKubernetes(options: KubernetesOptions): Promise<Kubern
   refuseUndeclaredSet(options.set ?? {}, project.variables);
   const plan: KubernetesPlan = { out: options.out, files: [], notes: [] };
   const resources: Manifest[] = [];
-  for (const instance of instancesToDeploy(project, options.instance)) {
+  const written: { manifest: Manifest; file: string }[] = [];
+  const storeScopes = new Map<string, StoreScope[]>();
+  for (const instance of selectInstances(project, options.instance)) {
     const planned = await planInstance(project, instance, { ...options, namespace, ruleLabels });
     plan.files.push(...planned.files);
     plan.notes.push(...planned.notes.map((note) => `${instance.name}: ${note}`));
     resources.push(...planned.resources);
+    written.push(...planned.manifests);
+    storeScopes.set(instance.name, planned.storeScopes);
   }
+  refuseStoreScopeClashes(storeScopes);
+  refuseNameClashes(written);
   refuseProtectedPaths(
     plan.files.map((file) => ({ name: relative(options.dir, join(options.out, file.path)), path: join(options.out, file.path) })),
     protectedPaths(project),
@@ -101,20 +108,30 @@ export async function planKubernetes(options: KubernetesOptions): Promise<Kubern
   return plan;
 }
 
-/** The instances to deploy; a project without `instances:` is one, named DEFAULT_INSTANCE. */
-function instancesToDeploy(project: Project, name: string | undefined): Instance[] {
-  const only: Instance = { name: DEFAULT_INSTANCE, values: {}, shards: 1 };
-  if (name !== undefined && name !== DEFAULT_INSTANCE) {
-    throw new BadInputError([
-      {
-        id: "input/instance",
+/**
+ * Two objects of one kind and name in one namespace would replace each other when applied. Names carry the
+ * instance, so this is a file-name clash (two rules files named alike) or two names that happen to meet.
+ */
+function refuseNameClashes(manifests: readonly { manifest: Manifest; file: string }[]): void {
+  const seen = new Map<string, string>();
+  const problems: Finding[] = [];
+  for (const { manifest, file } of manifests) {
+    const key = `${manifest.kind}/${manifest.metadata.name}`;
+    const other = seen.get(key);
+    if (other === undefined) seen.set(key, file);
+    else {
+      problems.push({
+        id: "kubernetes/name-clash",
         severity: "error",
-        message: `--instance ${name}: ${project.file} declares no instances`,
-        hint: `a project without instances: is the one instance ${DEFAULT_INSTANCE}`,
-      },
-    ]);
+        message: `${key} is written twice (${other === file ? `in ${file}` : `in ${other} and ${file}`}): one would replace the other`,
+        hint:
+          manifest.kind === "PrometheusRule"
+            ? "give the rules files of an instance different names (the object is named after the instance and the file)"
+            : "rename an instance so that its objects' names differ",
+      });
+    }
   }
-  return [only];
+  if (problems.length > 0) throw new BadInputError(problems);
 }
 
 interface InstanceOptions extends Omit<KubernetesOptions, "ruleLabels"> {
@@ -137,7 +154,7 @@ async function planInstance(
   project: Project,
   instance: Instance,
   options: InstanceOptions,
-): Promise<{ files: KubernetesFile[]; notes: string[]; resources: Manifest[] }> {
+): Promise<{ files: KubernetesFile[]; notes: string[]; resources: Manifest[]; manifests: { manifest: Manifest; file: string }[]; storeScopes: StoreScope[] }> {
   const services = SERVERS.filter((service) => project.outputs.some((o) => o.service === service));
   if (services.length === 0) {
     throw new BadInputError([
@@ -156,16 +173,7 @@ async function planInstance(
   for (const service of services) {
     const scanned = await scanOutputs(project, await listOutputFiles(project, [service]), problems);
     const { all } = referencedVariables(scanned.values());
-    if (options.operator && all.has("SHARD")) {
-      // The operator shards by itself (spec.shards and its own hashmod): a template cannot know its shard.
-      problems.push({
-        id: "kubernetes/operator-shard",
-        severity: "error",
-        message: `the ${service} templates use SHARD: with --operator, Prometheus.spec.shards shards the scrape targets and every shard gets the same config`,
-        hint: "drop the SHARD relabelling from the templates for --operator (the operator adds its own hashmod), or deploy without --operator",
-        file: project.file,
-      });
-    }
+    if (options.operator) problems.push(...shardReferences(scanned.values()));
     const declarations = [...all].flatMap((name) => project.variables.get(name) ?? []);
     const secrets = declarations.filter((d) => d.secret);
     for (const d of secrets.filter((d) => d.source)) allExternal.set(d.name, d);
@@ -185,13 +193,18 @@ async function planInstance(
     }
     perService.push({ service, declarations, external: [], inline, credentialChain: secrets.filter((d) => !d.source && d.aws) });
   }
-  const expand = (source: string) => source.replaceAll("{instance}", instance.name);
-  const references = secretReferences([...allExternal.values()], expand, stores, problems);
+  // ESO's aws stores read one region: the instance's, when its values name one.
+  const region = typeof instance.values.AWS_REGION === "string" ? instance.values.AWS_REGION : undefined;
+  const expand = (source: string) => expandSource(source, instance);
+  const references = secretReferences([...allExternal.values()], { expand, ...(region ? { region } : {}) }, stores, problems);
   for (const entry of perService) entry.external = references.entries.filter((e) => entry.declarations.includes(e.variable));
   if (problems.length > 0) throw new BadInputError(problems);
   notes.push(...references.notes);
 
-  const { rendered, values } = await renderForDeployment(project, perService, options);
+  // Operator mode renders one config for every shard (SHARD is refused there); plain mode renders each shard, so
+  // each one's config is checked and the manifests describe what each pod renders at start.
+  const { renders, values } = await renderForDeployment(project, instance, perService, options);
+  const rendered = renders[0]!;
   const labelsOf = (service: string) => serviceLabels(service, instance.name);
 
   // Secrets: ExternalSecrets, and the inline ones' Secrets; which Secret holds each variable, by service.
@@ -246,9 +259,16 @@ async function planInstance(
       const env: Record<string, string> = {};
       for (const d of declarations) {
         const resolved = values.get(d.name);
-        // Defaults are the image's own (it holds the same promplate.yaml); secrets never go into env.
-        if (d.secret || !resolved || resolved.value === undefined || resolved.source === "default") continue;
+        // Defaults and instance values are the image's own (it holds the same promplate.yaml and is told its
+        // instance); secrets never go into env.
+        if (d.secret || !resolved || resolved.value === undefined || resolved.source === "default" || resolved.source === "instance") continue;
         env[d.name] = textOf(resolved.value);
+      }
+      // The image's entrypoint (promplate exec) renders this instance; a sharded instance also needs a shard, and
+      // its one Alertmanager is shard 0 (each Prometheus StatefulSet sets its own).
+      if (project.instances) {
+        env.PROMPLATE_INSTANCE = instance.name;
+        if (instance.shards > 1 && service === "alertmanager") env.PROMPLATE_SHARD = "0";
       }
       const manifests = serviceManifests({
         service,
@@ -258,7 +278,7 @@ async function planInstance(
         env,
         secretNames: secretNamesOf(service),
         shards: instance.shards,
-        kubernetesDiscovery: service === "prometheus" && usesKubernetesDiscovery(rendered),
+        kubernetesDiscovery: service === "prometheus" && renders.some(usesKubernetesDiscovery),
         storage: options.storage ?? "10Gi",
       });
       files.push({ path: `${service}.yaml`, manifests });
@@ -273,10 +293,8 @@ async function planInstance(
   if (secretManifests.length > 0) files.push({ path: "external-secrets.yaml", manifests: secretManifests });
   if (inlineManifests.length > 0) files.push({ path: "secrets.yaml", manifests: inlineManifests, secret: true });
 
-  const invalid = await validateManifests([
-    ...files.flatMap((f) => f.manifests.map((manifest) => ({ manifest, file: `${instance.name}/${f.path}` }))),
-    ...resources.map((manifest) => ({ manifest, file: "(the resources to edit)" })),
-  ]);
+  const manifests = files.flatMap((f) => f.manifests.map((manifest) => ({ manifest, file: `${instance.name}/${f.path}` })));
+  const invalid = await validateManifests([...manifests, ...resources.map((manifest) => ({ manifest, file: "(the resources to edit)" }))]);
   if (invalid.length > 0) throw new BadInputError(invalid);
 
   const written = files.map(
@@ -287,8 +305,34 @@ async function planInstance(
       mode: f.secret ? 0o600 : 0o644,
     }),
   );
-  refuseSecretValues(written, [...rendered.secrets, ...[...values.values()].filter((v) => v.declaration.secret).map((v) => textOf(v.value))]);
-  return { files: written, notes, resources };
+  refuseSecretValues(written, [
+    ...renders.flatMap((render) => render.secrets),
+    ...[...values.values()].filter((v) => v.declaration.secret).map((v) => textOf(v.value)),
+  ]);
+  return { files: written, notes, resources, manifests, storeScopes: references.scopes };
+}
+
+/**
+ * `--operator`: the operator shards by itself (Prometheus.spec.shards and its own hashmod) and gives every shard the
+ * same config, so a template reading SHARD cannot know its shard: exit 2 at the first such reference of each template.
+ */
+function shardReferences(templates: Iterable<ScannedTemplate>): Finding[] {
+  const problems: Finding[] = [];
+  for (const template of templates) {
+    if (!template.references.has("SHARD")) continue;
+    const token = template.tokens.find((t) => (t.type === "reference" && t.name === "SHARD") || (t.type === "handlebars" && t.names.includes("SHARD")));
+    const { line, column } = token ? lineIndex(template.source).positionOf(token.start) : { line: 1, column: 1 };
+    problems.push({
+      id: "kubernetes/operator-shard",
+      severity: "error",
+      message: `SHARD in ${template.file}: with --operator, Prometheus.spec.shards shards the scrape targets and every shard gets the same config`,
+      hint: "drop the SHARD relabelling from the templates for --operator (the operator adds its own hashmod), or deploy without --operator",
+      file: template.file,
+      line,
+      column,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -298,29 +342,44 @@ async function planInstance(
  */
 async function renderForDeployment(
   project: Project,
+  instance: Instance,
   perService: ServiceSecrets[],
   options: InstanceOptions,
-): Promise<{ rendered: ProjectRender; values: Map<string, ResolvedVariable> }> {
+): Promise<{ renders: ProjectRender[]; values: Map<string, ResolvedVariable> }> {
   const checks = { tools: false, run: options.run, env: options.env };
+  const targets = options.operator ? [{ instance, shard: 0 }] : targetsOf(instance);
   const render = async (set: Record<string, string>) => {
-    const prepared = await prepare({ dir: project.dir, services: perService.map((s) => s.service), examples: true, set, env: options.env, checks });
-    if (prepared.failed) throw new CheckFailedError(prepared.report.findings);
-    return prepared.rendered;
+    const renders: ProjectRender[] = [];
+    for (const instanceTarget of targets) {
+      const services = perService.map((s) => s.service);
+      const prepared = await prepare({ dir: project.dir, services, examples: true, set, env: options.env, checks, instanceTarget });
+      if (prepared.failed) throw new CheckFailedError(prepared.report.findings);
+      renders.push(prepared.rendered);
+    }
+    return renders;
   };
   if (options.examples) {
-    const rendered = await render(options.set ?? {});
-    return { rendered, values: rendered.variables };
+    const renders = await render(options.set ?? {});
+    return { renders, values: renders[0]!.variables };
   }
   const declarations = [...new Map(perService.flatMap((s) => s.declarations).map((d) => [d.name, d])).values()];
-  const local = declarations.filter((d) => !d.secret || perService.some((s) => s.inline.includes(d)));
-  const sources = await buildSources(options, project.dir);
+  const local = declarations
+    .filter((d) => !d.secret || perService.some((s) => s.inline.includes(d)))
+    .map((d) => (d.source ? { ...d, source: expandSource(d.source, instance) } : d));
+  const sources = {
+    ...(await buildSources(options, project.dir)),
+    instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions },
+  };
   const required = new Set(local.filter((d) => d.required).map((d) => d.name));
   const resolved = await resolveVariables(local, sources, required);
   if (resolved.problems.length > 0) throw new BadInputError(resolved.problems);
   const set: Record<string, string> = { ...(options.set ?? {}) };
-  for (const [name, variable] of resolved.variables) if (variable.value !== undefined && !variable.declaration.secret) set[name] = textOf(variable.value);
-  const rendered = await render(set);
-  return { rendered, values: resolved.variables };
+  for (const [name, variable] of resolved.variables) {
+    // An instance value is the render's own (ranked as it is there), not pinned as if given with --set.
+    if (variable.value !== undefined && !variable.declaration.secret && variable.source !== "instance") set[name] = textOf(variable.value);
+  }
+  const renders = await render(set);
+  return { renders, values: resolved.variables };
 }
 
 function textOf(value: unknown): string {

@@ -38,6 +38,7 @@ export const store: SecretStore<AzureReference> = {
     if (!match) return { error: `\`azure:${text}\` is not azure:VAULT_NAME/SECRET or azure:VAULT_NAME/SECRET/VERSION` };
     return { vault: match[1]!, secret: match[2]!, version: match[3] };
   },
+  hint: "check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the workload or managed identity), and that the identity may get secrets in the vault (Key Vault Secrets User); PROMPLATE_STORE_TIMEOUT_MS bounds each request",
   describe: (reference) => `azure: ${reference.vault}/${reference.secret}${reference.version ? `/${reference.version}` : ""}`,
   fetch: fetchSecret,
 };
@@ -196,6 +197,8 @@ function chooseCredential(identity: Identity, env: StoreContext["env"], options:
 // ---------------------------------------------------------------------------------------------------------------
 // Messages: the service's own error message, never a response body.
 
+const ENDPOINTS_RESOLUTION = "endpoints_resolution_error";
+
 /**
  * A credential's failure: the token endpoint's OAuth error (identity's AuthenticationError, or MSAL's ServerError
  * with the error code and description it parsed), or the SDK's own words. Identity puts a body that is not OAuth
@@ -213,6 +216,11 @@ function credentialDetail(failure: unknown): string {
     return scrubMessage(`token request refused: ${response.error}${description && !raw ? `: ${description}` : ""}`);
   }
   const { errorCode, errorMessage } = error as { errorCode?: unknown; errorMessage?: unknown };
+  // MSAL reports any failure of authority discovery (unreachable, an error status, a document lacking a field it
+  // requires) as this code with a link only; say what it means and which settings decide the address.
+  if (errorCode === ENDPOINTS_RESOLUTION || (error instanceof Error && error.message.startsWith(`${ENDPOINTS_RESOLUTION}:`))) {
+    return `${ENDPOINTS_RESOLUTION}: cannot read the authority's OpenID configuration (v2.0/.well-known/openid-configuration) or it lacks a field MSAL needs: check AZURE_AUTHORITY_HOST and AZURE_TENANT_ID`;
+  }
   if (typeof errorCode === "string" && typeof errorMessage === "string") {
     const description = /Description: (.*?)(?: - Correlation ID:|$)/.exec(errorMessage)?.[1] ?? errorMessage;
     return scrubMessage(`token request refused: ${errorCode}: ${description}`);

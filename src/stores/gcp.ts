@@ -47,6 +47,7 @@ export const store: SecretStore<GcpReference> = {
     if (!match) return { error: `\`gcp:${text}\` is not gcp:projects/PROJECT/secrets/NAME or gcp:projects/PROJECT/secrets/NAME/versions/VERSION` };
     return { project: match[1]!, secret: match[2]!, version: match[3] ?? "latest" };
   },
+  hint: "check GOOGLE_APPLICATION_CREDENTIALS (or gcloud auth application-default login, or the metadata server), and that the account may access the secret's versions (roles/secretmanager.secretAccessor); PROMPLATE_STORE_TIMEOUT_MS bounds each request",
   describe: (reference) => `gcp: projects/${reference.project}/secrets/${reference.secret}/versions/${reference.version}`,
   fetch: fetchSecret,
 };

@@ -14,7 +14,7 @@ import { ALIAS_HINT, documentAliasingProblem, yamlSizeProblem } from "../yaml-li
 import { readAsGoYaml, sourceOffset, type GoYamlReading } from "../checks/go-yaml.js";
 import type { Piece, ValuePiece } from "./expand.js";
 
-export type InsertionKind = "yaml" | "json" | "text";
+export type InsertionKind = "yaml" | "json" | "toml" | "text";
 
 /** The declared JSON Schema type of a variable, or undefined when untyped. */
 export type DeclaredType = "string" | "integer" | "number" | "boolean" | "array" | "object" | undefined;
@@ -24,6 +24,8 @@ export interface AssembleOptions {
   declaredType(name: string): DeclaredType;
   /** Whether a value is a secret, so the output lines holding it can be masked in diffs. */
   isSecret?(piece: ValuePiece): boolean;
+  /** TOML insertion (toml.ts), loaded by the caller only for `toml` outputs: it brings the TOML parser. */
+  toml?: typeof import("./toml.js");
 }
 
 export interface AssembleResult {
@@ -35,7 +37,7 @@ export interface AssembleResult {
   problems: OffsetFinding[];
 }
 
-interface Edit {
+export interface Edit {
   from: number;
   to: number;
   text: string;
@@ -43,7 +45,7 @@ interface Edit {
   origin: number;
 }
 
-interface Slot {
+export interface Slot {
   piece: ValuePiece;
   placeholder: string;
   from: number;
@@ -81,7 +83,13 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
   const problems: OffsetFinding[] = [];
   let edits: Edit[] = [];
   let placeholderDocuments: unknown[] = [];
-  if (slots.length === 0) edits = [];
+  let toml: import("./toml.js").TomlEditResult | undefined;
+  if (options.kind === "toml") {
+    // Parsed even without values: a template that is not TOML is refused at its line and column.
+    if (!options.toml) throw new Error("internal: toml insertion not loaded");
+    toml = options.toml.tomlEdits(placeholderText, slots, options, problems, templateOffsetAt);
+    edits = toml.edits;
+  } else if (slots.length === 0) edits = [];
   else if (options.kind === "yaml") {
     // One reading serves both the placeholder documents and the sites the placeholders sit in.
     const yaml = readYaml(placeholderText);
@@ -108,6 +116,7 @@ export function assemble(pieces: Piece[], options: AssembleOptions): AssembleRes
       problems.push(...blameEdits(placeholderText, placeholderDocuments, edits, slots, marker));
     }
   }
+  if (problems.length === 0 && toml && slots.length > 0) problems.push(...options.toml!.checkTomlReadBack(text, toml, slots));
   return { text, lineOrigins, secretLines, problems };
 }
 

@@ -108,7 +108,8 @@ export async function renderTemplate(template: ScannedTemplate, options: RenderT
   const isSecret = (piece: ValuePiece) =>
     piece.names.some((name) => options.secretNames?.has(name)) || (typeof piece.value === "string" && secretValues.has(piece.value));
   const holdsSecret = pieces.some((piece) => piece.kind === "value" && isSecret(piece));
-  const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret });
+  const toml = options.kind === "toml" ? await import("./toml.js") : undefined;
+  const result = assemble(pieces, { kind: options.kind, declaredType: options.declaredType ?? (() => undefined), isSecret, toml });
   const { lineOf, positionOf } = lineIndex(template.source);
   const problems = placeProblems(result.problems, template.file, positionOf);
   return { text: result.text, lineMap: result.lineOrigins.map(lineOf), secretLines: result.secretLines, holdsSecret, problems };

@@ -1,6 +1,7 @@
 /**
  * x-source stores through the built program: which bundle chunks a run loads (a module-load hook), so a project
- * without store variables loads no store code and one with a `k8s:` variable loads no Vault code; and a Vault that
+ * without store variables loads no store code, one with a `k8s:` variable loads no Vault code, and the GCP store and
+ * Azure's SDK are loaded only for their own sources; and a Vault that
  * never answers ends the process with exit 3 rather than holding it.
  */
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { blackhole } from "../aws-endpoints.js";
+import { blackhole, json, serve } from "../aws-endpoints.js";
 import { assertNoLeak, type Run, runBuilt } from "../helpers.js";
 import { createTestCa, kubernetesState, serveKubernetes, serveVault, storeProject, vaultState } from "../store-servers.js";
 
@@ -36,6 +37,9 @@ const holds = (pattern: RegExp) => (file: string) => pattern.test(readFileSync(f
 const vaultCode = holds(/sys\/internal\/ui\/mounts/);
 const kubernetesCode = holds(/api\/v1\/namespaces\//);
 const dispatchCode = holds(/PROMPLATE_STORE_TIMEOUT_MS must be/);
+const gcpCode = holds(/secretmanager\.googleapis\.com/);
+/** Azure's SDK itself (identity, Key Vault's client), not only promplate's azure store module. */
+const azureSdk = holds(/var (ClientSecretCredential|SecretClient) = class/);
 
 describe("store modules are loaded only when a variable needs them (built program, module-load hook)", () => {
   test("render without x-source loads no store code; a vault: variable loads Vault's, a k8s: one only the API server's", async () => {
@@ -44,7 +48,7 @@ describe("store modules are loaded only when a variable needs them (built progra
     assert.equal(without.result.code, 0, without.result.stderr);
     assert.ok(without.files.length > 1, "the hook saw the bundle load");
     assert.deepEqual(
-      without.files.filter((f) => vaultCode(f) || kubernetesCode(f) || dispatchCode(f)),
+      without.files.filter((f) => vaultCode(f) || kubernetesCode(f) || dispatchCode(f) || gcpCode(f) || azureSdk(f)),
       [],
     );
 
@@ -75,6 +79,47 @@ describe("store modules are loaded only when a variable needs them (built progra
     assertNoLeak(k8s.result);
     assert.ok(k8s.files.some(kubernetesCode));
     assert.deepEqual(k8s.files.filter(vaultCode), []);
+    assert.deepEqual(
+      k8s.files.filter((f) => gcpCode(f) || azureSdk(f)),
+      [],
+    );
+  });
+
+  test("a gcp: variable loads GCP's store and no Azure SDK; an azure: one loads the Azure SDK", async () => {
+    const metadata = await serve((req, _body, res) =>
+      req.headers["metadata-flavor"] === "Google" ? json(res, 200, { access_token: "ya29.Leak-Canary-e2e", expires_in: 3599 }) : json(res, 403, "no"),
+    );
+    const secretManager = await serve((_req, _body, res) => json(res, 200, { payload: { data: Buffer.from("gcp-Leak-Canary").toString("base64") } }));
+    const withGcp = storeProject(`  HOOK: { type: string, writeOnly: true, x-source: "gcp:projects/p/secrets/hook" }\n`, "hook: '${HOOK}'\n");
+    const gcp = await loadedChunks(["-C", withGcp, "render"], withGcp, {
+      HOME: join(withGcp, "home"),
+      GCE_METADATA_HOST: metadata.url.replace("http://", ""),
+      PROMPLATE_GCP_SECRETMANAGER_ENDPOINT: secretManager.url,
+    });
+    assert.equal(gcp.result.code, 0, gcp.result.stderr);
+    assertNoLeak(gcp.result);
+    assert.ok(gcp.files.some(gcpCode), "the gcp run loads the GCP store");
+    assert.deepEqual(
+      gcp.files.filter((f) => azureSdk(f) || vaultCode(f) || kubernetesCode(f)),
+      [],
+    );
+
+    // No credentials configured and nothing to reach: the run fails (exit 3), but only after loading the SDK.
+    const withAzure = storeProject(`  HOOK: { type: string, writeOnly: true, x-source: "azure:monitoring/hook" }\n`, "hook: '${HOOK}'\n");
+    const azure = await loadedChunks(["-C", withAzure, "render"], withAzure, {
+      HOME: join(withAzure, "home"),
+      PROMPLATE_AZURE_KEYVAULT_URL: "https://127.0.0.1:1",
+      IDENTITY_ENDPOINT: "http://127.0.0.1:1/token",
+      IDENTITY_HEADER: "x",
+      PROMPLATE_STORE_TIMEOUT_MS: "500",
+    });
+    assert.equal(azure.result.code, 3, azure.result.stderr);
+    assert.match(azure.result.stderr, /Azure Key Vault/);
+    assert.ok(azure.files.some(azureSdk), "the azure run loads the Azure SDK");
+    assert.deepEqual(
+      azure.files.filter((f) => gcpCode(f) || vaultCode(f) || kubernetesCode(f)),
+      [],
+    );
   });
 });
 

@@ -107,7 +107,7 @@ describe("exit codes and messages", () => {
         name: "malformed promplate.yaml (schema) with file:line",
         argv: (dir) => ["-C", dir, "render"],
         setup: (dir) => edit(join(dir, "promplate.yaml"), (t) => t.replace("kind: prometheus-config", "kind: prometheus-konfig")),
-        expect: [/promplate\.yaml:3\d:\d+: error/, /kind/],
+        expect: [/promplate\.yaml:5\d:\d+: error/, /kind/],
       },
       {
         name: "unknown keyword in a variable schema",
@@ -440,7 +440,8 @@ describe("vars", () => {
     assert.match(row("AWS_ACCESS_KEY"), /string \(secret\)\s+prometheus\s+environment\s+\*\*\*\s+ok/);
     assert.match(row("WEBHOOK"), /string \(secret\)\s+alertmanager\s+environment\s+\*\*\*\s+ok/);
     assert.match(row("SCRAPE_INTERVAL"), /string\s+prometheus\s+environment\s+30s\s+ok/);
-    assert.match(row("AWS_REGION"), /string\s+prometheus\s+default\s+ap-northeast-1\s+ok/);
+    assert.match(row("AWS_REGION"), /string\s+cloudwatch-agent,prometheus\s+default\s+ap-northeast-1\s+ok/);
+    assert.match(row("MACKEREL_APIKEY"), /string \(secret\)\s+mackerel-agent\s+-\s+unset/);
     assertNoLeak(result, "vars");
   });
 
@@ -454,6 +455,11 @@ describe("vars", () => {
       "AWS_ACCESS_KEY",
       "AWS_REGION",
       "AWS_SECRET_KEY",
+      "CLOUDWATCH_INTERVAL",
+      "CLOUDWATCH_NAMESPACE",
+      "MACKEREL_APIKEY",
+      "MACKEREL_CHECK_ATTEMPTS",
+      "MACKEREL_ROLE",
       "NODE_EXPORTER_TARGET",
       "SCRAPE_INTERVAL",
       "WEBHOOK",

@@ -15,7 +15,8 @@ import { ROOT, runPromplate } from "../helpers.js";
 
 const FLEET = join(ROOT, "templates-fleet");
 const INSTANCES = ["prod-eu", "prod-us", "staging"];
-const STORES = ["--secret-store", "ssm=parameters", "--secret-store", "secretsmanager=secrets"];
+// The instances run in two regions, and an External Secrets store has one: a store per instance.
+const STORES = ["--secret-store", "ssm=parameters-{instance}", "--secret-store", "secretsmanager=secrets-{instance}"];
 
 interface Declaration {
   writeOnly?: boolean;
@@ -208,6 +209,16 @@ describe("the fleet example on Kubernetes", () => {
     const byFile = await assertManifestsClean(out, exampleSecrets(join(dir, "promplate.yaml")));
     const kinds = new Set([...byFile.values()].flat().map((m) => m.kind));
     for (const kind of ["StatefulSet", "Deployment", "Service", "ExternalSecret"]) assert.ok(kinds.has(kind), kind);
+    assert.deepEqual(
+      readdirSync(out)
+        .filter((name) => !name.startsWith("."))
+        .sort(),
+      ["prod-eu", "prod-us", "staging"],
+    );
+    // prod-us runs in two shards: a StatefulSet each, each knowing its shard.
+    const shards = [...byFile.values()].flat().filter((m) => m.kind === "StatefulSet" && m.metadata.name.startsWith("prod-us-"));
+    assert.equal(shards.length, 2);
+    assert.deepEqual(shards.map((s) => JSON.stringify(s.spec).match(/"name":"PROMPLATE_SHARD","value":"(\d)"/)?.[1]).sort(), ["0", "1"]);
     assertExternalSecretsFollowSources(byFile, join(dir, "promplate.yaml"));
   });
 
@@ -238,13 +249,18 @@ describe("the fleet example on Kubernetes", () => {
     const prometheus = resources.filter((r) => r.kind === "Prometheus");
     assert.ok(prometheus.length > 0);
     for (const resource of prometheus) assert.deepEqual((resource.spec as { ruleSelector: unknown }).ruleSelector, { matchLabels: labels });
+    assert.deepEqual(prometheus.map((r) => [r.metadata.name, (r.spec as { shards?: number }).shards ?? 1]).sort(), [
+      ["prod-eu", 1],
+      ["prod-us", 2],
+      ["staging", 1],
+    ]);
   });
 
   test("--operator on the plain fleet example is exit 2: the operator shards by itself, so no template may use SHARD", async () => {
     const { dir } = await init("--fleet");
     const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", ...STORES]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /templates use SHARD/);
+    assert.match(run.stderr, /error kubernetes\/operator-shard: SHARD in prometheus\.yml: with --operator, Prometheus\.spec\.shards shards/);
     assert.ok(!existsSync(join(dir, "deploy")));
   });
 });

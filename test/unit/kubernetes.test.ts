@@ -299,6 +299,225 @@ describe("kubernetes --operator", () => {
   });
 });
 
+/** Three instances: two production regions (prod-us sharded in two) and staging, each with its own values. */
+const INSTANCES_PROJECT = (prometheus: string) => ({
+  ...FLEET_PROJECT,
+  "promplate.yaml": `instances:
+  prod-eu: { values: { CLUSTER: prod-eu, AWS_REGION: eu-west-1 } }
+  prod-us: { values: { CLUSTER: prod-us, AWS_REGION: us-east-1 }, shards: 2 }
+  staging: { values: { CLUSTER: staging } }
+variables:
+  CLUSTER: { type: string, default: dev }
+  AWS_REGION: { type: string, default: eu-west-1 }
+  NODE_TARGET: { type: string, default: "node-exporter:9100" }
+  REMOTE_TOKEN: { type: string, writeOnly: true, x-source: "ssm:/monitoring/{instance}/remote-token", examples: ["${TOKEN}"] }
+  SLACK_URL: { type: string, format: uri, writeOnly: true, x-source: "secretsmanager:monitoring/{instance}#slack", examples: ["${SLACK}"] }
+outputs:
+  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: "out/{instance}/{shard}/prometheus.yml", runtimePath: /etc/prometheus/prometheus.yml }
+  - { service: prometheus, kind: prometheus-rules, template: rules/, path: "out/{instance}/{shard}/rules/", runtimePath: /etc/prometheus/rules/ }
+  - { service: alertmanager, kind: alertmanager-config, template: alertmanager.yml, path: "out/{instance}/{shard}/alertmanager.yml", runtimePath: /etc/alertmanager/alertmanager.yml }
+`,
+  "prometheus.yml": prometheus,
+});
+const SCRAPE_JOBS = `scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ['\${NODE_TARGET}']
+        labels: { cluster: '\${CLUSTER}' }
+  - job_name: federate
+    bearer_token: '\${REMOTE_TOKEN}'
+    static_configs:
+      - targets: ['upstream:9090']
+`;
+/** Each shard keeps its part of the targets: what plain mode runs, and what the operator does by itself. */
+const SHARDED_JOBS = `${SCRAPE_JOBS}    relabel_configs:
+      - { source_labels: [__address__], modulus: \${SHARDS}, target_label: __tmp_hash, action: hashmod }
+      - { source_labels: [__tmp_hash], regex: "\${SHARD}", action: keep }
+`;
+/** A store per instance: the production instances are in two regions, and an ESO aws store reads one. */
+const INSTANCE_STORES = ["--secret-store", "ssm=parameters-{instance}", "--secret-store", "secretsmanager=secrets-{instance}"];
+const INSTANCES = ["prod-eu", "prod-us", "staging"];
+
+function envOf(workload: Manifest | undefined): Record<string, string> {
+  const env = (at(workload, "spec.template.spec.containers[0].env") ?? []) as { name: string; value: string }[];
+  return Object.fromEntries(env.map((e) => [e.name, e.value]));
+}
+
+/** No two objects of one kind share a name (all are in one namespace): applying them together replaces none. */
+function assertNamesUnique(manifests: readonly Manifest[]): void {
+  const names = manifests.map((m) => `${m.kind}/${m.metadata.name}`);
+  assert.deepEqual(
+    names.filter((name, i) => names.indexOf(name) !== i),
+    [],
+    "every kind/name once",
+  );
+}
+
+describe("kubernetes, a project with instances", () => {
+  test("plain: a folder per instance, PROMPLATE_INSTANCE, a StatefulSet and Service per shard, ExternalSecrets per instance", async () => {
+    const dir = project(INSTANCES_PROJECT(SHARDED_JOBS));
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", ...INSTANCE_STORES]);
+    assert.equal(run.code, 0, run.stderr);
+    const out = join(dir, "deploy/kubernetes");
+    assert.deepEqual(
+      listFiles(out)
+        .map((f) => f.path)
+        .sort(),
+      INSTANCES.flatMap((i) => [`${i}/alertmanager.yaml`, `${i}/external-secrets.yaml`, `${i}/prometheus.yaml`]),
+    );
+    const manifests = await assertWrittenClean(out, [TOKEN, SLACK]);
+    assertNamesUnique(manifests);
+    const named = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+
+    // Unsharded: one StatefulSet and Service; the instance in env, its values not (the image resolves them).
+    for (const instance of ["prod-eu", "staging"]) {
+      assert.deepEqual(envOf(named("StatefulSet", `${instance}-prometheus`)), { PROMPLATE_INSTANCE: instance });
+      assert.deepEqual(envOf(named("Deployment", `${instance}-alertmanager`)), { PROMPLATE_INSTANCE: instance });
+      assert.ok(named("Service", `${instance}-prometheus`));
+    }
+    // Sharded: a StatefulSet and a Service per shard, each selecting only its shard's pod.
+    assert.deepEqual(
+      manifests
+        .filter((m) => m.metadata.labels?.["app.kubernetes.io/instance"] === "prod-us" && m.kind !== "ExternalSecret")
+        .map((m) => `${m.kind}/${m.metadata.name}`),
+      [
+        "ServiceAccount/prod-us-prometheus",
+        "Service/prod-us-prometheus-0",
+        "Service/prod-us-prometheus-1",
+        "StatefulSet/prod-us-prometheus-0",
+        "StatefulSet/prod-us-prometheus-1",
+        "ServiceAccount/prod-us-alertmanager",
+        "Service/prod-us-alertmanager",
+        "Deployment/prod-us-alertmanager",
+      ],
+    );
+    for (const shard of ["0", "1"]) {
+      const statefulSet = named("StatefulSet", `prod-us-prometheus-${shard}`);
+      assert.deepEqual(envOf(statefulSet), { PROMPLATE_INSTANCE: "prod-us", PROMPLATE_SHARD: shard });
+      assert.equal(at(statefulSet, "spec.serviceName"), `prod-us-prometheus-${shard}`);
+      const selector = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": "prod-us", "promplate/shard": shard };
+      assert.deepEqual(at(statefulSet, "spec.selector.matchLabels"), selector);
+      assert.deepEqual(at(named("Service", `prod-us-prometheus-${shard}`), "spec.selector"), selector);
+      assert.equal(at(statefulSet, "spec.template.metadata.labels.promplate/shard"), shard);
+    }
+    // promplate exec needs a shard for a sharded instance: its one Alertmanager is shard 0.
+    assert.deepEqual(envOf(named("Deployment", "prod-us-alertmanager")), { PROMPLATE_INSTANCE: "prod-us", PROMPLATE_SHARD: "0" });
+
+    // {instance} expanded in each x-source and store name.
+    for (const instance of INSTANCES) {
+      assert.deepEqual(at(named("ExternalSecret", `${instance}-prometheus-secrets`), "spec"), {
+        refreshInterval: "1h",
+        secretStoreRef: { name: `parameters-${instance}`, kind: "ClusterSecretStore" },
+        target: { name: `${instance}-prometheus-secrets`, creationPolicy: "Owner" },
+        data: [{ secretKey: "REMOTE_TOKEN", remoteRef: { key: `/monitoring/${instance}/remote-token` } }],
+      });
+      assert.deepEqual(at(named("ExternalSecret", `${instance}-alertmanager-secrets`), "spec.data"), [
+        { secretKey: "SLACK_URL", remoteRef: { key: `monitoring/${instance}`, property: "slack" } },
+      ]);
+    }
+    // An instance's AWS_REGION is its aws stores' region; without one, the store's own.
+    assert.match(run.stderr, /prod-eu: store parameters-prod-eu must be an External Secrets aws \(service: ParameterStore\) store with region: eu-west-1/);
+    assert.match(run.stderr, /prod-us: store secrets-prod-us must be an External Secrets aws \(service: SecretsManager\) store with region: us-east-1/);
+    assert.match(run.stderr, /staging: store parameters-staging must be an External Secrets aws \(service: ParameterStore\) store\n/);
+  });
+
+  test("plain, --instance prod-us: only that instance's folder", async () => {
+    const dir = project(INSTANCES_PROJECT(SHARDED_JOBS));
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--instance", "prod-us", ...INSTANCE_STORES]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(
+      listFiles(join(dir, "deploy/kubernetes")).map((f) => f.path.split("/")[0]),
+      ["prod-us", "prod-us", "prod-us"],
+    );
+    const unknown = await runPromplate(["-C", dir, "kubernetes", "--examples", "--instance", "prod-ue", ...INSTANCE_STORES]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no instance prod-ue .*did you mean prod-us/);
+    assert.match(unknown.stderr, /instances: prod-eu, prod-us, staging/);
+  });
+
+  test("one aws store for instances in two regions is exit 2 naming them, and nothing is written", async () => {
+    const dir = project(INSTANCES_PROJECT(SHARDED_JOBS));
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", ...STORES]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /store parameters would need region: eu-west-1 \(prod-eu\) and region: us-east-1 \(prod-us\): an External Secrets store has one/);
+    assert.match(run.stderr, /--secret-store ssm=parameters-\{instance\}/);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+
+  test("operator: per instance its rules, scrape configs and config Secrets with its values; spec.shards printed", async () => {
+    const dir = project(INSTANCES_PROJECT(SCRAPE_JOBS));
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", "--rule-labels", "release=kube-prometheus", ...INSTANCE_STORES]);
+    assert.equal(run.code, 0, run.stderr);
+    const out = join(dir, "deploy/kubernetes");
+    assert.deepEqual(
+      listFiles(out)
+        .map((f) => f.path)
+        .sort(),
+      INSTANCES.flatMap((i) => [
+        `${i}/additional-scrape-configs.yaml`,
+        `${i}/alertmanager-config.yaml`,
+        `${i}/external-secrets.yaml`,
+        `${i}/prometheus-rules.yaml`,
+      ]),
+    );
+    const manifests = await assertWrittenClean(out, [TOKEN, SLACK]);
+    assertNamesUnique(manifests);
+    for (const instance of INSTANCES) {
+      const [scrape] = manifestsIn(join(out, instance, "additional-scrape-configs.yaml"));
+      assert.equal(scrape!.metadata.name, `${instance}-additional-scrape-configs`);
+      const jobs = parseAllDocuments((scrape!.stringData as Record<string, string>)["prometheus-additional.yaml"]!)[0]!.toJS() as unknown[];
+      assert.equal(at(jobs, "[0].static_configs[0].labels.cluster"), instance, "rendered with the instance's own values");
+      assert.equal(at(jobs, "[1].bearer_token_file"), `/etc/prometheus/secrets/${instance}-prometheus-secrets/REMOTE_TOKEN`);
+      const [rule] = manifestsIn(join(out, instance, "prometheus-rules.yaml"));
+      assert.equal(rule!.metadata.name, `${instance}-node`);
+      assert.deepEqual(rule!.metadata.labels, { release: "kube-prometheus" });
+      assert.equal(manifestsIn(join(out, instance, "alertmanager-config.yaml"))[0]!.metadata.name, `${instance}-alertmanager-config`);
+    }
+    const resources = parseAllDocuments(run.stdout.slice(run.stdout.indexOf("# Set these"))).map((d) => d.toJS() as Manifest);
+    const prometheus = (name: string) => resources.find((r) => r.kind === "Prometheus" && r.metadata.name === name);
+    assert.equal(at(prometheus("prod-us"), "spec.shards"), 2, "the operator shards prod-us");
+    assert.equal(at(prometheus("prod-eu"), "spec.shards"), undefined);
+    assert.deepEqual(at(prometheus("staging"), "spec.additionalScrapeConfigs"), {
+      name: "staging-additional-scrape-configs",
+      key: "prometheus-additional.yaml",
+    });
+    assert.deepEqual(
+      resources.map((r) => `${r.kind}/${r.metadata.name}`),
+      INSTANCES.flatMap((i) => [`Prometheus/${i}`, `Alertmanager/${i}`]),
+    );
+    for (const resource of resources) assert.deepEqual(await validateManifest(resource, "stdout"), [], `${resource.kind} ${resource.metadata.name}`);
+  });
+
+  test("operator: two rules files of one name would make one PrometheusRule name twice: exit 2", async () => {
+    const dir = project({
+      ...FLEET_PROJECT,
+      "promplate.yaml": FLEET_PROJECT["promplate.yaml"].replace(
+        "outputs:\n",
+        "outputs:\n  - { service: prometheus, kind: prometheus-rules, template: more/, path: out/more/, runtimePath: /etc/prometheus/more/ }\n",
+      ),
+      "prometheus.yml": SCRAPE_JOBS,
+      "more/node.yaml": FLEET_PROJECT["rules/node.yaml"],
+    });
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", ...STORES]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /PrometheusRule\/default-node is written twice \(in default\/prometheus-rules\.yaml\)/);
+    assert.match(run.stderr, /give the rules files of an instance different names/);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+
+  test("operator: SHARD in a template is exit 2 saying what to do, and nothing is written", async () => {
+    const dir = project(INSTANCES_PROJECT(SHARDED_JOBS));
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--operator", ...INSTANCE_STORES]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /prometheus\.yml:12:\d+: error kubernetes\/operator-shard: SHARD in prometheus\.yml: with --operator, Prometheus\.spec\.shards shards/,
+    );
+    assert.match(run.stderr, /drop the SHARD relabelling from the templates for --operator/);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+});
+
 describe("kubernetes inputs", () => {
   test("bad --rule-labels are exit 2 naming the bad key or value", () => {
     const cases: [string, RegExp][] = [

@@ -7,13 +7,13 @@
  * AZURE_LOG_LEVEL=verbose and DEBUG=*.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestCa } from "../store-servers.js";
+import { createTestCa, serveEntra } from "../store-servers.js";
 import { after, before, describe, test } from "node:test";
 import { type StoreContext, StoreError } from "../../src/stores/store.js";
 import { findLeak } from "../leaks.js";
@@ -75,34 +75,6 @@ const json = (res: ServerResponse, status: number, data: unknown, headers: Recor
   res.end(typeof data === "string" ? data : JSON.stringify(data));
 };
 
-/** Microsoft Entra ID: OpenID discovery for the tenant, and the client-credentials grant for this client only. */
-async function entra(): Promise<Endpoint> {
-  const endpoint: Endpoint = await serveHttps((method, path, _headers, body, res) => {
-    const base = endpoint.url;
-    if (method === "GET" && path === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
-      return json(res, 200, {
-        token_endpoint: `${base}/${TENANT}/oauth2/v2.0/token`,
-        authorization_endpoint: `${base}/${TENANT}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${base}/${TENANT}/oauth2/v2.0/logout`,
-        issuer: `${base}/${TENANT}/v2.0`,
-        jwks_uri: `${base}/${TENANT}/discovery/v2.0/keys`,
-      });
-    }
-    if (method === "POST" && path === `/${TENANT}/oauth2/v2.0/token`) {
-      const form = Object.fromEntries(new URLSearchParams(body));
-      if (form.grant_type !== "client_credentials" || form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET)
-        return json(res, 401, {
-          error: "invalid_client",
-          error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT_ID}'.`,
-          error_codes: [7000215],
-        });
-      return json(res, 200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: ACCESS_TOKEN });
-    }
-    json(res, 404, { error: "not_found" });
-  });
-  return endpoint;
-}
-
 /** Key Vault: the challenge without a token; webhook (current and VERSION), locked (403) and leaky (a body). */
 async function keyVault(authority: string): Promise<Endpoint> {
   return serveHttps((method, path, headers, _body, res) => {
@@ -132,12 +104,12 @@ async function keyVault(authority: string): Promise<Endpoint> {
   });
 }
 
-let authority: Endpoint;
+let authority: { url: string; requests: { method: string; url: string }[] };
 let vault: Endpoint;
 let context: StoreContext;
 before(async () => {
   makeCertificates();
-  authority = await entra();
+  authority = await serveEntra({ tenant: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accessToken: ACCESS_TOKEN }, tls);
   vault = await keyVault(authority.url);
   context = {
     env: {
@@ -250,6 +222,16 @@ describe("azure: Key Vault with client-secret credentials over HTTPS", () => {
   test("a refused client secret: the token endpoint's error, never the secret", async () => {
     const error = await failure("monitoring/webhook", { ...context, env: { ...context.env, AZURE_CLIENT_SECRET: `${CLIENT_SECRET}-wrong` } });
     assert.match(error.detail, /environment \(client secret\): token request refused: invalid_client: AADSTS7000215: Invalid client secret provided/);
+  });
+
+  test("an authority whose OpenID configuration cannot be read: said so, naming the settings", async () => {
+    // The vault as the authority: its discovery request gets Key Vault's 401.
+    const error = await failure("monitoring/webhook", { ...context, env: { ...context.env, AZURE_AUTHORITY_HOST: vault.url } });
+    assert.match(error.message, new RegExp(`^Azure Key Vault at ${vault.url}/${TENANT}: `));
+    assert.match(
+      error.detail,
+      /^environment \(client secret\): endpoints_resolution_error: cannot read the authority's OpenID configuration \(v2\.0\/\.well-known\/openid-configuration\) or it lacks a field MSAL needs: check AZURE_AUTHORITY_HOST and AZURE_TENANT_ID$/,
+    );
   });
 
   test("a vault that never answers: a StoreError within the time limit", async () => {

@@ -6,14 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestCa } from "../store-servers.js";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { json, serve } from "../aws-endpoints.js";
 import { assertNoLeak, runPromplate } from "../helpers.js";
+import { createTestCa, serveEntra, serveStore } from "../store-servers.js";
 
 const GCP_SECRET = "Leak-Canary-render-gcp";
 const AZURE_SECRET = "Leak-Canary-render-az";
@@ -24,31 +22,9 @@ const CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const CLIENT_SECRET = "Leak-Canary-cl1ent-s3cr3t";
 
 const dir = mkdtempSync(join(tmpdir(), "promplate-stores-render-"));
-const closers: (() => void)[] = [];
-after(() => closers.forEach((close) => close()));
-
-/** A CA (written to ca.pem) and a certificate for 127.0.0.1 signed by it, made in the test (no system tool). */
-function certificates(): { key: string; cert: string } {
-  const ca = createTestCa();
-  writeFileSync(join(dir, "ca.pem"), ca.cert);
-  return ca.issue("127.0.0.1", true);
-}
-
-async function serveHttps(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(tls, (req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => handler(req, body, res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `https://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-const tls = certificates();
+const ca = createTestCa();
+writeFileSync(join(dir, "ca.pem"), ca.cert);
+const tls = ca.issue("127.0.0.1", true);
 
 test("render and vars with gcp: and azure: sources", async () => {
   const metadata = await serve((req, _body, res) =>
@@ -59,28 +35,17 @@ test("render and vars with gcp: and azure: sources", async () => {
       ? json(res, 200, { payload: { data: Buffer.from(GCP_SECRET).toString("base64") } })
       : json(res, 404, { error: { code: 404, message: "not found", status: "NOT_FOUND" } }),
   );
-  let authority = "";
-  authority = await serveHttps((req, body, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path === `/${TENANT}/v2.0/.well-known/openid-configuration`)
-      return json(res, 200, {
-        token_endpoint: `${authority}/${TENANT}/oauth2/v2.0/token`,
-        authorization_endpoint: `${authority}/${TENANT}/oauth2/v2.0/authorize`,
-        issuer: `${authority}/${TENANT}/v2.0`,
-      });
-    const form = Object.fromEntries(new URLSearchParams(body));
-    if (form.client_secret === CLIENT_SECRET) return json(res, 200, { token_type: "Bearer", expires_in: 3599, access_token: AZURE_TOKEN });
-    json(res, 401, { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." });
-  });
-  const vault = await serveHttps((req, _body, res) => {
+  const authority = (await serveEntra({ tenant: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accessToken: AZURE_TOKEN }, tls)).url;
+  const vault = await serveStore((req, _body, res) => {
     if (req.headers.authorization !== `Bearer ${AZURE_TOKEN}`) {
       res.writeHead(401, { "www-authenticate": `Bearer authorization="${authority}/${TENANT}", resource="https://vault.azure.net"` });
       return res.end();
     }
-    if ((req.url ?? "").split("?")[0] === "/secrets/webhook")
+    // The SDK asks for the current version as `/secrets/NAME/` (an empty version), as Key Vault's API allows.
+    if (/^\/secrets\/webhook\/?$/.test((req.url ?? "").split("?")[0]!))
       return json(res, 200, { value: AZURE_SECRET, id: "https://monitoring.vault.azure.net/secrets/webhook/1" });
     json(res, 404, { error: { code: "SecretNotFound", message: "not found" } });
-  });
+  }, tls);
 
   const project = mkdtempSync(join(tmpdir(), "promplate-stores-project-"));
   writeFileSync(
@@ -101,7 +66,7 @@ outputs:
     AZURE_CLIENT_ID: CLIENT_ID,
     AZURE_CLIENT_SECRET: CLIENT_SECRET,
     AZURE_AUTHORITY_HOST: authority,
-    PROMPLATE_AZURE_KEYVAULT_URL: vault,
+    PROMPLATE_AZURE_KEYVAULT_URL: vault.url,
     PROMPLATE_AZURE_CA_FILE: join(dir, "ca.pem"),
   };
 
@@ -121,4 +86,12 @@ outputs:
   assert.equal(refused.code, 3, refused.stderr);
   assertNoLeak(refused, "refused");
   assert.match(refused.stderr, /Azure Key Vault at .*: HTTP 401: environment \(client secret\): token request refused: invalid_client/);
+  assert.match(refused.stderr, /hint: check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET/);
+
+  // The metadata server refuses: exit 3 naming GCP's address and status, and what to check.
+  const noToken = await runPromplate(["-C", project, "render"], { ...env, GCE_METADATA_HOST: secretManager.url.replace("http://", "") }, project);
+  assert.equal(noToken.code, 3, noToken.stderr);
+  assertNoLeak(noToken, "noToken");
+  assert.match(noToken.stderr, /GCP_WEBHOOK: cannot read gcp: .*: GCP Secret Manager at http:\/\/127\.0\.0\.1:\d+\/computeMetadata\/v1\/.*: HTTP 404: /);
+  assert.match(noToken.stderr, /hint: check GOOGLE_APPLICATION_CREDENTIALS/);
 });
