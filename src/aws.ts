@@ -797,3 +797,41 @@ export async function findTemporaryCredentialProblems(files: readonly RenderedCo
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// ecs: the account and region the task definitions' secret ARNs name
+
+/** The region of the credential chain's settings (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), if any. */
+export async function chainRegion(options: CloudOptions): Promise<string | undefined> {
+  return (await regionOf(createContext(options)))?.value;
+}
+
+/**
+ * The account of the credentials the chain resolves, from STS GetCallerIdentity (AWS_ENDPOINT_URL_STS and the like
+ * are honoured). EnvironmentError (exit 3) when no credentials resolve or STS cannot be reached or refuses them.
+ */
+export async function callerAccount(options: CloudOptions & { region?: string }): Promise<string> {
+  const context = createContext(options);
+  const result = await runChain(context);
+  if (!result.ok) throw chainError(result, "ecs needs the AWS account id (or --account) and so");
+  const profile = (await context.profiles())[context.profileName];
+  const region = options.region ?? (await regionOf(context))?.value ?? "us-east-1";
+  const { STSClient, GetCallerIdentityCommand } = await loadSdk(import("@aws-sdk/client-sts"));
+  const client = new STSClient({ ...clientSettings(context), region, credentials: result.ok.credentials, endpoint: endpointFor(context, "STS", profile) });
+  try {
+    const { Account } = await bounded(context.timeoutMs * 3, () => client.send(new GetCallerIdentityCommand({})));
+    if (typeof Account !== "string" || !/^\d{12}$/.test(Account)) throw new Error("malformed response: no 12-digit Account");
+    return Account;
+  } catch (error) {
+    throw new EnvironmentError([
+      {
+        id: "aws/sts",
+        severity: "error",
+        message: `STS GetCallerIdentity failed (credentials from ${result.ok.origin}): ${describe(error)}`,
+        hint: "pass --account ACCOUNT_ID, or check the network path to STS (AWS_ENDPOINT_URL_STS overrides its address)",
+      },
+    ]);
+  } finally {
+    client.destroy();
+  }
+}

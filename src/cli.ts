@@ -16,6 +16,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerExec } from "./commands/exec.js";
 import { registerBuild } from "./commands/build.js";
 import { registerCompose } from "./commands/compose.js";
+import { registerEcs } from "./commands/ecs.js";
 import { registerKubernetes } from "./commands/kubernetes.js";
 import { registerInit } from "./commands/init.js";
 import { registerScan } from "./commands/scan.js";
@@ -48,6 +49,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerExec(program, context, setExit);
   registerBuild(program, context, setExit);
   registerCompose(program, context, setExit);
+  registerEcs(program, context, setExit);
   registerKubernetes(program, context, setExit);
   registerInit(program, context, setExit);
   registerScan(program, context, setExit);

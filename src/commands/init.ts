@@ -23,7 +23,7 @@ export function registerInit(program: Command, context: CommandContext, setExit:
       const next = flags.operator
         ? "promplate check --examples, then promplate kubernetes --examples --operator --rule-labels K=V --secret-store ssm=parameters-{instance} --secret-store secretsmanager=secrets-{instance}"
         : flags.fleet
-          ? "promplate check --examples, then promplate kubernetes --examples --secret-store ssm=parameters-{instance} --secret-store secretsmanager=secrets-{instance} (or promplate ecs --examples)"
+          ? "promplate check --examples, then promplate kubernetes --examples --secret-store ssm=parameters-{instance} --secret-store secretsmanager=secrets-{instance} (or promplate ecs --examples --execution-role ROLE)"
           : "promplate check --examples, then promplate compose --examples";
       context.io.stderr.write(`promplate: next: ${next}\n`);
       setExit(ExitCode.ok);

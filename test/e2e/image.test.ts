@@ -31,6 +31,7 @@ import {
 import { describeHistoryEntry, findSecretsInText, historyBuildArgs } from "../../src/secrets.js";
 import { indexTarFile, openBlob, readTarStream } from "../../src/tar.js";
 import { atLeast, currentServerVersions, type Env, freePort, ROOT, runPromplate } from "../helpers.js";
+import { buildEnv, podmanRunArgs, standInArgs, waitReady } from "./images.js";
 
 const EXAMPLE = join(ROOT, "templates");
 const FIXTURES = join(ROOT, "test", "data", "image-leaks");
@@ -402,34 +403,6 @@ describe("buildImages with a fake engine", () => {
 // The real thing: stand-in base images, buildah builds, podman runs. About 40 s with the base images cached.
 
 const TAG = "localhost/promplate-test-{service}:e2e";
-/** The prom/* stand-ins are tagged with the versions of the current servers they carry (scripts/base-images.sh). */
-const standInArgs = () => {
-  const versions = currentServerVersions();
-  return ["--build-arg", `PROMETHEUS_VERSION=v${versions.prometheus}`, "--build-arg", `ALERTMANAGER_VERSION=v${versions["prometheus-alertmanager"]}`];
-};
-const buildEnv = (extra: Record<string, string> = {}) => ({ ...process.env, BUILDAH_ISOLATION: "chroot", ...extra });
-
-async function waitReady(url: string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) return await response.text();
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** podman run with this machine's facts: runc (crun fails on hybrid cgroups here) and ulimits within the hard limit. */
-function podmanRunArgs(): string[] {
-  const hard = execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
-  const nofile = hard === "unlimited" ? 65536 : Math.min(65536, Number(hard));
-  return ["run", "--runtime", "runc", "--ulimit", `nofile=${nofile}:${nofile}`, "--ulimit", "nproc=32768:32768"];
-}
-
 describe("images: build, run, scan", { concurrency: false }, () => {
   const created: string[] = [];
   let work: string;
