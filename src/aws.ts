@@ -30,12 +30,12 @@
  * hold a key, secret or token: provider messages are cut to one line and scrubbed of anything that looks like one.
  */
 import { join } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Finding } from "./finding.js";
 import { BadInputError, EnvironmentError, type PromplateError } from "./errors.js";
 import type { ProcessRunner } from "./process.js";
-import type { OutputFile, VariableDeclaration } from "./project.js";
-import type { CloudValue, ResolvedVariable } from "./variables.js";
+import type { VariableDeclaration } from "./project.js";
+import { TEMPORARY } from "./temporary-credentials.js";
+import type { CloudValue } from "./variables.js";
 
 export interface CloudOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -74,9 +74,6 @@ type ChainResult = { ok: ResolvedCredentials; attempts: Attempt[] } | { ok?: und
 
 /** A provider is not set up here: the chain tries the next one. */
 class NotConfigured extends Error {}
-
-/** Marks credentials that come with a session token (temporary): Prometheus' ec2_sd_configs cannot use them. */
-const TEMPORARY = ", temporary";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Context: what every provider needs, computed once from the environment.
@@ -470,8 +467,8 @@ async function fromInstanceMetadataV2(context: Context): Promise<ResolvedCredent
 }
 
 async function httpText(endpoint: URL, method: string, path: string, headers: Record<string, string>, timeoutMs: number): Promise<string> {
-  // Imported on first use, not at the top: on Node 24 node:http loads undici, and every render with an AWS key
-  // value imports this module (the temporary-key check) without ever calling the metadata service.
+  // Imported on first use, not at the top: on Node 24 node:http loads undici, and `exec --aws-env` imports this
+  // module without necessarily calling the metadata service.
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request({
@@ -724,78 +721,6 @@ export async function resolveAwsEnvironment(options: CloudOptions): Promise<AwsE
   const env: Record<string, string> = { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey };
   if (c.sessionToken) env.AWS_SESSION_TOKEN = c.sessionToken;
   return { env, origin: `${origin}${c.sessionToken ? TEMPORARY : ""}`, expires: c.expiration };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Temporary credentials in ec2_sd_configs
-
-/** Credentials that need a session token, which Prometheus' ec2_sd_configs / lightsail_sd_configs cannot take. */
-export function isTemporaryCredential(variable: ResolvedVariable, all: Iterable<ResolvedVariable>): boolean {
-  if (typeof variable.value !== "string") return false;
-  if (variable.source === "aws" && (variable.expires !== undefined || (variable.origin ?? "").endsWith(TEMPORARY))) return true;
-  const list = [...all];
-  const keyId = list.find((v) => v.declaration.aws === "accessKeyId" && typeof v.value === "string");
-  if (typeof keyId?.value === "string" && /^ASIA/.test(keyId.value)) return true;
-  return list.some(
-    (v) => v.declaration.aws === "sessionToken" && typeof v.value === "string" && v.value !== "" && v.source !== "example" && v.source !== "synthesized",
-  );
-}
-
-export interface RenderedConfig {
-  source: OutputFile;
-  content: string;
-  lineMap: number[];
-}
-
-/**
- * Problems (exit 2) for each `access_key` / `secret_key` of an `ec2_sd_configs` or `lightsail_sd_configs` entry in a
- * rendered Prometheus config that holds a temporary credential from an x-aws variable.
- */
-export async function findTemporaryCredentialProblems(files: readonly RenderedConfig[], variables: ReadonlyMap<string, ResolvedVariable>): Promise<Finding[]> {
-  const all = [...variables.values()];
-  const temporary = all.filter(
-    (v) =>
-      (v.declaration.aws === "accessKeyId" || v.declaration.aws === "secretAccessKey") &&
-      v.source !== "example" &&
-      v.source !== "synthesized" &&
-      isTemporaryCredential(v, all),
-  );
-  if (temporary.length === 0) return [];
-  const byValue = new Map(temporary.map((v) => [v.value as string, v]));
-  const problems: Finding[] = [];
-  for (const file of files) {
-    if (file.source.output.kind !== "prometheus-config") continue;
-    const lineCounter = new LineCounter();
-    const document = parseDocument(file.content, { lineCounter });
-    const scrapeConfigs = document.get("scrape_configs", true);
-    if (!isSeq(scrapeConfigs)) continue;
-    for (const job of scrapeConfigs.items) {
-      if (!isMap(job)) continue;
-      for (const sdKey of ["ec2_sd_configs", "lightsail_sd_configs"]) {
-        const sdConfigs = job.get(sdKey, true);
-        if (!isSeq(sdConfigs)) continue;
-        for (const sd of sdConfigs.items) {
-          if (!isMap(sd)) continue;
-          for (const field of ["access_key", "secret_key"]) {
-            const node = sd.get(field, true);
-            if (!isScalar(node) || typeof node.value !== "string") continue;
-            const variable = byValue.get(node.value);
-            if (!variable) continue;
-            const outputLine = lineCounter.linePos(node.range?.[0] ?? 0).line;
-            problems.push({
-              id: "aws/temporary-credentials",
-              severity: "error",
-              message: `${sdKey} ${field} gets ${variable.declaration.name}, a temporary AWS credential (from ${variable.source === "aws" ? (variable.origin ?? "").replace(TEMPORARY, "") : variable.source}${variable.expires ? `, expires ${variable.expires.toISOString()}` : ""}): Prometheus has no session-token field there, so discovery would fail to authenticate`,
-              hint: "leave access_key and secret_key out and let Prometheus use the instance/task role, or leave them out and run promplate exec --aws-env, which passes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN to the server's environment only",
-              file: file.source.templateName,
-              line: file.lineMap[outputLine - 1] ?? outputLine,
-            });
-          }
-        }
-      }
-    }
-  }
-  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

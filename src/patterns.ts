@@ -6,7 +6,7 @@
  *
  * re2js (a pure JavaScript port of RE2) is loaded on the first pattern compiled, not at start-up.
  */
-import { loadRe2 } from "./go/re2.js";
+import { loadRe2, plainSearchRegex } from "./go/re2.js";
 
 type Re2Module = typeof import("re2js");
 
@@ -43,10 +43,14 @@ export function compilePattern(source: string): Pattern {
 }
 
 /**
- * Compiles on the first test. For the generated validators: their patterns come from promplate's own schemas and
- * are compiled with RE2 when the validators are generated, and loading re2js stays off the start-up path.
+ * For the generated validators: their patterns come from promplate's own schemas and are compiled with RE2 when the
+ * validators are generated. A plain one (src/go/re2.ts) runs as the JavaScript regex that means the same, where
+ * backtracking stays polynomial; any other compiles with RE2 on the first test, so re2js stays off the start-up path
+ * unless such a pattern is tested. Users' patterns always go through compilePattern.
  */
 export function lazyPattern(source: string): Pattern {
+  const plain = plainSearchRegex(source);
+  if (plain) return { test: (text) => plain.test(text), toString: () => source };
   let compiled: Pattern | undefined;
   return { test: (text) => (compiled ??= compilePattern(source)).test(text), toString: () => source };
 }

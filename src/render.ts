@@ -263,7 +263,7 @@ function instanceVariables(target: InstanceTarget): ResolvedVariable[] {
 
 /**
  * Temporary AWS keys in a Prometheus config's ec2_sd_configs fail at run time (no session-token field there): exit 2
- * saying what to do. The AWS module is loaded only when an x-aws key variable has a real value.
+ * saying what to do. Checked only when an x-aws key variable has a real value.
  */
 async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<string, ResolvedVariable>): Promise<void> {
   const keys = [...variables.values()].some(
@@ -274,7 +274,7 @@ async function refuseTemporaryCredentials(files: RenderedFile[], variables: Map<
       v.source !== "synthesized",
   );
   if (!keys) return;
-  const { findTemporaryCredentialProblems } = await import("./aws.js");
+  const { findTemporaryCredentialProblems } = await import("./temporary-credentials.js");
   const problems = await findTemporaryCredentialProblems(files, variables);
   if (problems.length > 0) throw new BadInputError(problems);
 }

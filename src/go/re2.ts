@@ -116,6 +116,27 @@ function problemText(pattern: string, anchoredMessage: string): string {
   return anchoredMessage;
 }
 
+/**
+ * A search pattern without flags (JSON Schema's `pattern`) as a JavaScript regex that matches exactly where RE2 does,
+ * when it is plain (see isPlain), else undefined. Unlike the relabel regexes it has no `(?s)`: RE2's `.` leaves out
+ * only `\n` where JavaScript's also leaves out `\r`, U+2028 and U+2029, so `.` is written `[^\n]`.
+ */
+export function plainSearchRegex(pattern: string): RegExp | undefined {
+  if (!isPlain(pattern)) return undefined;
+  let source = "";
+  for (let i = 0; i < pattern.length; ) {
+    const c = pattern[i]!;
+    const end = c === "\\" ? i + 2 : c === "[" ? plainClassEnd(pattern, i) : i + 1;
+    source += c === "." ? "[^\\n]" : pattern.slice(i, end);
+    i = end;
+  }
+  try {
+    return new RegExp(source, "u");
+  } catch {
+    return undefined; // `a)(b` is plain only inside the anchoring group of a relabel regex
+  }
+}
+
 /** Escapes that mean the same in RE2 and in a JavaScript `u` regex (outside classes; inside, `-` too). */
 const PLAIN_ESCAPES = "dDwW^$\\.*+?()[]{}|/";
 /** Few enough choice points that backtracking stays polynomial, and small (Go refuses nesting over 1000 deep). */

@@ -7,6 +7,7 @@ import { assemble, type DeclaredType, type InsertionKind } from "./assemble.js";
 import { expandTokens, type ValuePiece, type Values } from "./expand.js";
 import { MAX_TEMPLATE_BYTES, tooLargeMessage } from "./read.js";
 import { isUpperSnake, tokenize, type Token } from "./tokenize.js";
+import { limitYoungGenerationFor } from "../young-generation.js";
 
 export type { DeclaredType, InsertionKind } from "./assemble.js";
 export type { Values } from "./expand.js";
@@ -27,6 +28,7 @@ export interface ScanOptions {
 }
 
 export function scanTemplate(file: string, source: string, options: ScanOptions = {}): ScannedTemplate {
+  limitYoungGenerationFor(source.length);
   // Readers refuse a large file before reading it; this holds for a template from anywhere else too.
   if (source.length > MAX_TEMPLATE_BYTES / 4 && Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
     const problem: Finding = {

@@ -101,7 +101,7 @@ describe("the AWS SDK is loaded only when a variable needs it (built binary, mod
     assert.ok(control.files.some(holdsSdk), "the control run loads the SDK, so the hook would have seen it");
   });
 
-  test("render with key values from the environment loads the AWS module, but not node:http (on Node 24: undici)", async () => {
+  test("render with key values from the environment runs the temporary-key check without the AWS module or node:http (on Node 24: undici)", async () => {
     const dir = awsProject(
       `variables:
   AWS_ACCESS_KEY: { type: string, writeOnly: true, x-aws: accessKeyId }
@@ -121,8 +121,13 @@ outputs:
     const { result, files } = await loadedChunks(["-C", dir, "render"], dir, env, ["--import", atExit]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(
-      files.some((f) => /\/aws-[A-Z0-9]+\.js$/.test(f)),
-      "the temporary-key check loads the AWS module",
+      files.some((f) => /\/temporary-credentials-[A-Z0-9]+\.js$/.test(f)),
+      "the temporary-key check runs",
+    );
+    assert.deepEqual(
+      files.filter((f) => /\/aws-[A-Z0-9]+\.js$/.test(f)),
+      [],
+      "the credential-chain module is not loaded",
     );
     const loaded = readFileSync(builtins, "utf8").split("\n");
     assert.ok(loaded.includes("NativeModule fs"), "the list names built-in modules as this test expects");

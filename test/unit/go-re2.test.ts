@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { anchoredRegex, re2Problem } from "../../src/go/re2.js";
+import { anchoredRegex, plainSearchRegex, re2Problem } from "../../src/go/re2.js";
 
 const GO_VERDICTS: [string, string | undefined][] = [
   ["\\C", "invalid escape sequence: `\\C`"],
@@ -294,4 +294,20 @@ test("RE2 matching: patterns beyond the plain subset are matched by re2js, in li
   assert.equal(anchoredRegex("(?i)critical")?.test("CRITICAL"), true);
   assert.equal(anchoredRegex("\\s")?.test("\v"), false, "RE2's \\s is [\\t\\n\\f\\r ], without \\v");
   assert.equal(anchoredRegex("a(?=b)"), undefined);
+});
+
+test("RE2 search: plain patterns of promplate's schemas run as JavaScript regexes that match where re2js does", () => {
+  const { RE2JS } = createRequire(import.meta.url)("re2js") as typeof import("re2js");
+  const patterns = ["^[A-Za-z_][A-Za-z0-9_]*$", "^[a-z0-9][a-z0-9_.-]*$", "^/", "a.c", "^.+$", "x|^y", "[.]", "\\.", "[^#]+$", "\\d{2,}"];
+  const inputs = ["", "abc", "a\nc", "a\rc", "a\u2028c", "a\u2029c", "/etc", "x/", "_a1", "1a", "my-svc.v2", "y", "a.c", "#", "12", "日本"];
+  for (const pattern of patterns) {
+    const regex = plainSearchRegex(pattern);
+    assert.ok(regex, pattern);
+    const reference = RE2JS.compile(pattern);
+    for (const input of inputs) assert.equal(regex.test(input), reference.matcher(input).find(), `${pattern} on ${JSON.stringify(input)}`);
+  }
+  // Quantified groups (the web-config interval pattern backtracked for minutes in JavaScript) stay with re2js.
+  assert.equal(plainSearchRegex("^[-+]?(0|([0-9]*(\\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$"), undefined);
+  assert.equal(plainSearchRegex("^(ssm:/.+|secretsmanager:[^#]+(#.+)?)$"), undefined);
+  assert.equal(plainSearchRegex("a)(b"), undefined, "plain only inside an anchoring group");
 });
