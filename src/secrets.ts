@@ -183,7 +183,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       "gim",
     ),
     files: CONFIG_FILES,
-    allow: isPlaceholder,
+    // `api_token: { type: string }` (a variable's declaration in promplate.yaml) is a mapping, not a value.
+    allow: (value) => isPlaceholder(value) || /^[{[]/.test(value.trim()),
   },
   {
     kind: "env-secret",

@@ -116,6 +116,19 @@ describe("scan", () => {
     assert.equal(result.code, 0, result.stdout);
   });
 
+  test("a variable declared with a credential-like name is a declaration, not a credential; its value still is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promplate-scan-"));
+    const token = random(ALNUM, 32);
+    writeFileSync(
+      join(dir, "promplate.yaml"),
+      `variables:\n  API_TOKEN: { type: string, writeOnly: true }\n  api_token: { type: array, default: [a, b] }\noutputs:\n  - { service: p, kind: text, template: t, path: o }\n`,
+    );
+    writeFileSync(join(dir, "config.yml"), `api_token: ${token}\n`);
+    const result = await scan(["-C", dir, "scan", join(dir, "promplate.yaml"), join(dir, "config.yml")]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout.trim(), "config.yml:1: credential-field");
+  });
+
   test("on the corpus: exactly the reviewed findings", async () => {
     const result = await scan(["scan", CORPUS]);
     const shownAs = `${relative(root, CORPUS)}/`; // paths are shown relative to the working folder
