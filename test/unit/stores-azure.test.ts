@@ -32,7 +32,7 @@ const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const VERSION = "0123456789abcdef0123456789abcdef";
 
-const dir = mkdtempSync(join(tmpdir(), "promplate-azure-"));
+const dir = mkdtempSync(join(tmpdir(), "promplate_azure_"));
 const caFile = join(dir, "ca.pem");
 let tls: { key: string; cert: string };
 

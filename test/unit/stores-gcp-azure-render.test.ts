@@ -21,7 +21,7 @@ const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const CLIENT_SECRET = "Leak-Canary-cl1ent-s3cr3t";
 
-const dir = mkdtempSync(join(tmpdir(), "promplate-stores-render-"));
+const dir = mkdtempSync(join(tmpdir(), "promplate_stores_render_"));
 const ca = createTestCa();
 writeFileSync(join(dir, "ca.pem"), ca.cert);
 const tls = ca.issue("127.0.0.1", true);
@@ -47,7 +47,7 @@ test("render and vars with gcp: and azure: sources", async () => {
     json(res, 404, { error: { code: "SecretNotFound", message: "not found" } });
   }, tls);
 
-  const project = mkdtempSync(join(tmpdir(), "promplate-stores-project-"));
+  const project = mkdtempSync(join(tmpdir(), "promplate_stores_project_"));
   writeFileSync(
     join(project, "promplate.yaml"),
     `variables:

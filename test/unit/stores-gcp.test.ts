@@ -100,7 +100,9 @@ interface Setup {
 async function withServiceAccount(manager?: { url: string }): Promise<Setup> {
   const tokens = await tokenEndpoint();
   const sm = manager ?? (await secretManager());
-  const dir = mkdtempSync(join(tmpdir(), "promplate-gcp-"));
+  // Underscores, not dashes: the folder's name is in messages, and a random suffix after "promplate-gcp-" could
+  // begin a run of a secret ("-gcp-old"), which the leak search would rightly report.
+  const dir = mkdtempSync(join(tmpdir(), "promplate_gcp_"));
   const key = {
     type: "service_account",
     project_id: "project-1",
@@ -254,7 +256,7 @@ describe("gcp: other credentials", () => {
   test("gcloud's application_default_credentials.json (authorized_user) under HOME, or CLOUDSDK_CONFIG", async () => {
     const tokens = await tokenEndpoint();
     const sm = await secretManager();
-    const home = mkdtempSync(join(tmpdir(), "promplate-gcp-home-"));
+    const home = mkdtempSync(join(tmpdir(), "promplate_gcp_home_"));
     mkdirSync(join(home, ".config", "gcloud"), { recursive: true });
     const user = {
       type: "authorized_user",
@@ -269,7 +271,7 @@ describe("gcp: other credentials", () => {
     const refresh = tokens.requests.find((r) => form(r.body).grant_type === "refresh_token");
     assert.equal(form(refresh!.body).client_id, "764086051850.apps");
 
-    const config = mkdtempSync(join(tmpdir(), "promplate-gcloud-"));
+    const config = mkdtempSync(join(tmpdir(), "promplate_gcloud_"));
     writeFileSync(join(config, "application_default_credentials.json"), JSON.stringify({ ...user, refresh_token: "revoked" }));
     const error = await failure("projects/project-1/secrets/webhook", { env: { ...env, CLOUDSDK_CONFIG: config }, home, timeoutMs: 2000 });
     assert.match(error.detail, /gcloud's .*application_default_credentials\.json.* refused: invalid_grant: Token has been expired or revoked\./);
@@ -282,7 +284,7 @@ describe("gcp: other credentials", () => {
       json(res, 200, { access_token: METADATA_TOKEN, expires_in: 3599, token_type: "Bearer" });
     });
     const sm = await secretManager([METADATA_TOKEN]);
-    const home = mkdtempSync(join(tmpdir(), "promplate-gcp-home-"));
+    const home = mkdtempSync(join(tmpdir(), "promplate_gcp_home_"));
     const env = { PROMPLATE_GCP_SECRETMANAGER_ENDPOINT: sm.url, GCE_METADATA_HOST: metadata.url.replace("http://", "") };
     assert.equal(await fetchText("projects/project-1/secrets/webhook/versions/2", { env, home, timeoutMs: 2000 }), SECRET);
     assert.match(metadata.requests[0]!.url, /scopes=https%3A%2F%2Fwww\.googleapis\.com%2Fauth%2Fcloud-platform/);
