@@ -4,7 +4,7 @@
 // refused, so that a schema using oneOf (say) fails `npm run generate` instead of producing a type that lies.
 
 /** Keywords that narrow what a value may be but have no TypeScript counterpart: the type stays wider. */
-const CONSTRAINTS = new Set(["pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "format", "propertyNames"]);
+const CONSTRAINTS = new Set(["pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "minProperties", "format", "propertyNames"]);
 /** Keywords that say nothing about the value. */
 const ANNOTATIONS = new Set(["$schema", "$id", "title", "description", "examples", "default"]);
 const TRANSLATED = new Set(["type", "properties", "required", "additionalProperties", "items", "enum", "$ref"]);

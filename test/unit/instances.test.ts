@@ -202,6 +202,7 @@ describe("instances", () => {
         /project\/schema: instances: `Staging_1` is not a valid name: an instance name is lower-case/,
       ],
       ["zero shards", FLEET.replace("shards: 2", "shards: 0"), /instances\.prod-us\.shards: must be >= 1/],
+      ["no instance at all", FLEET.replace(/^instances:\n(  .*\n)+/, "instances: {}\n"), /instances: must NOT have fewer than 1 properties/],
       ["an unknown instance field", FLEET.replace("shards: 2", "shard: 2"), /additional properties `shard`/],
     ];
     for (const [name, project, expected] of cases) {
