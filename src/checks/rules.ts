@@ -17,6 +17,7 @@ import validate from "../generated/prometheus-rules-validator.js";
 import { parseDuration } from "../go/duration.js";
 import { checkGoTemplate } from "./go-template.js";
 import { checkExpression } from "./promql.js";
+import { checkDialectFields } from "./rules-dialect.js";
 import { PATTERNS, schemaFindings } from "./schema-findings.js";
 import type { CheckOptions, DocumentFinding } from "./types.js";
 
@@ -39,7 +40,12 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
   // Agent mode does not apply to rule files: an agent does not load them at all.
   const checkPromQL = options.promql !== false;
   const findings: DocumentFinding[] = [];
-  if (!validate(data)) findings.push(...schemaFindings(validate.errors));
+  const dialect = checkDialectFields(data, options.rulesDialect ?? "prometheus");
+  if (!validate(dialect.data)) {
+    // A dialect field's own finding, whose hint names the dialect, stands for the schema's "unknown key".
+    findings.push(...schemaFindings(validate.errors).filter((f) => !(f.id === "schema/unknown-key" && dialect.replacesUnknownKey(f.path))));
+  }
+  findings.push(...dialect.findings);
   if (!isMapping(data) || !Array.isArray(data.groups)) return findings;
 
   const groupNames = new Map<string, number>();
@@ -94,7 +100,19 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
       }
     });
   });
-  return findings;
+  return findings.map(forFieldFinding);
+}
+
+const FOR_FIELDS = new Set(["for", "keep_firing_for"]);
+
+/** A bad `for` / `keep_firing_for` (unparsable, negative, or on a recording rule) is reported as `alerts/for`. */
+function forFieldFinding(finding: DocumentFinding): DocumentFinding {
+  const [groups, , rules, , key] = finding.path;
+  const isForField = groups === "groups" && rules === "rules" && finding.path.length === 5 && FOR_FIELDS.has(String(key));
+  if (!isForField) return finding;
+  if (finding.id === "rules/recording-rule-field") return { ...finding, id: "alerts/for" };
+  if (finding.id === "schema/pattern" || finding.id === "schema/type") return { ...finding, id: "alerts/for", message: `${String(key)} ${finding.message}` };
+  return finding;
 }
 
 function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean): void {

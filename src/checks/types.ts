@@ -3,6 +3,7 @@
  * line and column only for the findings that are reported, because computing YAML positions is the slow part.
  */
 import type { FindingAt } from "../finding.js";
+import type { RulesDialect } from "./rules-dialect.js";
 
 export type ConfigKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config";
 
@@ -28,4 +29,6 @@ export interface CheckOptions {
    * @default true
    */
   promql?: boolean;
+  /** The rule file dialect: Thanos' and Mimir's own fields are accepted in theirs (rules-dialect.ts). @default "prometheus" */
+  rulesDialect?: RulesDialect;
 }

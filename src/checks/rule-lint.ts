@@ -1,0 +1,505 @@
+/**
+ * Rule checks that know the config: the rendered prometheus.yml of the same render gives the scrape and evaluation
+ * intervals per job, the external labels and the federation jobs, which a linter without a server cannot know. Without
+ * a config (`check FILE` on a rule file alone) the intervals are Prometheus' defaults (1m) and no finding here is an
+ * error. The PromQL facts come from the analysis the PromQL check made (promql.ts caches it): no expression is parsed
+ * twice. Findings carry the rule they are about, so that an inline `# promplate: ignore ID` can drop them.
+ */
+import { parseDuration } from "../go/duration.js";
+import type { Severity } from "../finding.js";
+import { analyzeExpression } from "./promql.js";
+import type { ExpressionFacts, SelectorFact, Span } from "./promql-facts.js";
+import type { DocumentFinding } from "./types.js";
+
+/** The ids of these checks, as a project's `lint:` block names them. */
+export const LINT_CHECK_IDS = [
+  "promql/rate-range",
+  "promql/regexp",
+  "promql/fragile",
+  "promql/impossible",
+  "alerts/comparison",
+  "alerts/absent-for",
+  "alerts/for",
+  "alerts/external-labels",
+  "rules/external-label-conflict",
+  "rules/group-interval",
+  "rules/dependency",
+  "rules/dialect",
+] as const;
+
+export type LintFinding = DocumentFinding & {
+  /** The rule (group index, rule index) the finding is about. */
+  rule?: [number, number];
+};
+
+type Mapping = Record<string, unknown>;
+const isMapping = (value: unknown): value is Mapping => typeof value === "object" && value !== null && !Array.isArray(value);
+const text = (value: unknown): string => (typeof value === "string" ? value : typeof value === "number" ? String(value) : "");
+
+const DEFAULT_INTERVAL = 60_000;
+const LONGEST_GROUP_INTERVAL = 5 * 60_000;
+
+/** What the rendered prometheus.yml tells about the rules it loads. */
+export interface ConfigFacts {
+  known: boolean;
+  scrapeInterval: number;
+  evaluationInterval: number;
+  /** Scrape interval per job name. */
+  jobs: Map<string, number>;
+  externalLabels: Set<string>;
+  /** What `/federate` jobs ask for: metric names and name regexes; `all` when one asks for any name. */
+  federated: { names: Set<string>; patterns: RegExp[]; all: boolean };
+}
+
+export function configFacts(config: unknown): ConfigFacts {
+  const facts: ConfigFacts = {
+    known: isMapping(config),
+    scrapeInterval: DEFAULT_INTERVAL,
+    evaluationInterval: DEFAULT_INTERVAL,
+    jobs: new Map(),
+    externalLabels: new Set(),
+    federated: { names: new Set(), patterns: [], all: false },
+  };
+  if (!isMapping(config)) return facts;
+  const global = isMapping(config.global) ? config.global : {};
+  facts.scrapeInterval = parseDuration(text(global.scrape_interval)) || DEFAULT_INTERVAL;
+  facts.evaluationInterval = parseDuration(text(global.evaluation_interval)) || DEFAULT_INTERVAL;
+  if (isMapping(global.external_labels)) for (const name of Object.keys(global.external_labels)) facts.externalLabels.add(name);
+  for (const job of Array.isArray(config.scrape_configs) ? config.scrape_configs : []) {
+    if (!isMapping(job)) continue;
+    const name = text(job.job_name);
+    if (name) facts.jobs.set(name, parseDuration(text(job.scrape_interval)) || facts.scrapeInterval);
+    if (text(job.metrics_path) === "/federate") addFederated(facts.federated, isMapping(job.params) ? job.params["match[]"] : undefined);
+  }
+  return facts;
+}
+
+/** The names a `/federate` job's `match[]` selectors can return. */
+function addFederated(federated: ConfigFacts["federated"], matches: unknown): void {
+  for (const selector of Array.isArray(matches) ? matches : []) {
+    if (typeof selector !== "string") continue;
+    const name = /^\s*([A-Za-z_:][A-Za-z0-9_:]*)/.exec(selector)?.[1];
+    const equal = /__name__\s*=\s*"([^"]*)"/.exec(selector)?.[1];
+    const regex = /__name__\s*=~\s*"([^"]*)"/.exec(selector)?.[1];
+    if (name ?? equal) federated.names.add((name ?? equal)!);
+    else if (regex !== undefined) federated.patterns.push(anchored(regex) ?? /^/);
+    else federated.all = true;
+  }
+}
+
+function anchored(regex: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${regex})$`);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RuleFileInput {
+  data: unknown;
+  /** The prometheus.yml data of the same render that loads this file, when there is one. */
+  config?: unknown;
+}
+
+interface ParsedRule {
+  group: number;
+  index: number;
+  rule: Mapping;
+  expr: string;
+  facts?: ExpressionFacts;
+}
+
+/** The findings of every rule file of a render (or of the files of a `check FILE…`), by file index. */
+export function lintRuleFiles(files: readonly RuleFileInput[]): LintFinding[][] {
+  const parsed = files.map((file) => rulesOf(file.data));
+  // A project's rules, all files together: what they record, what their expressions read, and at what interval.
+  const recorded = new Map<string, number>();
+  const used = new Set<string>();
+  files.forEach((file, i) => {
+    const config = configFacts(file.config);
+    for (const { rule, group } of parsed[i]!) {
+      const record = text(rule.record);
+      if (record) recorded.set(record, groupInterval(file.data, group) ?? config.evaluationInterval);
+    }
+  });
+  for (const rules of parsed) {
+    for (const { expr, facts } of rules) if (facts) for (const selector of facts.selectors) for (const name of metricNames(expr, selector)) used.add(name);
+  }
+  return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, used));
+}
+
+function rulesOf(data: unknown): ParsedRule[] {
+  const rules: ParsedRule[] = [];
+  if (!isMapping(data) || !Array.isArray(data.groups)) return rules;
+  data.groups.forEach((group: unknown, g) => {
+    if (!isMapping(group) || !Array.isArray(group.rules)) return;
+    group.rules.forEach((rule: unknown, r) => {
+      if (!isMapping(rule)) return;
+      const expr = text(rule.expr);
+      // The PromQL check analysed this expression already: a cache hit, not a second parse.
+      const facts = expr ? analyzeExpression(expr).facts : undefined;
+      rules.push({ group: g, index: r, rule, expr, facts });
+    });
+  });
+  return rules;
+}
+
+function groupInterval(data: unknown, group: number): number | undefined {
+  const groups = isMapping(data) && Array.isArray(data.groups) ? data.groups : [];
+  const value = isMapping(groups[group]) ? (groups[group] as Mapping).interval : undefined;
+  return typeof value === "string" ? parseDuration(value) : undefined;
+}
+
+function lintFile(file: RuleFileInput, rules: ParsedRule[], config: ConfigFacts, recorded: Map<string, number>, used: Set<string>): LintFinding[] {
+  const findings: LintFinding[] = [];
+  // Without the config, nothing here is sure enough to fail a check.
+  const severe: Severity = config.known ? "error" : "warning";
+  const add = (finding: LintFinding) => findings.push(finding);
+  const groups = isMapping(file.data) && Array.isArray(file.data.groups) ? file.data.groups : [];
+
+  groups.forEach((group: unknown, g) => {
+    if (!isMapping(group)) return;
+    const interval = typeof group.interval === "string" ? parseDuration(group.interval) : undefined;
+    if (interval !== undefined && interval > LONGEST_GROUP_INTERVAL) {
+      add({
+        id: "rules/group-interval",
+        severity: "warning",
+        message: `group interval ${group.interval} is longer than 5m: Prometheus considers a series stale after 5m without a sample, so what this group records flaps in and out of existence`,
+        path: ["groups", g, "interval"],
+      });
+    } else if (interval !== undefined && interval > 0 && interval < config.evaluationInterval) {
+      add({
+        id: "rules/group-interval",
+        severity: "warning",
+        message: `group interval ${group.interval} is shorter than the global evaluation_interval (${formatDuration(config.evaluationInterval)})${config.known ? "" : " (the default: no config is known)"}`,
+        path: ["groups", g, "interval"],
+      });
+    }
+    if (config.known && isMapping(group.labels)) externalLabelConflicts(group.labels, ["groups", g, "labels"], config, add);
+  });
+
+  for (const { group, index, rule, expr, facts } of rules) {
+    const path = ["groups", group, "rules", index];
+    const ruleRef: [number, number] = [group, index];
+    const alert = text(rule.alert);
+    const at = (offset: number) => ({ path: [...path, "expr"], ...(typeof rule.expr === "string" ? { offsetInValue: offset } : {}), rule: ruleRef });
+    if (config.known && isMapping(rule.labels)) externalLabelConflicts(rule.labels, [...path, "labels"], config, (f) => add({ ...f, rule: ruleRef }));
+    if (alert && config.known) externalLabelReferences(rule, path, config, (f) => add({ ...f, rule: ruleRef }));
+    if (!facts) continue;
+    const intervalOf = (selector: SelectorFact | undefined) => selectorInterval(expr, selector, config, recorded);
+
+    for (const call of facts.rangeCalls) {
+      const range = rangeDuration(call.range);
+      const interval = intervalOf(facts.selectors[call.selector]);
+      if (range === undefined) continue;
+      const { source } = interval;
+      if (range < interval.ms) {
+        add({
+          id: "promql/rate-range",
+          severity: severe,
+          message: `${call.fn}() over [${call.range}] is shorter than the ${source} (${formatDuration(interval.ms)}${interval.note ?? ""}): it never holds two samples and always returns nothing`,
+          hint: `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`,
+          ...at(call.offset),
+        });
+      } else if (range < 2 * interval.ms) {
+        add({
+          id: "promql/rate-range",
+          severity: "warning",
+          message: `${call.fn}() over [${call.range}] is shorter than twice the ${source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one missed scrape and it returns nothing`,
+          hint: `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`,
+          ...at(call.offset),
+        });
+      }
+    }
+
+    facts.selectors.forEach((selector) => {
+      for (const matcher of selector.matchers) {
+        if (matcher.op !== "=~" && matcher.op !== "!~") continue;
+        const value = unquote(expr, matcher.value);
+        const label = labelName(expr, matcher.label, matcher.labelQuoted);
+        if (value.startsWith("^") || (value.endsWith("$") && !value.endsWith("\\$"))) {
+          add({
+            id: "promql/regexp",
+            severity: "warning",
+            message: `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; the ^ and $ are redundant`,
+            ...at(matcher.value.from),
+          });
+        } else if (!/[.+*?()[\]{}|\\^$]/.test(value)) {
+          add({
+            id: "promql/regexp",
+            severity: "warning",
+            message: `${label}${matcher.op}${JSON.stringify(value)} needs no regex: write ${label}${matcher.op === "=~" ? "=" : "!="}${JSON.stringify(value)}`,
+            ...at(matcher.value.from),
+          });
+        }
+      }
+      const contradiction = contradictoryMatchers(expr, selector);
+      if (contradiction) add({ id: "promql/impossible", severity: "warning", message: contradiction, ...at(selector.offset) });
+    });
+    for (const { message, offset } of facts.impossible) add({ id: "promql/impossible", severity: "warning", message, ...at(offset) });
+
+    for (const selector of facts.selectors) {
+      for (const name of metricNames(expr, selector)) {
+        if (!name.includes(":") || recorded.has(name) || isFederated(name, config)) continue;
+        add({
+          id: "rules/dependency",
+          severity: "warning",
+          message: `${name} looks like a recording rule's name, but no rule of the project records it and no /federate job scrapes it`,
+          hint: "check the name, or ignore this if the series comes from elsewhere (remote write, another Prometheus)",
+          ...at(selector.offset),
+        });
+      }
+    }
+
+    const record = text(rule.record);
+    if (record && !used.has(record)) {
+      add({
+        id: "rules/dependency",
+        severity: "info",
+        message: `recording rule ${record} is used by no expression of the project (dashboards or other servers may read it)`,
+        path: [...path, "record"],
+        rule: ruleRef,
+      });
+    }
+
+    if (!alert) continue;
+    for (const { op, offset } of facts.fragile) {
+      add({
+        id: "promql/fragile",
+        severity: "warning",
+        message: `${op} in an alert: which series it keeps can change at every evaluation, so the alert flaps (resolves and fires again)`,
+        hint: "alert on a threshold of each series instead, and use topk in the dashboard",
+        ...at(offset),
+      });
+    }
+    if (facts.comparison === "no") {
+      add({
+        id: "alerts/comparison",
+        severity: "warning",
+        message: "this alert's expression has no comparison (a `bool` one filters nothing): it fires for every series it returns",
+        hint: "compare with a threshold, e.g. `> 0.9`; absent(…) and vector(…) alerts are exempt",
+        ...at(0),
+      });
+    }
+    if (facts.absent) {
+      const interval = intervalOf(facts.absent.selector !== undefined ? facts.selectors[facts.absent.selector] : undefined);
+      const forValue = typeof rule.for === "string" ? (parseDuration(rule.for) ?? 0) : 0;
+      if (forValue < 2 * interval.ms) {
+        add({
+          id: "alerts/absent-for",
+          severity: "warning",
+          message: `absent() alert with for: ${forValue === 0 ? "0 (none)" : text(rule.for)}, shorter than twice the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one late scrape or a restart fires it`,
+          hint: `set for: ${formatDuration(interval.ms * 2)} or more`,
+          path: "for" in rule ? [...path, "for"] : [...path, "alert"],
+          rule: ruleRef,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+function externalLabelConflicts(labels: Mapping, path: (string | number)[], config: ConfigFacts, add: (finding: LintFinding) => void): void {
+  for (const name of Object.keys(labels)) {
+    if (!config.externalLabels.has(name)) continue;
+    add({
+      id: "rules/external-label-conflict",
+      severity: "warning",
+      message: `label ${name} is also an external label of this Prometheus: the rule's value wins over the external one on what it sends out, so the series or alert no longer says where it comes from`,
+      hint: `rename the rule's label, or drop it and rely on the external label`,
+      path: [...path, name],
+      atKey: true,
+    });
+  }
+}
+
+const EXTERNAL_LABEL_REFERENCE = /\$externalLabels\.([A-Za-z_][A-Za-z0-9_]*)|index\s+\$externalLabels\s+"([^"]*)"/g;
+
+function externalLabelReferences(rule: Mapping, path: (string | number)[], config: ConfigFacts, add: (finding: LintFinding) => void): void {
+  for (const field of ["labels", "annotations"]) {
+    const values = rule[field];
+    if (!isMapping(values)) continue;
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value !== "string" || !value.includes("$externalLabels")) continue;
+      for (const match of value.matchAll(EXTERNAL_LABEL_REFERENCE)) {
+        const label = match[1] ?? match[2]!;
+        if (config.externalLabels.has(label)) continue;
+        const known = [...config.externalLabels].join(", ");
+        add({
+          id: "alerts/external-labels",
+          severity: "error",
+          message: `$externalLabels.${label}: this Prometheus has no external label ${label} (${known ? `it has ${known}` : "it has none"}), so the template prints nothing`,
+          hint: `add ${label} to global.external_labels in the Prometheus config, or use one it has`,
+          path: [...path, field, name],
+          offsetInValue: match.index,
+        });
+      }
+    }
+  }
+}
+
+const IGNORE_COMMENT = /#\s*promplate:\s*ignore\s+([^#]+)/;
+
+/**
+ * Drops the findings that a `# promplate: ignore ID[, ID…]` comment on their rule names. A comment on a line of its
+ * own is on the rule that starts on the next line holding something else, or else on the rule it sits in; a comment
+ * after something on a line is on the rule that line belongs to. `ruleStarts` gives each rule's first line (1-based).
+ */
+export function withoutIgnored(findings: LintFinding[], content: string, ruleStarts: () => { line: number; rule: [number, number] }[]): LintFinding[] {
+  if (!content.includes("promplate:") || findings.every((finding) => !finding.rule)) return findings;
+  const lines = content.split("\n");
+  const starts = ruleStarts().sort((a, b) => a.line - b.line);
+  const ruleContaining = (line: number) => {
+    let found: [number, number] | undefined;
+    for (const start of starts) if (start.line <= line) found = start.rule;
+    return found;
+  };
+  const ignored = new Map<string, Set<string>>();
+  lines.forEach((line, index) => {
+    const match = IGNORE_COMMENT.exec(line);
+    if (!match) return;
+    let rule = ruleContaining(index + 1);
+    if (line.trimStart().startsWith("#")) {
+      let next = index + 1;
+      while (next < lines.length && (lines[next]!.trim() === "" || lines[next]!.trimStart().startsWith("#"))) next++;
+      rule = starts.find((start) => start.line === next + 1)?.rule ?? rule;
+    }
+    if (!rule) return;
+    const key = rule.join(",");
+    const ids = ignored.get(key) ?? new Set<string>();
+    for (const id of match[1]!.split(/[\s,]+/)) if (id) ids.add(id);
+    ignored.set(key, ids);
+  });
+  return findings.filter((finding) => !finding.rule || !ignored.get(finding.rule.join(","))?.has(finding.id));
+}
+
+/** A project's `lint:` settings: a check's id and `off`, or the severity its findings get. */
+export type LintSettings = Readonly<Record<string, "off" | Severity>>;
+
+/** The findings as the project's `lint:` block wants them: a check turned off drops its findings, else sets their severity. */
+export function applyLintSettings<T extends { id: string; severity: Severity }>(findings: T[], settings: LintSettings | undefined): T[] {
+  if (!settings) return findings;
+  return findings.flatMap((finding) => {
+    const setting = settings[finding.id];
+    if (setting === undefined) return [finding];
+    return setting === "off" ? [] : [{ ...finding, severity: setting }];
+  });
+}
+
+/** The interval a selector's series arrive at: its job's scrape interval, a recorded series' group interval, else the global. */
+function selectorInterval(
+  expr: string,
+  selector: SelectorFact | undefined,
+  config: ConfigFacts,
+  recorded: Map<string, number>,
+): { ms: number; source: string; note?: string } {
+  const fallback = {
+    ms: config.scrapeInterval,
+    source: config.known ? "global scrape interval" : "default scrape interval",
+    ...(config.known ? {} : { note: "; no config is known" }),
+  };
+  if (!selector) return fallback;
+  for (const name of metricNames(expr, selector)) {
+    const interval = recorded.get(name);
+    if (interval !== undefined) return { ms: interval, source: `evaluation interval of the group recording ${name}` };
+  }
+  const jobs = jobsOf(expr, selector);
+  const intervals = jobs.flatMap((job) => {
+    const interval = config.jobs.get(job);
+    return interval === undefined ? [] : [{ job, interval }];
+  });
+  if (intervals.length === 0) return fallback;
+  const slowest = intervals.reduce((a, b) => (b.interval > a.interval ? b : a));
+  return { ms: slowest.interval, source: `scrape interval of job ${slowest.job}` };
+}
+
+/** The jobs a selector's `job` matcher names: `job="a"`, or a regex that is an alternation of plain names. */
+function jobsOf(expr: string, selector: SelectorFact): string[] {
+  for (const matcher of selector.matchers) {
+    if (labelName(expr, matcher.label, matcher.labelQuoted) !== "job") continue;
+    const value = unquote(expr, matcher.value);
+    if (matcher.op === "=") return [value];
+    if (matcher.op === "=~" && /^[A-Za-z0-9_\-.:/|]+$/.test(value) && !value.includes(".")) return value.split("|");
+  }
+  return [];
+}
+
+/** The metric names a selector can read, when it names them: its name, or `__name__="…"`. */
+function metricNames(expr: string, selector: SelectorFact): string[] {
+  const names: string[] = [];
+  if (selector.name) names.push(selector.nameQuoted ? unquote(expr, selector.name) : expr.slice(selector.name.from, selector.name.to));
+  for (const matcher of selector.matchers)
+    if (matcher.op === "=" && labelName(expr, matcher.label, matcher.labelQuoted) === "__name__") names.push(unquote(expr, matcher.value));
+  return names;
+}
+
+function isFederated(name: string, config: ConfigFacts): boolean {
+  const { names, patterns, all } = config.federated;
+  return all || names.has(name) || patterns.some((pattern) => pattern.test(name));
+}
+
+/** Two matchers on one label that no series can satisfy together: `a="x", a="y"` or `a="x", a!="x"`. */
+function contradictoryMatchers(expr: string, selector: SelectorFact): string | undefined {
+  const equal = new Map<string, string>();
+  for (const matcher of selector.matchers) {
+    if (matcher.op !== "=") continue;
+    const label = labelName(expr, matcher.label, matcher.labelQuoted);
+    const value = unquote(expr, matcher.value);
+    const other = equal.get(label);
+    if (other !== undefined && other !== value)
+      return `${label}=${JSON.stringify(other)} and ${label}=${JSON.stringify(value)} in one selector: no series has both, it never returns anything`;
+    equal.set(label, value);
+  }
+  for (const matcher of selector.matchers) {
+    if (matcher.op !== "!=") continue;
+    const label = labelName(expr, matcher.label, matcher.labelQuoted);
+    const value = unquote(expr, matcher.value);
+    if (equal.get(label) === value)
+      return `${label}=${JSON.stringify(value)} and ${label}!=${JSON.stringify(value)} in one selector: no series has both, it never returns anything`;
+  }
+  return undefined;
+}
+
+function labelName(expr: string, span: Span, quoted: boolean): string {
+  return quoted ? unquote(expr, span) : expr.slice(span.from, span.to);
+}
+
+/** A PromQL string literal's value: Go's escapes in "…" and '…', none in `…`. */
+function unquote(expr: string, span: Span): string {
+  const literal = expr.slice(span.from, span.to);
+  const quote = literal[0];
+  const body = literal.slice(1, -1);
+  if (quote === "`" || !body.includes("\\")) return body;
+  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)/g, (_, escape: string) => {
+    const simple: Record<string, string> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+    if (escape.length === 1) return simple[escape] ?? escape;
+    if (/^[0-7]{3}$/.test(escape)) return String.fromCodePoint(Number.parseInt(escape, 8));
+    return String.fromCodePoint(Number.parseInt(escape.slice(1), 16));
+  });
+}
+
+/** A range's length: a duration (`5m`), or a number of seconds (`300`); undefined for a duration expression. */
+function rangeDuration(range: string): number | undefined {
+  const trimmed = range.trim();
+  if (/^[0-9]+(\.[0-9]+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  return parseDuration(trimmed);
+}
+
+/** Milliseconds as Prometheus writes a duration: `1m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  const units: [string, number][] = [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ];
+  let rest = ms;
+  let out = "";
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    if (count > 0) out += `${count}${unit}`;
+    rest -= count * size;
+  }
+  return out;
+}
