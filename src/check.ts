@@ -120,7 +120,7 @@ async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, Parsed
     subject.findings.push(...(await locate(subject.content, findings)));
   }
   // The rule checks that know the config read the PromQL analysis: they run where PromQL is checked.
-  if (options.promql !== false) await lintRules(subjects, parses);
+  if (options.promql !== false) await lintRules(subjects, parses, { project: true });
   if (lint) {
     const { applyLintSettings } = await import("./checks/rule-lint.js");
     for (const subject of subjects) subject.findings = applyLintSettings(subject.findings, lint);
@@ -131,13 +131,16 @@ async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, Parsed
  * The rule checks that know the config (checks/rule-lint.ts), over the rule files among the subjects: each with the
  * Prometheus config that loads it (its rule_files match the file; else the only config there is).
  */
-async function lintRules(subjects: Subject[], parses: Map<Subject, ParsedDocument>): Promise<void> {
+async function lintRules(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: { project: boolean }): Promise<void> {
   const rules = subjects.filter((s) => s.kind === "prometheus-rules" && s.data !== undefined);
   if (rules.length === 0) return;
   const { lintRuleFiles, withoutIgnored } = await import("./checks/rule-lint.js");
   const { createLocator } = await import("./checks/positions.js");
   const configs = subjects.filter((s) => s.kind === "prometheus-config" && s.data !== undefined);
-  const results = lintRuleFiles(rules.map((subject) => ({ data: subject.data, config: configFor(subject, configs)?.data })));
+  const results = lintRuleFiles(
+    rules.map((subject) => ({ data: subject.data, config: configFor(subject, configs)?.data })),
+    options,
+  );
   for (const [index, subject] of rules.entries()) {
     const parsed = parses.get(subject);
     const findings = withoutIgnored(results[index]!, subject.content, () =>
@@ -514,7 +517,7 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
         subject.findings.push(...(await locate(subject.content, referencedFileFindings(kind, result.data, filesFrom(base)))));
       }
     }
-    await lintRules(subjects, parses);
+    await lintRules(subjects, parses, { project: false });
   };
   try {
     await whileToolsRun(checkBuiltIn, finishTools);

@@ -109,8 +109,11 @@ interface ParsedRule {
   facts?: ExpressionFacts;
 }
 
-/** The findings of every rule file of a render (or of the files of a `check FILE…`), by file index. */
-export function lintRuleFiles(files: readonly RuleFileInput[]): LintFinding[][] {
+/**
+ * The findings of every rule file of a render (or of the files of a `check FILE…`), by file index. A recording rule
+ * used nowhere is reported for a project's render only: files checked alone are seldom all the rules there are.
+ */
+export function lintRuleFiles(files: readonly RuleFileInput[], options: { project: boolean }): LintFinding[][] {
   const parsed = files.map((file) => rulesOf(file.data));
   // A project's rules, all files together: what they record, what their expressions read, and at what interval.
   const recorded = new Map<string, number>();
@@ -125,7 +128,7 @@ export function lintRuleFiles(files: readonly RuleFileInput[]): LintFinding[][] 
   for (const rules of parsed) {
     for (const { expr, facts } of rules) if (facts) for (const selector of facts.selectors) for (const name of metricNames(expr, selector)) used.add(name);
   }
-  return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, used));
+  return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, options.project ? used : undefined));
 }
 
 function rulesOf(data: unknown): ParsedRule[] {
@@ -150,7 +153,7 @@ function groupInterval(data: unknown, group: number): number | undefined {
   return typeof value === "string" ? parseDuration(value) : undefined;
 }
 
-function lintFile(file: RuleFileInput, rules: ParsedRule[], config: ConfigFacts, recorded: Map<string, number>, used: Set<string>): LintFinding[] {
+function lintFile(file: RuleFileInput, rules: ParsedRule[], config: ConfigFacts, recorded: Map<string, number>, used: Set<string> | undefined): LintFinding[] {
   const findings: LintFinding[] = [];
   // Without the config, nothing here is sure enough to fail a check.
   const severe: Severity = config.known ? "error" : "warning";
@@ -252,7 +255,7 @@ function lintFile(file: RuleFileInput, rules: ParsedRule[], config: ConfigFacts,
     }
 
     const record = text(rule.record);
-    if (record && !used.has(record)) {
+    if (record && used && !used.has(record)) {
       add({
         id: "rules/dependency",
         severity: "info",
