@@ -4,7 +4,7 @@
  * expression's shape (string literals blanked, lengths kept), so they hold spans into the text, never values: the
  * checks read label values from the real expression at those spans.
  */
-import type { SyntaxNode, Tree } from "@lezer/common";
+import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
 
 export interface Span {
   from: number;
@@ -53,7 +53,6 @@ export interface ExpressionFacts {
 
 /** Functions over a range whose result needs at least two samples in it. */
 const RANGE_FUNCTIONS = new Set(["rate", "irate", "increase", "delta", "idelta", "deriv", "predict_linear"]);
-const FRAGILE = new Set(["topk", "bottomk", "limitk", "limit_ratio"]);
 const COMPARISON = new Set(["Eql", "Neq", "Lte", "Lss", "Gte", "Gtr"]);
 const MATCH_OPERATORS: Record<string, MatchOperator> = { EqlSingle: "=", Neq: "!=", EqlRegex: "=~", NeqRegex: "!~" };
 /** Functions whose output series keep their input's labels (the name aside). */
@@ -100,181 +99,255 @@ const SELECTING = new Set(["topk", "bottomk", "limitk", "limit_ratio"]);
 /** Labels known to be absent from an expression's result: all but `only`, or those in `without`. */
 type LabelKnowledge = { only: Set<string> } | { without: Set<string> } | undefined;
 
-export function expressionFacts(expr: string, tree: Tree): ExpressionFacts {
-  const text = (node: SyntaxNode) => expr.slice(node.from, node.to);
-  const facts: ExpressionFacts = { selectors: [], rangeCalls: [], fragile: [], comparison: "no", impossible: [] };
-  const selectorAt = new Map<number, number>();
+/**
+ * Gathers an expression's facts during the walk the PromQL check makes over its tree anyway (promql.ts `analyze`):
+ * `visit` at each node, in document order, then `finish`. Nodes come in document order, so a selector's parts follow
+ * it and end where it ends; node objects are made only for ranges and the expression's top.
+ */
+export class FactsCollector {
+  private readonly facts: ExpressionFacts = { selectors: [], rangeCalls: [], fragile: [], comparison: "no", impossible: [] };
+  private selector: SelectorFact | undefined;
+  private selectorEnd = -1;
+  private matcher: Partial<MatcherFact> | undefined;
+  private matcherEnd = -1;
+  private quotedNameEnd = -1;
+  /** The binary expressions matching `on (…)`. */
+  private readonly matchingOn: SyntaxNode[] = [];
 
-  const cursor = tree.cursor();
-  do {
-    const node = cursor.node;
-    if (node.name === "VectorSelector") {
-      selectorAt.set(node.from, facts.selectors.length);
-      facts.selectors.push(selectorFact(node));
-    } else if (node.name === "AggregateExpr") {
+  constructor(private readonly expr: string) {}
+
+  visit(cursor: TreeCursor): void {
+    const { name, from, to } = cursor;
+    if (this.selector && from >= this.selectorEnd) this.selector = undefined;
+    if (this.matcher && from >= this.matcherEnd) this.matcher = undefined;
+    const { facts, selector, matcher } = this;
+    switch (name) {
+      case "VectorSelector":
+        this.selector = { offset: from, nameQuoted: false, matchers: [] };
+        this.selectorEnd = to;
+        facts.selectors.push(this.selector);
+        break;
+      case "Identifier":
+        if (selector) selector.name = { from, to };
+        break;
+      case "UnquotedLabelMatcher":
+      case "QuotedLabelMatcher":
+        this.matcher = { labelQuoted: false };
+        this.matcherEnd = to;
+        break;
+      case "LabelName":
+        if (matcher) matcher.label = { from, to };
+        break;
+      case "QuotedLabelName":
+        this.quotedNameEnd = to;
+        break;
+      case "StringLiteral":
+        if (!selector) break;
+        if (from < this.quotedNameEnd) {
+          // A quoted name: a matcher's label, or the metric name itself (`{"a:b"}`).
+          if (matcher) Object.assign(matcher, { label: { from, to }, labelQuoted: true });
+          else Object.assign(selector, { name: { from, to }, nameQuoted: true });
+        } else if (matcher?.label && matcher.op) {
+          selector.matchers.push({ label: matcher.label, labelQuoted: matcher.labelQuoted ?? false, op: matcher.op, value: { from, to } });
+          this.matcher = undefined;
+        }
+        break;
+      case "EqlSingle":
+      case "Neq":
+      case "EqlRegex":
+      case "NeqRegex":
+        if (matcher) matcher.op = MATCH_OPERATORS[name];
+        break;
+      case "Topk":
+      case "Bottomk":
+      case "LimitK":
+      case "LimitRatio":
+        facts.fragile.push({ op: this.expr.slice(from, to).toLowerCase(), offset: from });
+        break;
+      case "MatrixSelector":
+        rangeCall(this.expr, cursor.node, facts);
+        break;
+      case "On": {
+        const binary = cursor.node.parent?.parent;
+        if (binary?.name === "BinaryExpr") this.matchingOn.push(binary);
+        break;
+      }
+    }
+  }
+
+  /** The facts, once every node was visited. */
+  finish(tree: Tree): ExpressionFacts {
+    const { expr, facts } = this;
+    const root = tree.topNode.firstChild;
+    const top = tree.cursor();
+    facts.comparison = top.firstChild() ? comparisonAt(expr, top) : "no";
+    let call = root;
+    while (call?.name === "ParenExpr") call = call.firstChild;
+    const fn = call?.name === "FunctionCall" ? functionName(expr, call) : "";
+    if (call && (fn === "absent" || fn === "absent_over_time")) {
+      const { from, to } = call;
+      const watched = facts.selectors.findIndex((fact) => fact.offset >= from && fact.offset < to);
+      facts.absent = watched >= 0 ? { selector: watched } : {};
+    }
+    // Only a matching `on (…)` can be found impossible from the structure: most expressions have none.
+    for (const binary of this.matchingOn) impossibleMatching(expr, binary, facts);
+    return facts;
+  }
+}
+
+/** A call's function name: its first child, the FunctionIdentifier. */
+function functionName(expr: string, call: SyntaxNode): string {
+  const identifier = call.firstChild;
+  return identifier?.name === "FunctionIdentifier" ? expr.slice(identifier.from, identifier.to) : "";
+}
+
+/** A call's or an aggregation's FunctionCallBody (an aggregation's `by (…)` may come after it). */
+function callBody(node: SyntaxNode): SyntaxNode | null {
+  let child = node.lastChild;
+  while (child && child.name !== "FunctionCallBody") child = child.prevSibling;
+  return child;
+}
+
+/** A call's or an aggregation's arguments: the children of its FunctionCallBody. */
+function argumentsOf(node: SyntaxNode): SyntaxNode[] {
+  const args: SyntaxNode[] = [];
+  const body = callBody(node);
+  if (!body) return args;
+  for (let child = body.firstChild; child; child = child.nextSibling) if (!child.type.isError) args.push(child);
+  return args;
+}
+
+/** A range read by a function over it (`rate(x[5m])`, `deriv(x[5m] offset 1h)`): the selector is the next one. */
+function rangeCall(expr: string, matrix: SyntaxNode, facts: ExpressionFacts): void {
+  let body = matrix.parent;
+  while (body?.name === "OffsetExpr" || body?.name === "StepInvariantExpr") body = body.parent;
+  const call = body?.name === "FunctionCallBody" ? body.parent : null;
+  if (call?.name !== "FunctionCall") return;
+  const fn = functionName(expr, call);
+  const range = matrix.lastChild;
+  if (!RANGE_FUNCTIONS.has(fn) || range?.name !== "DurationExpr" || matrix.firstChild?.name !== "VectorSelector") return;
+  facts.rangeCalls.push({ fn, offset: call.from, range: expr.slice(range.from, range.to), selector: facts.selectors.length });
+}
+
+const WRAPPERS = new Set(["ParenExpr", "SubqueryExpr", "OffsetExpr", "StepInvariantExpr"]);
+
+type Verdict = ExpressionFacts["comparison"];
+const EXEMPT = new Set(["absent", "absent_over_time", "vector"]);
+
+/**
+ * Whether the result of the node under the cursor is filtered by a comparison (a `bool` comparison filters nothing).
+ * Moves the cursor only below that node and leaves it there: a cursor makes no node objects, and this runs on
+ * every alert expression.
+ */
+function comparisonAt(expr: string, cursor: TreeCursor): Verdict {
+  const name = cursor.name;
+  if (name !== "BinaryExpr" && name !== "FunctionCall" && name !== "AggregateExpr" && !WRAPPERS.has(name)) return "no";
+  if (!cursor.firstChild()) return "no";
+  let verdict: Verdict = "no";
+  if (WRAPPERS.has(name)) {
+    verdict = comparisonAt(expr, cursor);
+  } else if (name === "AggregateExpr") {
+    // The aggregated expression is the last argument.
+    while (cursor.name !== "FunctionCallBody" && cursor.nextSibling());
+    if (cursor.name === "FunctionCallBody" && cursor.lastChild()) {
+      verdict = comparisonAt(expr, cursor);
+      cursor.parent();
+    }
+  } else if (name === "FunctionCall") {
+    if (cursor.name === "FunctionIdentifier" && EXEMPT.has(expr.slice(cursor.from, cursor.to))) verdict = "exempt";
+    else if (cursor.nextSibling() && cursor.name === "FunctionCallBody" && cursor.firstChild()) {
+      do {
+        const argument = cursor.type.isError ? "no" : comparisonAt(expr, cursor);
+        if (argument === "exempt" || (argument === "yes" && verdict === "no")) verdict = argument;
+      } while (cursor.nextSibling());
+      cursor.parent();
+    }
+  } else {
+    verdict = binaryComparison(expr, cursor);
+  }
+  cursor.parent();
+  return verdict;
+}
+
+/** comparisonAt for a BinaryExpr, the cursor on its first child (the left operand). */
+function binaryComparison(expr: string, cursor: TreeCursor): Verdict {
+  let isComparison = false;
+  let isBool = false;
+  let operator = "";
+  const left = cursor.node;
+  while (cursor.nextSibling()) {
+    if (COMPARISON.has(cursor.name)) isComparison = true;
+    else if (cursor.name === "BoolModifier") isBool = true;
+    else if (cursor.name === "Or" || cursor.name === "And" || cursor.name === "Unless") operator = cursor.name;
+  }
+  const right = cursor.node;
+  if (isComparison) return isBool ? "no" : "yes";
+  // `a unless b` keeps only what b lacks: a filter, as in the classic "series disappeared" alert.
+  if (operator === "Unless") return "yes";
+  const [l, r] = [comparisonAt(expr, left.cursor()), comparisonAt(expr, right.cursor())];
+  // `a or b` fires when either side has series: both must be filtered.
+  if (operator === "Or") return l === "no" || r === "no" ? "no" : l === "exempt" || r === "exempt" ? "exempt" : "yes";
+  return l === "exempt" || r === "exempt" ? "exempt" : l === "yes" || r === "yes" ? "yes" : "no";
+}
+
+/** Records an `on (…)` label that one side of the binary expression certainly lacks and the other may have. */
+function impossibleMatching(expr: string, binary: SyntaxNode, facts: ExpressionFacts): void {
+  const matching = binary.getChild("MatchingModifierClause");
+  const labels = matching?.getChild("GroupingLabels")?.getChildren("LabelName") ?? [];
+  if (!matching || labels.length === 0) return;
+  const [left, right] = [labelsOf(expr, binary.firstChild), labelsOf(expr, binary.lastChild)];
+  if (!left && !right) return;
+  for (const label of labels.map((node) => expr.slice(node.from, node.to))) {
+    const [leftLacks, rightLacks] = [lacks(left, label), lacks(right, label)];
+    if (leftLacks === rightLacks) continue;
+    facts.impossible.push({
+      message: `on (${label}) can never match: the ${leftLacks ? "left" : "right"}-hand side has no ${label} label (it was aggregated away), the other side does`,
+      offset: matching.from,
+    });
+  }
+}
+
+/** The labels an expression's result is known to lack, followed down through what keeps labels. */
+function labelsOf(expr: string, node: SyntaxNode | null): LabelKnowledge {
+  if (!node) return undefined;
+  const text = (of: SyntaxNode) => expr.slice(of.from, of.to);
+  switch (node.name) {
+    case "ParenExpr":
+    case "OffsetExpr":
+    case "StepInvariantExpr":
+    case "MatrixSelector":
+      return labelsOf(expr, node.firstChild);
+    case "AggregateExpr": {
       const op = node.firstChild?.firstChild;
       const name = op ? text(op).toLowerCase() : "";
-      if (FRAGILE.has(name)) facts.fragile.push({ op: name, offset: node.from });
+      const input = () => labelsOf(expr, callBody(node)?.lastChild ?? null);
+      if (SELECTING.has(name)) return input();
+      if (name === "count_values") return undefined;
+      const modifier = node.getChild("AggregateModifier");
+      const labels = new Set((modifier?.getChild("GroupingLabels")?.getChildren("LabelName") ?? []).map(text));
+      if (!modifier?.getChild("Without")) return { only: labels };
+      const known = input();
+      if (known && "without" in known) for (const label of known.without) labels.add(label);
+      if (known && "only" in known) return { only: new Set([...known.only].filter((label) => !labels.has(label))) };
+      return { without: labels };
     }
-  } while (cursor.next());
-
-  // Range calls: after the selectors are numbered.
-  const walk = tree.cursor();
-  do {
-    const node = walk.node;
-    if (node.name !== "FunctionCall") continue;
-    const fn = functionName(node);
-    if (!RANGE_FUNCTIONS.has(fn)) continue;
-    const matrix = node.getChild("FunctionCallBody")?.getChild("MatrixSelector");
-    const selector = matrix?.getChild("VectorSelector");
-    const range = matrix?.getChild("DurationExpr");
-    if (!selector || !range) continue;
-    facts.rangeCalls.push({ fn, offset: node.from, range: text(range), selector: selectorAt.get(selector.from) ?? -1 });
-  } while (walk.next());
-
-  const root = tree.topNode.firstChild;
-  facts.comparison = comparisonOf(root);
-  const call = unwrap(root);
-  if (call?.name === "FunctionCall" && (functionName(call) === "absent" || functionName(call) === "absent_over_time")) {
-    const selector = firstDescendant(call, "VectorSelector");
-    facts.absent = selector ? { selector: selectorAt.get(selector.from) } : {};
-  }
-  labelsOf(root);
-  return facts;
-
-  function functionName(call: SyntaxNode): string {
-    const identifier = call.getChild("FunctionIdentifier");
-    return identifier ? text(identifier) : "";
-  }
-
-  function selectorFact(node: SyntaxNode): SelectorFact {
-    const identifier = node.getChild("Identifier");
-    const fact: SelectorFact = { offset: node.from, nameQuoted: false, matchers: [] };
-    if (identifier) fact.name = { from: identifier.from, to: identifier.to };
-    const list = node.getChild("LabelMatchers");
-    for (let child = list?.firstChild; child; child = child.nextSibling) {
-      if (child.name === "QuotedLabelName") {
-        const literal = child.getChild("StringLiteral");
-        if (literal) {
-          fact.name = { from: literal.from, to: literal.to };
-          fact.nameQuoted = true;
-        }
-        continue;
-      }
-      if (child.name !== "UnquotedLabelMatcher" && child.name !== "QuotedLabelMatcher") continue;
-      const label = child.getChild("LabelName") ?? child.getChild("QuotedLabelName")?.getChild("StringLiteral");
-      const op = child.getChild("MatchOp")?.firstChild;
-      const value = child.getChild("StringLiteral");
-      const operator = op ? MATCH_OPERATORS[op.name] : undefined;
-      if (!label || !operator || !value) continue;
-      fact.matchers.push({
-        label: { from: label.from, to: label.to },
-        labelQuoted: label.name === "StringLiteral",
-        op: operator,
-        value: { from: value.from, to: value.to },
-      });
+    case "FunctionCall": {
+      if (!LABEL_PRESERVING.has(functionName(expr, node))) return undefined;
+      const vector = argumentsOf(node).find((arg) => arg.name !== "NumberDurationLiteral" && arg.name !== "StringLiteral");
+      return vector ? labelsOf(expr, vector) : undefined;
     }
-    return fact;
-  }
-
-  /** Whether the result is filtered by a comparison (a `bool` comparison filters nothing). */
-  function comparisonOf(node: SyntaxNode | null): ExpressionFacts["comparison"] {
-    if (!node) return "no";
-    switch (node.name) {
-      case "ParenExpr":
-      case "SubqueryExpr":
-      case "OffsetExpr":
-      case "StepInvariantExpr":
-        return comparisonOf(node.getChild("Expr"));
-      case "AggregateExpr": {
-        const params = node.getChild("FunctionCallBody")?.getChildren("Expr") ?? [];
-        return comparisonOf(params[params.length - 1] ?? null);
+    case "BinaryExpr": {
+      const [left, right] = [node.firstChild, node.lastChild];
+      if (right?.name === "NumberDurationLiteral") return labelsOf(expr, left);
+      if (left?.name === "NumberDurationLiteral") return labelsOf(expr, right);
+      // `a and b`, `a unless b`: a's series, filtered.
+      for (let child = left?.nextSibling; child; child = child.nextSibling) {
+        if (child.name === "And" || child.name === "Unless") return labelsOf(expr, left);
       }
-      case "FunctionCall": {
-        const fn = functionName(node);
-        if (fn === "absent" || fn === "absent_over_time" || fn === "vector") return "exempt";
-        const results = (node.getChild("FunctionCallBody")?.getChildren("Expr") ?? []).map(comparisonOf);
-        return results.includes("exempt") ? "exempt" : results.includes("yes") ? "yes" : "no";
-      }
-      case "BinaryExpr": {
-        let isComparison = false;
-        let operator = "";
-        for (let child = node.firstChild; child; child = child.nextSibling) {
-          if (COMPARISON.has(child.name)) isComparison = true;
-          if (child.name === "Or" || child.name === "And" || child.name === "Unless") operator = child.name;
-        }
-        if (isComparison) return node.getChild("BoolModifier") ? "no" : "yes";
-        const [left, right] = [comparisonOf(node.firstChild), comparisonOf(node.lastChild)];
-        // `a or b` fires when either side has series: both must be filtered.
-        if (operator === "Or") return left === "no" || right === "no" ? "no" : left === "exempt" || right === "exempt" ? "exempt" : "yes";
-        return left === "exempt" || right === "exempt" ? "exempt" : left === "yes" || right === "yes" ? "yes" : "no";
-      }
-      default:
-        return "no";
+      return undefined;
     }
-  }
-
-  /** The labels an expression's result is known to lack; records a matching `on (…)` that can never match. */
-  function labelsOf(node: SyntaxNode | null): LabelKnowledge {
-    if (!node) return undefined;
-    switch (node.name) {
-      case "ParenExpr":
-      case "OffsetExpr":
-      case "StepInvariantExpr":
-        return labelsOf(node.getChild("Expr"));
-      case "AggregateExpr": {
-        const op = node.firstChild?.firstChild;
-        const params = node.getChild("FunctionCallBody")?.getChildren("Expr") ?? [];
-        for (const param of params.slice(0, -1)) labelsOf(param);
-        const input = labelsOf(params[params.length - 1] ?? null);
-        const name = op ? text(op).toLowerCase() : "";
-        if (SELECTING.has(name)) return input;
-        if (name === "count_values") return undefined;
-        const modifier = node.getChild("AggregateModifier");
-        const labels = new Set((modifier?.getChild("GroupingLabels")?.getChildren("LabelName") ?? []).map(text));
-        if (modifier?.getChild("Without")) {
-          if (input && "without" in input) for (const label of input.without) labels.add(label);
-          if (input && "only" in input) return { only: new Set([...input.only].filter((label) => !labels.has(label))) };
-          return { without: labels };
-        }
-        return { only: labels };
-      }
-      case "FunctionCall": {
-        const args = node.getChild("FunctionCallBody")?.getChildren("Expr") ?? [];
-        const known = args.map(labelsOf);
-        const fn = functionName(node);
-        if (!LABEL_PRESERVING.has(fn)) return undefined;
-        const index = args.findIndex((arg) => arg.name !== "NumberDurationLiteral" && arg.name !== "StringLiteral");
-        return index >= 0 ? known[index] : undefined;
-      }
-      case "MatrixSelector":
-        return labelsOf(node.getChild("Expr"));
-      case "BinaryExpr": {
-        const [leftNode, rightNode] = [node.firstChild, node.lastChild];
-        const [left, right] = [labelsOf(leftNode), labelsOf(rightNode)];
-        const matching = node.getChild("MatchingModifierClause");
-        if (matching?.getChild("On")) {
-          for (const label of (matching.getChild("GroupingLabels")?.getChildren("LabelName") ?? []).map(text)) {
-            const [leftLacks, rightLacks] = [lacks(left, label), lacks(right, label)];
-            if (leftLacks !== rightLacks) {
-              facts.impossible.push({
-                message: `on (${label}) can never match: the ${leftLacks ? "left" : "right"}-hand side has no ${label} label (it was aggregated away), the other side does`,
-                offset: matching.from,
-              });
-            }
-          }
-        }
-        const scalar = (side: SyntaxNode | null) => side?.name === "NumberDurationLiteral";
-        if (scalar(rightNode)) return left;
-        if (scalar(leftNode)) return right;
-        let set = "";
-        for (let child = node.firstChild; child; child = child.nextSibling) if (child.name === "And" || child.name === "Unless") set = child.name;
-        return set ? left : undefined;
-      }
-      default:
-        for (let child = node.firstChild; child; child = child.nextSibling) labelsOf(child);
-        return undefined;
-    }
+    default:
+      return undefined;
   }
 }
 
@@ -282,17 +355,4 @@ export function expressionFacts(expr: string, tree: Tree): ExpressionFacts {
 function lacks(knowledge: LabelKnowledge, label: string): boolean {
   if (!knowledge) return false;
   return "only" in knowledge ? !knowledge.only.has(label) : knowledge.without.has(label);
-}
-
-function unwrap(node: SyntaxNode | null): SyntaxNode | null {
-  let current = node;
-  while (current?.name === "ParenExpr") current = current.getChild("Expr");
-  return current;
-}
-
-function firstDescendant(node: SyntaxNode, name: string): SyntaxNode | undefined {
-  const cursor = node.cursor();
-  const end = node.to;
-  while (cursor.next() && cursor.from < end) if (cursor.name === name) return cursor.node;
-  return undefined;
 }

@@ -12,7 +12,7 @@
 import { createRequire } from "node:module";
 import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
 import type { OffsetFinding } from "../finding.js";
-import { expressionFacts, type ExpressionFacts } from "./promql-facts.js";
+import { FactsCollector, type ExpressionFacts } from "./promql-facts.js";
 
 /** codemirror-promql's names of value types. */
 type ValueType = "none" | "vector" | "scalar" | "matrix" | "string";
@@ -112,19 +112,22 @@ function analyze(expr: string): ExpressionAnalysis {
   const tree = loadLibraries().parser.parse(expr);
   let errorAt = -1;
   let structural: OffsetFinding | undefined;
+  // The same walk gathers what the rule checks that know the config read (promql-facts.ts).
+  const collector = new FactsCollector(expr);
   for (const cursor = tree.cursor(); cursor.next(); ) {
     if (cursor.type.isError) {
       errorAt = cursor.from;
       break;
     }
     structural ??= checkNode(expr, cursor);
+    collector.visit(cursor);
   }
   if (errorAt >= 0) return { findings: [{ id: "promql/parse", ...syntaxError(expr, errorAt) }] };
   if (structural) return { findings: [structural] };
   const findings = typeErrors(expr, tree).map(
     ({ message, offset }): OffsetFinding => ({ id: "promql/type", message: `type error: ${prometheusWords(message)}`, offset }),
   );
-  return findings.length > 0 ? { findings } : { findings, facts: expressionFacts(expr, tree) };
+  return findings.length > 0 ? { findings } : { findings, facts: collector.finish(tree) };
 }
 
 const COMPARISON = new Set(["Eql", "Neq", "Lte", "Lss", "Gte", "Gtr"]);

@@ -8,6 +8,7 @@
 import { parseDuration } from "../go/duration.js";
 import type { Severity } from "../finding.js";
 import { analyzeExpression } from "./promql.js";
+import { ruleAnalyses } from "./rules.js";
 import type { ExpressionFacts, SelectorFact, Span } from "./promql-facts.js";
 import type { DocumentFinding } from "./types.js";
 
@@ -125,8 +126,10 @@ export function lintRuleFiles(files: readonly RuleFileInput[], options: { projec
       if (record) recorded.set(record, groupInterval(file.data, group) ?? config.evaluationInterval);
     }
   });
-  for (const rules of parsed) {
-    for (const { expr, facts } of rules) if (facts) for (const selector of facts.selectors) for (const name of metricNames(expr, selector)) used.add(name);
+  if (options.project) {
+    for (const rules of parsed) {
+      for (const { expr, facts } of rules) if (facts) for (const selector of facts.selectors) for (const name of metricNames(expr, selector)) used.add(name);
+    }
   }
   return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, options.project ? used : undefined));
 }
@@ -139,8 +142,8 @@ function rulesOf(data: unknown): ParsedRule[] {
     group.rules.forEach((rule: unknown, r) => {
       if (!isMapping(rule)) return;
       const expr = text(rule.expr);
-      // The PromQL check analysed this expression already: a cache hit, not a second parse.
-      const facts = expr ? analyzeExpression(expr).facts : undefined;
+      // The PromQL check analysed this expression already: its analysis is kept with the rule (or cached by shape).
+      const facts = expr ? (ruleAnalyses.get(rule) ?? analyzeExpression(expr)).facts : undefined;
       rules.push({ group: g, index: r, rule, expr, facts });
     });
   });
@@ -174,132 +177,128 @@ function lintFile(file: RuleFileInput, rules: ParsedRule[], config: ConfigFacts,
       add({
         id: "rules/group-interval",
         severity: "warning",
-        message: `group interval ${group.interval} is shorter than the global evaluation_interval (${formatDuration(config.evaluationInterval)})${config.known ? "" : " (the default: no config is known)"}`,
+        message: `group interval ${group.interval} is shorter than the global evaluation_interval (${formatDuration(config.evaluationInterval)}${config.known ? "" : "; the default, no config is known"})`,
         path: ["groups", g, "interval"],
       });
     }
     if (config.known && isMapping(group.labels)) externalLabelConflicts(group.labels, ["groups", g, "labels"], config, add);
   });
 
-  for (const { group, index, rule, expr, facts } of rules) {
-    const path = ["groups", group, "rules", index];
-    const ruleRef: [number, number] = [group, index];
+  for (const parsed of rules) {
+    const { rule, facts } = parsed;
     const alert = text(rule.alert);
-    const at = (offset: number) => ({ path: [...path, "expr"], ...(typeof rule.expr === "string" ? { offsetInValue: offset } : {}), rule: ruleRef });
-    if (config.known && isMapping(rule.labels)) externalLabelConflicts(rule.labels, [...path, "labels"], config, (f) => add({ ...f, rule: ruleRef }));
-    if (alert && config.known) externalLabelReferences(rule, path, config, (f) => add({ ...f, rule: ruleRef }));
+    if (config.known) {
+      const addForRule = (finding: LintFinding) => findings.push({ ...finding, rule: [parsed.group, parsed.index] });
+      const path = rulePath(parsed);
+      if (isMapping(rule.labels)) externalLabelConflicts(rule.labels, [...path, "labels"], config, addForRule);
+      if (alert) externalLabelReferences(rule, path, config, addForRule);
+    }
     if (!facts) continue;
-    const intervalOf = (selector: SelectorFact | undefined) => selectorInterval(expr, selector, config, recorded);
-
-    for (const call of facts.rangeCalls) {
-      const range = rangeDuration(call.range);
-      const interval = intervalOf(facts.selectors[call.selector]);
-      if (range === undefined) continue;
-      const { source } = interval;
-      if (range < interval.ms) {
-        add({
-          id: "promql/rate-range",
-          severity: severe,
-          message: `${call.fn}() over [${call.range}] is shorter than the ${source} (${formatDuration(interval.ms)}${interval.note ?? ""}): it never holds two samples and always returns nothing`,
-          hint: `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`,
-          ...at(call.offset),
-        });
-      } else if (range < 2 * interval.ms) {
-        add({
-          id: "promql/rate-range",
-          severity: "warning",
-          message: `${call.fn}() over [${call.range}] is shorter than twice the ${source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one missed scrape and it returns nothing`,
-          hint: `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`,
-          ...at(call.offset),
-        });
-      }
-    }
-
-    facts.selectors.forEach((selector) => {
-      for (const matcher of selector.matchers) {
-        if (matcher.op !== "=~" && matcher.op !== "!~") continue;
-        const value = unquote(expr, matcher.value);
-        const label = labelName(expr, matcher.label, matcher.labelQuoted);
-        if (value.startsWith("^") || (value.endsWith("$") && !value.endsWith("\\$"))) {
-          add({
-            id: "promql/regexp",
-            severity: "warning",
-            message: `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; the ^ and $ are redundant`,
-            ...at(matcher.value.from),
-          });
-        } else if (!/[.+*?()[\]{}|\\^$]/.test(value)) {
-          add({
-            id: "promql/regexp",
-            severity: "warning",
-            message: `${label}${matcher.op}${JSON.stringify(value)} needs no regex: write ${label}${matcher.op === "=~" ? "=" : "!="}${JSON.stringify(value)}`,
-            ...at(matcher.value.from),
-          });
-        }
-      }
-      const contradiction = contradictoryMatchers(expr, selector);
-      if (contradiction) add({ id: "promql/impossible", severity: "warning", message: contradiction, ...at(selector.offset) });
-    });
-    for (const { message, offset } of facts.impossible) add({ id: "promql/impossible", severity: "warning", message, ...at(offset) });
-
-    for (const selector of facts.selectors) {
-      for (const name of metricNames(expr, selector)) {
-        if (!name.includes(":") || recorded.has(name) || isFederated(name, config)) continue;
-        add({
-          id: "rules/dependency",
-          severity: "warning",
-          message: `${name} looks like a recording rule's name, but no rule of the project records it and no /federate job scrapes it`,
-          hint: "check the name, or ignore this if the series comes from elsewhere (remote write, another Prometheus)",
-          ...at(selector.offset),
-        });
-      }
-    }
-
+    checkRanges(parsed, facts, config, recorded, severe, findings);
+    checkSelectors(parsed, facts, config, recorded, findings);
     const record = text(rule.record);
     if (record && used && !used.has(record)) {
-      add({
+      findings.push({
         id: "rules/dependency",
         severity: "info",
         message: `recording rule ${record} is used by no expression of the project (dashboards or other servers may read it)`,
-        path: [...path, "record"],
-        rule: ruleRef,
+        path: [...rulePath(parsed), "record"],
+        rule: [parsed.group, parsed.index],
       });
     }
-
-    if (!alert) continue;
-    for (const { op, offset } of facts.fragile) {
-      add({
-        id: "promql/fragile",
-        severity: "warning",
-        message: `${op} in an alert: which series it keeps can change at every evaluation, so the alert flaps (resolves and fires again)`,
-        hint: "alert on a threshold of each series instead, and use topk in the dashboard",
-        ...at(offset),
-      });
-    }
-    if (facts.comparison === "no") {
-      add({
-        id: "alerts/comparison",
-        severity: "warning",
-        message: "this alert's expression has no comparison (a `bool` one filters nothing): it fires for every series it returns",
-        hint: "compare with a threshold, e.g. `> 0.9`; absent(…) and vector(…) alerts are exempt",
-        ...at(0),
-      });
-    }
-    if (facts.absent) {
-      const interval = intervalOf(facts.absent.selector !== undefined ? facts.selectors[facts.absent.selector] : undefined);
-      const forValue = typeof rule.for === "string" ? (parseDuration(rule.for) ?? 0) : 0;
-      if (forValue < 2 * interval.ms) {
-        add({
-          id: "alerts/absent-for",
-          severity: "warning",
-          message: `absent() alert with for: ${forValue === 0 ? "0 (none)" : text(rule.for)}, shorter than twice the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one late scrape or a restart fires it`,
-          hint: `set for: ${formatDuration(interval.ms * 2)} or more`,
-          path: "for" in rule ? [...path, "for"] : [...path, "alert"],
-          rule: ruleRef,
-        });
-      }
-    }
+    if (alert) checkAlert(parsed, facts, config, recorded, findings);
   }
   return findings;
+}
+
+const rulePath = (parsed: ParsedRule) => ["groups", parsed.group, "rules", parsed.index];
+
+/** A finding at `offset` in the rule's expression. */
+function exprFinding(parsed: ParsedRule, fields: Pick<LintFinding, "id" | "severity" | "message" | "hint">, offset: number): LintFinding {
+  return {
+    ...fields,
+    path: [...rulePath(parsed), "expr"],
+    ...(typeof parsed.rule.expr === "string" ? { offsetInValue: offset } : {}),
+    rule: [parsed.group, parsed.index],
+  };
+}
+
+function checkRanges(
+  parsed: ParsedRule,
+  facts: ExpressionFacts,
+  config: ConfigFacts,
+  recorded: Map<string, number>,
+  severe: Severity,
+  findings: LintFinding[],
+): void {
+  for (const call of facts.rangeCalls) {
+    const range = rangeDuration(call.range);
+    if (range === undefined) continue;
+    const interval = selectorInterval(parsed.expr, facts.selectors[call.selector], config, recorded);
+    if (range >= 2 * interval.ms) continue;
+    const never = range < interval.ms;
+    const message = never
+      ? `${call.fn}() over [${call.range}] is shorter than the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): it never holds two samples and always returns nothing`
+      : `${call.fn}() over [${call.range}] is shorter than twice the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one missed scrape and it returns nothing`;
+    const hint = `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`;
+    findings.push(exprFinding(parsed, { id: "promql/rate-range", severity: never ? severe : "warning", message, hint }, call.offset));
+  }
+}
+
+function checkSelectors(parsed: ParsedRule, facts: ExpressionFacts, config: ConfigFacts, recorded: Map<string, number>, findings: LintFinding[]): void {
+  const { expr } = parsed;
+  for (const selector of facts.selectors) {
+    for (const matcher of selector.matchers) {
+      if (matcher.op !== "=~" && matcher.op !== "!~") continue;
+      const value = unquote(expr, matcher.value);
+      const label = labelName(expr, matcher.label, matcher.labelQuoted);
+      let message: string | undefined;
+      if (value.startsWith("^") || (value.endsWith("$") && !value.endsWith("\\$"))) {
+        message = `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; the ^ and $ are redundant`;
+      } else if (!/[.+*?()[\]{}|\\^$]/.test(value)) {
+        message = `${label}${matcher.op}${JSON.stringify(value)} needs no regex: write ${label}${matcher.op === "=~" ? "=" : "!="}${JSON.stringify(value)}`;
+      }
+      if (message) findings.push(exprFinding(parsed, { id: "promql/regexp", severity: "warning", message }, matcher.value.from));
+    }
+    if (selector.matchers.length > 1) {
+      const contradiction = contradictoryMatchers(expr, selector);
+      if (contradiction) findings.push(exprFinding(parsed, { id: "promql/impossible", severity: "warning", message: contradiction }, selector.offset));
+    }
+    for (const name of metricNames(expr, selector)) {
+      if (!name.includes(":") || recorded.has(name) || isFederated(name, config)) continue;
+      const message = `${name} looks like a recording rule's name, but no rule of the project records it and no /federate job scrapes it`;
+      const hint = "check the name, or ignore this if the series comes from elsewhere (remote write, another Prometheus)";
+      findings.push(exprFinding(parsed, { id: "rules/dependency", severity: "warning", message, hint }, selector.offset));
+    }
+  }
+  for (const { message, offset } of facts.impossible) findings.push(exprFinding(parsed, { id: "promql/impossible", severity: "warning", message }, offset));
+}
+
+function checkAlert(parsed: ParsedRule, facts: ExpressionFacts, config: ConfigFacts, recorded: Map<string, number>, findings: LintFinding[]): void {
+  const { rule } = parsed;
+  for (const { op, offset } of facts.fragile) {
+    const message = `${op} in an alert: which series it keeps can change at every evaluation, so the alert flaps (resolves and fires again)`;
+    const hint = "alert on a threshold of each series instead, and use topk in the dashboard";
+    findings.push(exprFinding(parsed, { id: "promql/fragile", severity: "warning", message, hint }, offset));
+  }
+  if (facts.comparison === "no") {
+    const message = "this alert's expression has no comparison (a `bool` one filters nothing): it fires for every series it returns";
+    const hint = "compare with a threshold, e.g. `> 0.9`; absent(…) and vector(…) alerts are exempt";
+    findings.push(exprFinding(parsed, { id: "alerts/comparison", severity: "warning", message, hint }, 0));
+  }
+  if (!facts.absent) return;
+  const watched = facts.absent.selector !== undefined ? facts.selectors[facts.absent.selector] : undefined;
+  const interval = selectorInterval(parsed.expr, watched, config, recorded);
+  const forValue = typeof rule.for === "string" ? (parseDuration(rule.for) ?? 0) : 0;
+  if (forValue >= 2 * interval.ms) return;
+  findings.push({
+    id: "alerts/absent-for",
+    severity: "warning",
+    message: `absent() alert with for: ${forValue === 0 ? "0 (none)" : text(rule.for)}, shorter than twice the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one late scrape or a restart fires it`,
+    hint: `set for: ${formatDuration(interval.ms * 2)} or more`,
+    path: [...rulePath(parsed), "for" in rule ? "for" : "alert"],
+    rule: [parsed.group, parsed.index],
+  });
 }
 
 function externalLabelConflicts(labels: Mapping, path: (string | number)[], config: ConfigFacts, add: (finding: LintFinding) => void): void {

@@ -16,7 +16,7 @@
 import validate from "../generated/prometheus-rules-validator.js";
 import { parseDuration } from "../go/duration.js";
 import { checkGoTemplate } from "./go-template.js";
-import { checkExpression } from "./promql.js";
+import { analyzeExpression, type ExpressionAnalysis } from "./promql.js";
 import { checkDialectFields } from "./rules-dialect.js";
 import { PATTERNS, schemaFindings } from "./schema-findings.js";
 import type { CheckOptions, DocumentFinding } from "./types.js";
@@ -35,6 +35,12 @@ function scalarText(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return "";
 }
+
+/**
+ * The PromQL analysis of each rule checked, by the rule's parsed mapping: the rule checks that know the config
+ * (rule-lint.ts) read its facts from here instead of analysing the expression again.
+ */
+export const ruleAnalyses = new WeakMap<object, ExpressionAnalysis>();
 
 export async function checkRules(data: unknown, options: CheckOptions): Promise<DocumentFinding[]> {
   // Agent mode does not apply to rule files: an agent does not load them at all.
@@ -140,7 +146,9 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
     });
   } else if (checkPromQL) {
     const exact = typeof rule.expr === "string"; // a number's text may differ from the source, so no offset then
-    for (const problem of checkExpression(expr)) {
+    const analysis = analyzeExpression(expr);
+    ruleAnalyses.set(rule, analysis);
+    for (const problem of analysis.findings) {
       findings.push({
         id: problem.id,
         severity: "error",

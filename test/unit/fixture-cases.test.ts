@@ -18,7 +18,11 @@ test("the regression cases are there", () => {
   // One case per rule check that knows the config, named after its id.
   const lintIds = ["promql/rate-range", "promql/regexp", "promql/fragile", "promql/impossible", "alerts/comparison", "alerts/absent-for", "alerts/for"];
   lintIds.push("alerts/external-labels", "rules/external-label-conflict", "rules/group-interval", "rules/dependency", "rules/dialect");
-  for (const id of lintIds) assert.ok(cases.some((c) => c.name === `lint-${id.replace("/", "-")}`), `no case lint-${id.replace("/", "-")}`);
+  for (const id of lintIds)
+    assert.ok(
+      cases.some((c) => c.name === `lint-${id.replace("/", "-")}`),
+      `no case lint-${id.replace("/", "-")}`,
+    );
 });
 
 describe("promplate check on each case", () => {

@@ -192,7 +192,7 @@ describe("rule dialects", () => {
 
   test("rulesDialect on the output accepts Thanos' field; render writes the file as it is", async () => {
     const dir = await project({
-      "promplate.yaml": PROJECT.replace("path: \"out/{instance}/rules/\",", 'path: "out/{instance}/rules/", rulesDialect: thanos,'),
+      "promplate.yaml": PROJECT.replace('path: "out/{instance}/rules/",', 'path: "out/{instance}/rules/", rulesDialect: thanos,'),
       "rules/node.yml": THANOS,
     });
     assert.deepEqual((await checkJson(dir)).findings, []);
@@ -223,7 +223,8 @@ describe("the corpus' real rule files", () => {
     .map((line) => Object.fromEntries(line.split("\t").map((value, i) => [names[i], value])))
     .filter((row) => row.kind === "rules" && row.expected !== "bad")
     .map((row) => row.path!);
-  const LINT_IDS = /^(promql\/(rate-range|regexp|fragile|impossible)|alerts\/(comparison|absent-for|for|external-labels)|rules\/(external-label-conflict|group-interval|dependency|dialect))$/;
+  const LINT_IDS =
+    /^(promql\/(rate-range|regexp|fragile|impossible)|alerts\/(comparison|absent-for|for|external-labels)|rules\/(external-label-conflict|group-interval|dependency|dialect))$/;
 
   test("get no error from the rule checks that know the config; the warnings, counted by id", async (t) => {
     assert.ok(files.length > 100, `${files.length} files`);
