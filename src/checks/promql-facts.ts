@@ -27,7 +27,7 @@ export interface SelectorFact {
   /** The metric name before the braces, or a quoted name inside them (`{"a:b"}`, a string literal). */
   name?: Span;
   nameQuoted: boolean;
-  matchers: MatcherFact[];
+  matchers: readonly MatcherFact[];
 }
 
 /** A call over a range (`rate(x[5m])`): the function, its range's text and the selector it reads. */
@@ -40,16 +40,19 @@ export interface RangeCallFact {
 
 export interface ExpressionFacts {
   selectors: SelectorFact[];
-  rangeCalls: RangeCallFact[];
+  rangeCalls: readonly RangeCallFact[];
   /** topk/bottomk/limitk/limit_ratio aggregations. */
-  fragile: { op: string; offset: number }[];
+  fragile: readonly { op: string; offset: number }[];
   /** Whether the expression's result is filtered by a comparison; `exempt` for absent(…) and vector(…). */
   comparison: "yes" | "no" | "exempt";
   /** The expression is an absent(…)/absent_over_time(…) call: the selector it watches. */
   absent?: { selector?: number };
   /** Vector matchings that can never match, found from the structure alone. */
-  impossible: { message: string; offset: number }[];
+  impossible: readonly { message: string; offset: number }[];
 }
+
+/** The one empty list the facts of most expressions share (never written to: lists are replaced, not pushed to). */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Functions over a range whose result needs at least two samples in it. */
 const RANGE_FUNCTIONS = new Set(["rate", "irate", "increase", "delta", "idelta", "deriv", "predict_linear"]);
@@ -104,26 +107,67 @@ type LabelKnowledge = { only: Set<string> } | { without: Set<string> } | undefin
  * `visit` at each node, in document order, then `finish`. Nodes come in document order, so a selector's parts follow
  * it and end where it ends; node objects are made only for ranges and the expression's top.
  */
+/** What `visit` does at a node, by its type's name; the other nodes are passed over. */
+const VISITED = new Set([
+  "VectorSelector",
+  "Identifier",
+  "UnquotedLabelMatcher",
+  "QuotedLabelMatcher",
+  "LabelName",
+  "QuotedLabelName",
+  "StringLiteral",
+  "EqlSingle",
+  "Neq",
+  "EqlRegex",
+  "NeqRegex",
+  "Topk",
+  "Bottomk",
+  "LimitK",
+  "LimitRatio",
+  "MatrixSelector",
+  "On",
+  "Eql",
+  "Lte",
+  "Lss",
+  "Gte",
+  "Gtr",
+  "Unless",
+  "FunctionIdentifier",
+]);
+/** VISITED by node type id, filled as types are met: a lookup per node instead of comparing names. */
+const visitedById: boolean[] = [];
+
 export class FactsCollector {
-  private readonly facts: ExpressionFacts = { selectors: [], rangeCalls: [], fragile: [], comparison: "no", impossible: [] };
+  // Most expressions have no range call, fragile aggregation or impossible matching: their lists are shared, empty.
+  private readonly facts: ExpressionFacts = { selectors: [], rangeCalls: NONE, fragile: NONE, comparison: "no", impossible: NONE };
   private selector: SelectorFact | undefined;
   private selectorEnd = -1;
-  private matcher: Partial<MatcherFact> | undefined;
+  /** The matcher being read: where it ends, its label and operator so far. */
   private matcherEnd = -1;
+  private label: Span | undefined;
+  private labelQuoted = false;
+  private op: MatchOperator | undefined;
   private quotedNameEnd = -1;
   /** The binary expressions matching `on (…)`. */
   private readonly matchingOn: SyntaxNode[] = [];
+  /** A comparison, `unless`, absent(…) or vector(…) was met: only then is the comparison analysis needed. */
+  private mayFilter = false;
+  /** absent(…) or absent_over_time(…) was met. */
+  private hasAbsent = false;
 
   constructor(private readonly expr: string) {}
 
   visit(cursor: TreeCursor): void {
-    const { name, from, to } = cursor;
+    const type = cursor.type;
+    if (!(visitedById[type.id] ??= VISITED.has(type.name))) return;
+    const { name } = type;
+    const { from, to } = cursor;
     if (this.selector && from >= this.selectorEnd) this.selector = undefined;
-    if (this.matcher && from >= this.matcherEnd) this.matcher = undefined;
-    const { facts, selector, matcher } = this;
+    const inMatcher = from < this.matcherEnd;
+    const { facts, selector } = this;
     switch (name) {
       case "VectorSelector":
-        this.selector = { offset: from, nameQuoted: false, matchers: [] };
+        this.selector = { offset: from, nameQuoted: false, matchers: NONE };
         this.selectorEnd = to;
         facts.selectors.push(this.selector);
         break;
@@ -132,11 +176,13 @@ export class FactsCollector {
         break;
       case "UnquotedLabelMatcher":
       case "QuotedLabelMatcher":
-        this.matcher = { labelQuoted: false };
         this.matcherEnd = to;
+        this.label = undefined;
+        this.labelQuoted = false;
+        this.op = undefined;
         break;
       case "LabelName":
-        if (matcher) matcher.label = { from, to };
+        if (inMatcher) this.label = { from, to };
         break;
       case "QuotedLabelName":
         this.quotedNameEnd = to;
@@ -145,24 +191,33 @@ export class FactsCollector {
         if (!selector) break;
         if (from < this.quotedNameEnd) {
           // A quoted name: a matcher's label, or the metric name itself (`{"a:b"}`).
-          if (matcher) Object.assign(matcher, { label: { from, to }, labelQuoted: true });
-          else Object.assign(selector, { name: { from, to }, nameQuoted: true });
-        } else if (matcher?.label && matcher.op) {
-          selector.matchers.push({ label: matcher.label, labelQuoted: matcher.labelQuoted ?? false, op: matcher.op, value: { from, to } });
-          this.matcher = undefined;
+          if (inMatcher) {
+            this.label = { from, to };
+            this.labelQuoted = true;
+          } else {
+            selector.name = { from, to };
+            selector.nameQuoted = true;
+          }
+        } else if (inMatcher && this.label && this.op) {
+          const matcher = { label: this.label, labelQuoted: this.labelQuoted, op: this.op, value: { from, to } };
+          selector.matchers = selector.matchers === NONE ? [matcher] : [...selector.matchers, matcher];
         }
         break;
-      case "EqlSingle":
       case "Neq":
+        // `!=` in a matcher, or a comparison.
+        if (inMatcher) this.op = "!=";
+        else this.mayFilter = true;
+        break;
+      case "EqlSingle":
       case "EqlRegex":
       case "NeqRegex":
-        if (matcher) matcher.op = MATCH_OPERATORS[name];
+        if (inMatcher) this.op = MATCH_OPERATORS[name];
         break;
       case "Topk":
       case "Bottomk":
       case "LimitK":
       case "LimitRatio":
-        facts.fragile.push({ op: this.expr.slice(from, to).toLowerCase(), offset: from });
+        facts.fragile = [...facts.fragile, { op: this.expr.slice(from, to).toLowerCase(), offset: from }];
         break;
       case "MatrixSelector":
         rangeCall(this.expr, cursor.node, facts);
@@ -172,22 +227,34 @@ export class FactsCollector {
         if (binary?.name === "BinaryExpr") this.matchingOn.push(binary);
         break;
       }
+      case "FunctionIdentifier": {
+        const fn = this.expr.slice(from, to);
+        if (EXEMPT.has(fn)) this.mayFilter = true;
+        if (fn === "absent" || fn === "absent_over_time") this.hasAbsent = true;
+        break;
+      }
+      default:
+        // Eql, Lte, Lss, Gte, Gtr, Unless
+        this.mayFilter = true;
     }
   }
 
   /** The facts, once every node was visited. */
   finish(tree: Tree): ExpressionFacts {
     const { expr, facts } = this;
-    const root = tree.topNode.firstChild;
-    const top = tree.cursor();
-    facts.comparison = top.firstChild() ? comparisonAt(expr, top) : "no";
-    let call = root;
-    while (call?.name === "ParenExpr") call = call.firstChild;
-    const fn = call?.name === "FunctionCall" ? functionName(expr, call) : "";
-    if (call && (fn === "absent" || fn === "absent_over_time")) {
-      const { from, to } = call;
-      const watched = facts.selectors.findIndex((fact) => fact.offset >= from && fact.offset < to);
-      facts.absent = watched >= 0 ? { selector: watched } : {};
+    if (this.mayFilter) {
+      const top = tree.cursor();
+      facts.comparison = top.firstChild() ? comparisonAt(expr, top) : "no";
+    }
+    if (this.hasAbsent) {
+      let call = tree.topNode.firstChild;
+      while (call?.name === "ParenExpr") call = call.firstChild;
+      const fn = call?.name === "FunctionCall" ? functionName(expr, call) : "";
+      if (call && (fn === "absent" || fn === "absent_over_time")) {
+        const { from, to } = call;
+        const watched = facts.selectors.findIndex((fact) => fact.offset >= from && fact.offset < to);
+        facts.absent = watched >= 0 ? { selector: watched } : {};
+      }
     }
     // Only a matching `on (…)` can be found impossible from the structure: most expressions have none.
     for (const binary of this.matchingOn) impossibleMatching(expr, binary, facts);
@@ -226,7 +293,7 @@ function rangeCall(expr: string, matrix: SyntaxNode, facts: ExpressionFacts): vo
   const fn = functionName(expr, call);
   const range = matrix.lastChild;
   if (!RANGE_FUNCTIONS.has(fn) || range?.name !== "DurationExpr" || matrix.firstChild?.name !== "VectorSelector") return;
-  facts.rangeCalls.push({ fn, offset: call.from, range: expr.slice(range.from, range.to), selector: facts.selectors.length });
+  facts.rangeCalls = [...facts.rangeCalls, { fn, offset: call.from, range: expr.slice(range.from, range.to), selector: facts.selectors.length }];
 }
 
 const WRAPPERS = new Set(["ParenExpr", "SubqueryExpr", "OffsetExpr", "StepInvariantExpr"]);
@@ -300,10 +367,13 @@ function impossibleMatching(expr: string, binary: SyntaxNode, facts: ExpressionF
   for (const label of labels.map((node) => expr.slice(node.from, node.to))) {
     const [leftLacks, rightLacks] = [lacks(left, label), lacks(right, label)];
     if (leftLacks === rightLacks) continue;
-    facts.impossible.push({
-      message: `on (${label}) can never match: the ${leftLacks ? "left" : "right"}-hand side has no ${label} label (it was aggregated away), the other side does`,
-      offset: matching.from,
-    });
+    facts.impossible = [
+      ...facts.impossible,
+      {
+        message: `on (${label}) can never match: the ${leftLacks ? "left" : "right"}-hand side has no ${label} label (it was aggregated away), the other side does`,
+        offset: matching.from,
+      },
+    ];
   }
 }
 
