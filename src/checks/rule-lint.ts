@@ -442,22 +442,24 @@ function isFederated(name: string, config: ConfigFacts): boolean {
 
 /** Two matchers on one label that no series can satisfy together: `a="x", a="y"` or `a="x", a!="x"`. */
 function contradictoryMatchers(expr: string, selector: SelectorFact): string | undefined {
-  const equal = new Map<string, string>();
-  for (const matcher of selector.matchers) {
-    if (matcher.op !== "=") continue;
-    const label = labelName(expr, matcher.label, matcher.labelQuoted);
-    const value = unquote(expr, matcher.value);
-    const other = equal.get(label);
-    if (other !== undefined && other !== value)
-      return `${label}=${JSON.stringify(other)} and ${label}=${JSON.stringify(value)} in one selector: no series has both, it never returns anything`;
-    equal.set(label, value);
-  }
-  for (const matcher of selector.matchers) {
-    if (matcher.op !== "!=") continue;
-    const label = labelName(expr, matcher.label, matcher.labelQuoted);
-    const value = unquote(expr, matcher.value);
-    if (equal.get(label) === value)
-      return `${label}=${JSON.stringify(value)} and ${label}!=${JSON.stringify(value)} in one selector: no series has both, it never returns anything`;
+  // Most selectors match each label once: values are read only for a label matched twice.
+  const equality = selector.matchers.filter((matcher) => matcher.op === "=" || matcher.op === "!=");
+  if (equality.length < 2) return undefined;
+  const labels = equality.map((matcher) => labelName(expr, matcher.label, matcher.labelQuoted));
+  for (let i = 0; i < equality.length; i++) {
+    for (let j = i + 1; j < equality.length; j++) {
+      if (labels[i] !== labels[j]) continue;
+      const [a, b] = [equality[i]!, equality[j]!];
+      if (a.op === "!=" && b.op === "!=") continue;
+      const [first, second] = [unquote(expr, a.value), unquote(expr, b.value)];
+      const label = labels[i]!;
+      if (a.op === "=" && b.op === "=" && first !== second) {
+        return `${label}=${JSON.stringify(first)} and ${label}=${JSON.stringify(second)} in one selector: no series has both, it never returns anything`;
+      }
+      if (a.op !== b.op && first === second) {
+        return `${label}=${JSON.stringify(first)} and ${label}!=${JSON.stringify(first)} in one selector: no series has both, it never returns anything`;
+      }
+    }
   }
   return undefined;
 }
