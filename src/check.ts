@@ -361,7 +361,9 @@ function addToolFindings(run: ToolRun, invocation: ToolInvocation, tool: Tool, r
       run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
         ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
         : "";
-    const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    let message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    // A plain file checked as a copy (a rule file of another dialect) is named as given, not by the copy's path.
+    for (const [checkedPath, checked] of byCheckedPath) if (checkedPath !== checked.runtimePath) message = message.split(checkedPath).join(checked.name);
     const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
     const line = subject ? templateLine(subject, finding.line) : finding.line;
     report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
