@@ -15,6 +15,7 @@ import { referencedFileFindings, type ReferencedFiles } from "./checks/reference
 import { parseDocumentData, type ParsedDocument } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind } from "./checks/types.js";
+import type { ExpressionAnalysis } from "./checks/promql.js";
 import type { RulesDialect } from "./checks/rules-dialect.js";
 import type { LintSettings } from "./checks/rule-lint.js";
 import type { Locator } from "./checks/positions.js";
@@ -63,6 +64,8 @@ interface Subject {
   findings: Finding[];
   /** A rule file's dialect (rules-dialect.ts). */
   dialect?: RulesDialect;
+  /** A rule file's PromQL analyses by rule, for the rule checks that know the config. */
+  analyses?: Map<object, ExpressionAnalysis>;
 }
 
 export interface RenderedCheckOptions extends ToolOptions {
@@ -110,7 +113,9 @@ function subjectOf(file: RenderedFile, rulesDialect: RulesDialect | undefined): 
 async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: CheckOptions, lint?: LintSettings): Promise<void> {
   for (const subject of subjects) {
     if (subject.kind === "rule-test") continue;
-    const result = await checkDocument(subject.kind, subject.content, { ...options, rulesDialect: subject.dialect }, [], parses.get(subject));
+    subject.analyses = new Map();
+    const checkOptions = { ...options, rulesDialect: subject.dialect, ruleAnalyses: subject.analyses };
+    const result = await checkDocument(subject.kind, subject.content, checkOptions, [], parses.get(subject));
     subject.data = result.data;
     subject.findings.push(...result.findings);
   }
@@ -138,7 +143,7 @@ async function lintRules(subjects: Subject[], parses: Map<Subject, ParsedDocumen
   const { createLocator } = await import("./checks/positions.js");
   const configs = subjects.filter((s) => s.kind === "prometheus-config" && s.data !== undefined);
   const results = lintRuleFiles(
-    rules.map((subject) => ({ data: subject.data, config: configFor(subject, configs)?.data })),
+    rules.map((subject) => ({ data: subject.data, analyses: subject.analyses, config: configFor(subject, configs)?.data })),
     options,
   );
   for (const [index, subject] of rules.entries()) {
@@ -511,7 +516,13 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       const kind = subject.kind;
       const base = dirname(subject.runtimePath);
       // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
-      const checkOptions = { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base), rulesDialect: subject.dialect };
+      subject.analyses = new Map();
+      const checkOptions = {
+        agent: options.agent,
+        scrapeConfigFiles: includedScrapeConfigs(base),
+        rulesDialect: subject.dialect,
+        ruleAnalyses: subject.analyses,
+      };
       const result = await checkDocument(kind, subject.content, checkOptions, [], parsed);
       subject.data = result.data;
       subject.findings.push(...result.findings);

@@ -7,8 +7,7 @@
  */
 import { parseDuration } from "../go/duration.js";
 import type { Severity } from "../finding.js";
-import { analyzeExpression } from "./promql.js";
-import { ruleAnalyses } from "./rules.js";
+import { analyzeExpression, type ExpressionAnalysis } from "./promql.js";
 import type { ExpressionFacts, SelectorFact, Span } from "./promql-facts.js";
 import type { DocumentFinding } from "./types.js";
 
@@ -98,6 +97,8 @@ function anchored(regex: string): RegExp | undefined {
 
 export interface RuleFileInput {
   data: unknown;
+  /** The PromQL analysis of each rule, made by the rules checker (CheckOptions.ruleAnalyses). */
+  analyses?: Map<object, ExpressionAnalysis>;
   /** The prometheus.yml data of the same render that loads this file, when there is one. */
   config?: unknown;
 }
@@ -115,7 +116,7 @@ interface ParsedRule {
  * used nowhere is reported for a project's render only: files checked alone are seldom all the rules there are.
  */
 export function lintRuleFiles(files: readonly RuleFileInput[], options: { project: boolean }): LintFinding[][] {
-  const parsed = files.map((file) => rulesOf(file.data));
+  const parsed = files.map((file) => rulesOf(file.data, file.analyses));
   // A project's rules, all files together: what they record, what their expressions read, and at what interval.
   const recorded = new Map<string, number>();
   const used = new Set<string>();
@@ -134,7 +135,7 @@ export function lintRuleFiles(files: readonly RuleFileInput[], options: { projec
   return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, options.project ? used : undefined));
 }
 
-function rulesOf(data: unknown): ParsedRule[] {
+function rulesOf(data: unknown, analyses: Map<object, ExpressionAnalysis> | undefined): ParsedRule[] {
   const rules: ParsedRule[] = [];
   if (!isMapping(data) || !Array.isArray(data.groups)) return rules;
   data.groups.forEach((group: unknown, g) => {
@@ -143,7 +144,7 @@ function rulesOf(data: unknown): ParsedRule[] {
       if (!isMapping(rule)) return;
       const expr = text(rule.expr);
       // The PromQL check analysed this expression already: its analysis is kept with the rule (or cached by shape).
-      const facts = expr ? (ruleAnalyses.get(rule) ?? analyzeExpression(expr)).facts : undefined;
+      const facts = expr ? (analyses?.get(rule) ?? analyzeExpression(expr)).facts : undefined;
       rules.push({ group: g, index: r, rule, expr, facts });
     });
   });
@@ -264,6 +265,8 @@ function checkSelectors(parsed: ParsedRule, facts: ExpressionFacts, config: Conf
       const contradiction = contradictoryMatchers(expr, selector);
       if (contradiction) findings.push(exprFinding(parsed, { id: "promql/impossible", severity: "warning", message: contradiction }, selector.offset));
     }
+    // Without the config, the /federate jobs that may bring a name in are unknown: nothing to say.
+    if (!config.known) continue;
     for (const name of metricNames(expr, selector)) {
       if (!name.includes(":") || recorded.has(name) || isFederated(name, config)) continue;
       const message = `${name} looks like a recording rule's name, but no rule of the project records it and no /federate job scrapes it`;

@@ -36,15 +36,10 @@ function scalarText(value: unknown): string {
   return "";
 }
 
-/**
- * The PromQL analysis of each rule checked, by the rule's parsed mapping: the rule checks that know the config
- * (rule-lint.ts) read its facts from here instead of analysing the expression again.
- */
-export const ruleAnalyses = new WeakMap<object, ExpressionAnalysis>();
-
 export async function checkRules(data: unknown, options: CheckOptions): Promise<DocumentFinding[]> {
   // Agent mode does not apply to rule files: an agent does not load them at all.
   const checkPromQL = options.promql !== false;
+  const analyses = options.ruleAnalyses;
   const findings: DocumentFinding[] = [];
   const dialect = checkDialectFields(data, options.rulesDialect ?? "prometheus");
   if (!validate(dialect.data)) {
@@ -88,7 +83,7 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
     group.rules.forEach((rule: unknown, ruleIndex: number) => {
       if (!isMapping(rule)) return;
       const rulePath: Path = [...groupPath, "rules", ruleIndex];
-      checkRule(rule, rulePath, findings, checkPromQL);
+      checkRule(rule, rulePath, findings, checkPromQL, analyses);
       const metric = scalarText(rule.alert) || scalarText(rule.record);
       if (metric === "") return;
       const key = duplicateKey(metric, groupLabels, isMapping(rule.labels) ? rule.labels : {});
@@ -121,7 +116,7 @@ function forFieldFinding(finding: DocumentFinding): DocumentFinding {
   return finding;
 }
 
-function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean): void {
+function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean, analyses?: Map<object, ExpressionAnalysis>): void {
   const record = scalarText(rule.record);
   const alert = scalarText(rule.alert);
   if (record !== "" && alert !== "") {
@@ -147,7 +142,7 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
   } else if (checkPromQL) {
     const exact = typeof rule.expr === "string"; // a number's text may differ from the source, so no offset then
     const analysis = analyzeExpression(expr);
-    ruleAnalyses.set(rule, analysis);
+    analyses?.set(rule, analysis);
     for (const problem of analysis.findings) {
       findings.push({
         id: problem.id,

@@ -4,6 +4,7 @@
  */
 import type { FindingAt } from "../finding.js";
 import type { RulesDialect } from "./rules-dialect.js";
+import type { ExpressionAnalysis } from "./promql.js";
 
 export type ConfigKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config";
 
@@ -31,4 +32,9 @@ export interface CheckOptions {
   promql?: boolean;
   /** The rule file dialect: Thanos' and Mimir's own fields are accepted in theirs (rules-dialect.ts). @default "prometheus" */
   rulesDialect?: RulesDialect;
+  /**
+   * Filled with each rule's PromQL analysis, by the rule's parsed mapping, for the rule checks that know the config
+   * (rule-lint.ts): they read the facts from here instead of analysing the expression again.
+   */
+  ruleAnalyses?: Map<object, ExpressionAnalysis>;
 }
