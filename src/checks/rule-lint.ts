@@ -2,30 +2,14 @@
  * Rule checks that know the config: the rendered prometheus.yml of the same render gives the scrape and evaluation
  * intervals per job, the external labels and the federation jobs, which a linter without a server cannot know. Without
  * a config (`check FILE` on a rule file alone) the intervals are Prometheus' defaults (1m) and no finding here is an
- * error. The PromQL facts come from the analysis the PromQL check made (promql.ts caches it): no expression is parsed
- * twice. Findings carry the rule they are about, so that an inline `# promplate: ignore ID` can drop them.
+ * error. The PromQL facts come from the analysis the PromQL check made (the rules checker hands it over, promql.ts
+ * caches it): no expression is parsed twice. Findings carry the rule they are about, so that an inline `# promplate: ignore ID` can drop them.
  */
 import { parseDuration } from "../go/duration.js";
 import type { Severity } from "../finding.js";
 import { analyzeExpression, type ExpressionAnalysis } from "./promql.js";
 import type { ExpressionFacts, SelectorFact, Span } from "./promql-facts.js";
 import type { DocumentFinding } from "./types.js";
-
-/** The ids of these checks, as a project's `lint:` block names them. */
-export const LINT_CHECK_IDS = [
-  "promql/rate-range",
-  "promql/regexp",
-  "promql/fragile",
-  "promql/impossible",
-  "alerts/comparison",
-  "alerts/absent-for",
-  "alerts/for",
-  "alerts/external-labels",
-  "rules/external-label-conflict",
-  "rules/group-interval",
-  "rules/dependency",
-  "rules/dialect",
-] as const;
 
 export type LintFinding = DocumentFinding & {
   /** The rule (group index, rule index) the finding is about. */
@@ -117,14 +101,14 @@ interface ParsedRule {
  */
 export function lintRuleFiles(files: readonly RuleFileInput[], options: { project: boolean }): LintFinding[][] {
   const parsed = files.map((file) => rulesOf(file.data, file.analyses));
+  const configs = files.map((file) => configFacts(file.config));
   // A project's rules, all files together: what they record, what their expressions read, and at what interval.
   const recorded = new Map<string, number>();
   const used = new Set<string>();
   files.forEach((file, i) => {
-    const config = configFacts(file.config);
     for (const { rule, group } of parsed[i]!) {
       const record = text(rule.record);
-      if (record) recorded.set(record, groupInterval(file.data, group) ?? config.evaluationInterval);
+      if (record) recorded.set(record, groupInterval(file.data, group) ?? configs[i]!.evaluationInterval);
     }
   });
   if (options.project) {
@@ -132,7 +116,7 @@ export function lintRuleFiles(files: readonly RuleFileInput[], options: { projec
       for (const { expr, facts } of rules) if (facts) for (const selector of facts.selectors) for (const name of metricNames(expr, selector)) used.add(name);
     }
   }
-  return files.map((file, i) => lintFile(file, parsed[i]!, configFacts(file.config), recorded, options.project ? used : undefined));
+  return files.map((file, i) => lintFile(file, parsed[i]!, configs[i]!, recorded, options.project ? used : undefined));
 }
 
 function rulesOf(data: unknown, analyses: Map<object, ExpressionAnalysis> | undefined): ParsedRule[] {
@@ -493,7 +477,7 @@ function rangeDuration(range: string): number | undefined {
 }
 
 /** Milliseconds as Prometheus writes a duration: `1m30s`. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   const units: [string, number][] = [
     ["h", 3_600_000],
