@@ -6,26 +6,25 @@
  */
 import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
 
-export interface Span {
-  from: number;
-  to: number;
-}
-
 export type MatchOperator = "=" | "!=" | "=~" | "!~";
 
+/** Spans are kept as plain numbers (from, to): a large rule file has hundreds of thousands of them. */
 export interface MatcherFact {
-  /** The label name (a LabelName, or a quoted name's string literal). */
-  label: Span;
+  /** The label name: a LabelName, or a quoted name's string literal. */
+  labelFrom: number;
+  labelTo: number;
   labelQuoted: boolean;
   op: MatchOperator;
   /** The value's string literal, quotes included. */
-  value: Span;
+  valueFrom: number;
+  valueTo: number;
 }
 
 export interface SelectorFact {
   offset: number;
-  /** The metric name before the braces, or a quoted name inside them (`{"a:b"}`, a string literal). */
-  name?: Span;
+  /** The metric name before the braces, or a quoted name inside them (`{"a:b"}`, a string literal); -1 for none. */
+  nameFrom: number;
+  nameTo: number;
   nameQuoted: boolean;
   matchers: readonly MatcherFact[];
 }
@@ -144,7 +143,8 @@ export class FactsCollector {
   private selectorEnd = -1;
   /** The matcher being read: where it ends, its label and operator so far. */
   private matcherEnd = -1;
-  private label: Span | undefined;
+  private labelFrom = -1;
+  private labelTo = -1;
   private labelQuoted = false;
   private op: MatchOperator | undefined;
   private quotedNameEnd = -1;
@@ -167,22 +167,28 @@ export class FactsCollector {
     const { facts, selector } = this;
     switch (name) {
       case "VectorSelector":
-        this.selector = { offset: from, nameQuoted: false, matchers: NONE };
+        this.selector = { offset: from, nameFrom: -1, nameTo: -1, nameQuoted: false, matchers: NONE };
         this.selectorEnd = to;
         facts.selectors.push(this.selector);
         break;
       case "Identifier":
-        if (selector) selector.name = { from, to };
+        if (selector) {
+          selector.nameFrom = from;
+          selector.nameTo = to;
+        }
         break;
       case "UnquotedLabelMatcher":
       case "QuotedLabelMatcher":
         this.matcherEnd = to;
-        this.label = undefined;
+        this.labelFrom = -1;
         this.labelQuoted = false;
         this.op = undefined;
         break;
       case "LabelName":
-        if (inMatcher) this.label = { from, to };
+        if (inMatcher) {
+          this.labelFrom = from;
+          this.labelTo = to;
+        }
         break;
       case "QuotedLabelName":
         this.quotedNameEnd = to;
@@ -192,14 +198,17 @@ export class FactsCollector {
         if (from < this.quotedNameEnd) {
           // A quoted name: a matcher's label, or the metric name itself (`{"a:b"}`).
           if (inMatcher) {
-            this.label = { from, to };
+            this.labelFrom = from;
+            this.labelTo = to;
             this.labelQuoted = true;
           } else {
-            selector.name = { from, to };
+            selector.nameFrom = from;
+            selector.nameTo = to;
             selector.nameQuoted = true;
           }
-        } else if (inMatcher && this.label && this.op) {
-          const matcher = { label: this.label, labelQuoted: this.labelQuoted, op: this.op, value: { from, to } };
+        } else if (inMatcher && this.labelFrom >= 0 && this.op) {
+          const { labelFrom, labelTo, labelQuoted, op } = this;
+          const matcher: MatcherFact = { labelFrom, labelTo, labelQuoted, op, valueFrom: from, valueTo: to };
           selector.matchers = selector.matchers === NONE ? [matcher] : [...selector.matchers, matcher];
         }
         break;

@@ -8,7 +8,7 @@
 import { parseDuration } from "../go/duration.js";
 import type { Severity } from "../finding.js";
 import { analyzeExpression, type ExpressionAnalysis } from "./promql.js";
-import type { ExpressionFacts, SelectorFact, Span } from "./promql-facts.js";
+import type { ExpressionFacts, MatcherFact, SelectorFact } from "./promql-facts.js";
 import type { DocumentFinding } from "./types.js";
 
 export type LintFinding = DocumentFinding & {
@@ -235,15 +235,15 @@ function checkSelectors(parsed: ParsedRule, facts: ExpressionFacts, config: Conf
   for (const selector of facts.selectors) {
     for (const matcher of selector.matchers) {
       if (matcher.op !== "=~" && matcher.op !== "!~") continue;
-      const value = unquote(expr, matcher.value);
-      const label = labelName(expr, matcher.label, matcher.labelQuoted);
+      const value = unquote(expr, matcher.valueFrom, matcher.valueTo);
+      const label = labelName(expr, matcher);
       let message: string | undefined;
       if (value.startsWith("^") || (value.endsWith("$") && !value.endsWith("\\$"))) {
         message = `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; the ^ and $ are redundant`;
       } else if (!/[.+*?()[\]{}|\\^$]/.test(value)) {
         message = `${label}${matcher.op}${JSON.stringify(value)} needs no regex: write ${label}${matcher.op === "=~" ? "=" : "!="}${JSON.stringify(value)}`;
       }
-      if (message) findings.push(exprFinding(parsed, { id: "promql/regexp", severity: "warning", message }, matcher.value.from));
+      if (message) findings.push(exprFinding(parsed, { id: "promql/regexp", severity: "warning", message }, matcher.valueFrom));
     }
     if (selector.matchers.length > 1) {
       const contradiction = contradictoryMatchers(expr, selector);
@@ -405,8 +405,8 @@ function selectorInterval(
 /** The jobs a selector's `job` matcher names: `job="a"`, or a regex that is an alternation of plain names. */
 function jobsOf(expr: string, selector: SelectorFact): string[] {
   for (const matcher of selector.matchers) {
-    if (labelName(expr, matcher.label, matcher.labelQuoted) !== "job") continue;
-    const value = unquote(expr, matcher.value);
+    if (labelName(expr, matcher) !== "job") continue;
+    const value = unquote(expr, matcher.valueFrom, matcher.valueTo);
     if (matcher.op === "=") return [value];
     if (matcher.op === "=~" && /^[A-Za-z0-9_\-.:/|]+$/.test(value) && !value.includes(".")) return value.split("|");
   }
@@ -416,9 +416,10 @@ function jobsOf(expr: string, selector: SelectorFact): string[] {
 /** The metric names a selector can read, when it names them: its name, or `__name__="…"`. */
 function metricNames(expr: string, selector: SelectorFact): string[] {
   const names: string[] = [];
-  if (selector.name) names.push(selector.nameQuoted ? unquote(expr, selector.name) : expr.slice(selector.name.from, selector.name.to));
+  if (selector.nameFrom >= 0)
+    names.push(selector.nameQuoted ? unquote(expr, selector.nameFrom, selector.nameTo) : expr.slice(selector.nameFrom, selector.nameTo));
   for (const matcher of selector.matchers)
-    if (matcher.op === "=" && labelName(expr, matcher.label, matcher.labelQuoted) === "__name__") names.push(unquote(expr, matcher.value));
+    if (matcher.op === "=" && labelName(expr, matcher) === "__name__") names.push(unquote(expr, matcher.valueFrom, matcher.valueTo));
   return names;
 }
 
@@ -432,13 +433,13 @@ function contradictoryMatchers(expr: string, selector: SelectorFact): string | u
   // Most selectors match each label once: values are read only for a label matched twice.
   const equality = selector.matchers.filter((matcher) => matcher.op === "=" || matcher.op === "!=");
   if (equality.length < 2) return undefined;
-  const labels = equality.map((matcher) => labelName(expr, matcher.label, matcher.labelQuoted));
+  const labels = equality.map((matcher) => labelName(expr, matcher));
   for (let i = 0; i < equality.length; i++) {
     for (let j = i + 1; j < equality.length; j++) {
       if (labels[i] !== labels[j]) continue;
       const [a, b] = [equality[i]!, equality[j]!];
       if (a.op === "!=" && b.op === "!=") continue;
-      const [first, second] = [unquote(expr, a.value), unquote(expr, b.value)];
+      const [first, second] = [unquote(expr, a.valueFrom, a.valueTo), unquote(expr, b.valueFrom, b.valueTo)];
       const label = labels[i]!;
       if (a.op === "=" && b.op === "=" && first !== second) {
         return `${label}=${JSON.stringify(first)} and ${label}=${JSON.stringify(second)} in one selector: no series has both, it never returns anything`;
@@ -451,13 +452,14 @@ function contradictoryMatchers(expr: string, selector: SelectorFact): string | u
   return undefined;
 }
 
-function labelName(expr: string, span: Span, quoted: boolean): string {
-  return quoted ? unquote(expr, span) : expr.slice(span.from, span.to);
+function labelName(expr: string, matcher: MatcherFact): string {
+  const { labelFrom, labelTo } = matcher;
+  return matcher.labelQuoted ? unquote(expr, labelFrom, labelTo) : expr.slice(labelFrom, labelTo);
 }
 
 /** A PromQL string literal's value: Go's escapes in "…" and '…', none in `…`. */
-function unquote(expr: string, span: Span): string {
-  const literal = expr.slice(span.from, span.to);
+function unquote(expr: string, from: number, to: number): string {
+  const literal = expr.slice(from, to);
   const quote = literal[0];
   const body = literal.slice(1, -1);
   if (quote === "`" || !body.includes("\\")) return body;
