@@ -9,7 +9,8 @@
  * - start-up on the machine's Node: the same, and `render FILE` without a project (the envsubst-like path);
  * - built-in checks vs the current promtool (scripts/fetch-servers.sh): three large generated rule files of the
  *   corpus (test/corpus/gitlab-runbooks), 20,000 synthetic rules from the corpus' expressions (scripts/bench-synthetic.ts),
- *   a config of 2,000 scrape jobs; `check` with promtool vs the larger of the built-in checks and promtool alone;
+ *   a config of 2,000 scrape jobs; `check` with promtool vs the larger of the built-in checks and promtool alone; what
+ *   the rule checks that know the config add to the synthetic file's check (scripts/bench-rule-lint.ts);
  * - render scaling (200 and 2,000 scrape jobs; dense templates of 1, 2 and 4 MiB) and peak memory.
  * BENCH_ROUNDS scales the number of rounds (default 20 for start-up; the slower sections run fewer).
  */
@@ -339,6 +340,23 @@ const check = (file: string, kind: string, ...flags: string[]) => [cli, "check",
     `target <= 1.1x  ${verdict(ratio, 1.1)}`,
   );
   line("  (built-in and promtool one after the other)", `${sum.toFixed(2)}x`);
+  ruleLintLines(rules, median(builtIn), count);
+}
+
+/**
+ * What the rule checks that know the config add to the built-in check of the file (scripts/bench-rule-lint.ts, a
+ * fresh process per round): gathering the PromQL facts, the checks, and the text report of their findings.
+ */
+function ruleLintLines(rules: string, builtIn: number, count: number): void {
+  const runs = Array.from({ length: count }, () => {
+    const run = spawnSync(node, ["--import", "tsx", join(root, "scripts/bench-rule-lint.ts"), rules], { cwd: root, encoding: "utf8", env: baseEnv });
+    if (run.status !== 0) throw new Error(`bench-rule-lint: ${run.stderr.slice(-800)}`);
+    return JSON.parse(run.stdout) as { facts: number; checks: number; report: number; findings: number };
+  });
+  const [facts, checks, report] = (["facts", "checks", "report"] as const).map((part) => median(runs.map((run) => run[part])));
+  const added = facts! + checks! + report!;
+  line(`rule checks that know the config (${runs[0]!.findings} findings)`, `facts ${ms(facts!)} + checks ${ms(checks!)} + report ${ms(report!)}`);
+  line("  added to the built-in check", `${ms(added)}  ${((100 * added) / builtIn).toFixed(1)}%`, `target < 10%  ${verdict(added / builtIn, 0.1, true)}`);
 }
 
 // --- Render scaling and memory --------------------------------------------------------------------------------

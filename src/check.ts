@@ -15,6 +15,10 @@ import { referencedFileFindings, type ReferencedFiles } from "./checks/reference
 import { parseDocumentData, type ParsedDocument } from "./checks/document.js";
 import { findTool, INSTALL_HINT, parseToolOutput, toolVersion, type ProcessRunner, type Tool, type ToolInvocation, type ToolName } from "./checks/tools.js";
 import type { CheckOptions, ConfigKind } from "./checks/types.js";
+import type { ExpressionAnalysis } from "./checks/promql.js";
+import type { RulesDialect } from "./checks/rules-dialect.js";
+import type { LintSettings } from "./checks/rule-lint.js";
+import type { Locator } from "./checks/positions.js";
 import { createFinding, type Finding } from "./finding.js";
 import type { RunResult } from "./process.js";
 import { BadInputError, EnvironmentError } from "./errors.js";
@@ -58,18 +62,24 @@ interface Subject {
   data?: unknown;
   /** The built-in checks' findings, in the checked text's own lines and with no file yet. */
   findings: Finding[];
+  /** A rule file's dialect (rules-dialect.ts). */
+  dialect?: RulesDialect;
+  /** A rule file's PromQL analyses by rule, for the rule checks that know the config. */
+  analyses?: Map<object, ExpressionAnalysis>;
 }
 
 export interface RenderedCheckOptions extends ToolOptions {
   /** Prometheus agent mode, as `promtool check config --agent`. */
   agent?: boolean;
-  /** Parse and type-check PromQL (see CheckOptions). @default true */
+  /** Parse and type-check PromQL (see CheckOptions), and run the rule checks that know the config. @default true */
   promql?: boolean;
+  /** The dialect of rule files whose output does not set one. @default "prometheus" */
+  rulesDialect?: RulesDialect;
 }
 
 /** The checks of a rendered project, in memory and in a temporary container-like layout (src/pipeline.ts). */
 export async function checkRendered(rendered: ProjectRender, options: RenderedCheckOptions): Promise<CheckReport> {
-  const subjects = rendered.files.map((file) => subjectOf(file));
+  const subjects = rendered.files.map((file) => subjectOf(file, options.rulesDialect));
   // The configs' data lays out the files they reference for the tools, before the built-in checks: parsed once here.
   const parses = new Map<Subject, ParsedDocument>();
   for (const subject of subjects) {
@@ -78,16 +88,17 @@ export async function checkRendered(rendered: ProjectRender, options: RenderedCh
     parses.set(subject, parsed);
     if ("data" in parsed) subject.data = parsed.data;
   }
-  const checkBuiltIn = () => runBuiltInChecks(subjects, parses, { agent: options.agent, promql: options.promql });
+  const checkBuiltIn = () => runBuiltInChecks(subjects, parses, { agent: options.agent, promql: options.promql }, rendered.project.lint);
   const redact = createRedactor(rendered.secrets);
   const report: CheckReport = { findings: [], tools: [], notes: [], redact };
-  if (options.tools) await runToolsOnLayout(subjects, rendered, options, report, checkBuiltIn);
+  if (options.tools) await runToolsOnLayout(subjects, parses, rendered, options, report, checkBuiltIn);
   else await checkBuiltIn();
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }
 
-function subjectOf(file: RenderedFile): Subject {
+function subjectOf(file: RenderedFile, rulesDialect: RulesDialect | undefined): Subject {
+  const dialect = file.source.output.rulesDialect ?? rulesDialect;
   return {
     kind: file.source.output.kind,
     name: file.source.templateName,
@@ -95,13 +106,16 @@ function subjectOf(file: RenderedFile): Subject {
     runtimePath: file.source.runtimePath ?? `/${file.path}`,
     lineMap: file.lineMap,
     findings: [],
+    ...(file.source.output.kind === "prometheus-rules" && dialect ? { dialect } : {}),
   };
 }
 
-async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: CheckOptions): Promise<void> {
+async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: CheckOptions, lint?: LintSettings): Promise<void> {
   for (const subject of subjects) {
     if (subject.kind === "rule-test") continue;
-    const result = await checkDocument(subject.kind, subject.content, options, [], parses.get(subject));
+    subject.analyses = new Map();
+    const checkOptions = { ...options, rulesDialect: subject.dialect, ruleAnalyses: subject.analyses };
+    const result = await checkDocument(subject.kind, subject.content, checkOptions, [], parses.get(subject));
     subject.data = result.data;
     subject.findings.push(...result.findings);
   }
@@ -110,6 +124,64 @@ async function runBuiltInChecks(subjects: Subject[], parses: Map<Subject, Parsed
     const subject = subjects[index]!;
     subject.findings.push(...(await locate(subject.content, findings)));
   }
+  // The rule checks that know the config read the PromQL analysis: they run where PromQL is checked.
+  if (options.promql !== false) await lintRules(subjects, parses, { project: true });
+  if (lint) {
+    const { applyLintSettings } = await import("./checks/rule-lint.js");
+    for (const subject of subjects) subject.findings = applyLintSettings(subject.findings, lint);
+  }
+}
+
+/**
+ * The rule checks that know the config (checks/rule-lint.ts), over the rule files among the subjects: each with the
+ * Prometheus config that loads it (its rule_files match the file; else the only config there is).
+ */
+async function lintRules(subjects: Subject[], parses: Map<Subject, ParsedDocument>, options: { project: boolean }): Promise<void> {
+  const rules = subjects.filter((s) => s.kind === "prometheus-rules" && s.data !== undefined);
+  if (rules.length === 0) return;
+  const { lintRuleFiles, withoutIgnored } = await import("./checks/rule-lint.js");
+  const { createLocator } = await import("./checks/positions.js");
+  const configs = subjects.filter((s) => s.kind === "prometheus-config" && s.data !== undefined);
+  const results = lintRuleFiles(
+    rules.map((subject) => ({ data: subject.data, analyses: subject.analyses, config: configFor(subject, configs)?.data })),
+    options,
+  );
+  for (const [index, subject] of rules.entries()) {
+    const parsed = parses.get(subject);
+    const findings = withoutIgnored(results[index]!, subject.content, () =>
+      ruleStarts(subject, createLocator(subject.content, parsed && "data" in parsed ? parsed : undefined)),
+    );
+    subject.findings.push(...(await locate(subject.content, findings, parsed)));
+  }
+}
+
+/** The config whose rule_files load the rule file, or the only config checked with it. */
+function configFor(rules: Subject, configs: Subject[]): Subject | undefined {
+  const loading = configs.filter((config) => {
+    const globs = (config.data as { rule_files?: unknown } | null)?.rule_files;
+    const base = posix.dirname(config.runtimePath);
+    return (
+      Array.isArray(globs) &&
+      globs.some(
+        (glob) => typeof glob === "string" && globToRegExp(posix.isAbsolute(glob) ? glob : posix.join(base, glob)).test(posix.normalize(rules.runtimePath)),
+      )
+    );
+  });
+  if (loading.length === 1) return loading[0];
+  return loading.length === 0 && configs.length === 1 ? configs[0] : undefined;
+}
+
+/** Each rule's first line, for inline ignore comments. */
+function ruleStarts(subject: Subject, locator: Locator): { line: number; rule: [number, number] }[] {
+  const groups = (subject.data as { groups?: unknown } | null)?.groups;
+  const starts: { line: number; rule: [number, number] }[] = [];
+  (Array.isArray(groups) ? groups : []).forEach((group: { rules?: unknown } | null, g) => {
+    const rules = group?.rules;
+    (Array.isArray(rules) ? rules : []).forEach((_, r) => {
+      starts.push({ line: locator({ path: ["groups", g, "rules", r] }).line, rule: [g, r] });
+    });
+  });
+  return starts;
 }
 
 /** The subject's findings as reported: in the template's lines (a rendered output's line maps to one), redacted. */
@@ -210,6 +282,7 @@ interface ToolRun {
  */
 async function runToolsOnLayout(
   subjects: Subject[],
+  parses: Map<Subject, ParsedDocument>,
   rendered: ProjectRender,
   options: ToolOptions & { agent?: boolean },
   report: CheckReport,
@@ -217,7 +290,8 @@ async function runToolsOnLayout(
 ): Promise<void> {
   const root = await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
   try {
-    const inputs: LayoutInput[] = subjects.map((s) => ({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: s.content, data: s.data }));
+    const inputs: LayoutInput[] = [];
+    for (const s of subjects) inputs.push({ kind: s.kind as OutputKind, runtimePath: s.runtimePath, content: await toolCopy(s, parses.get(s)), data: s.data });
     const written = await writeLayout(root, inputs);
     const configs = written.map((w, i) => ({ subject: subjects[i]!, checkedPath: w.checkedPath }));
     const tests = await layOutTests(root, rendered.project, rendered.files, configs);
@@ -226,6 +300,15 @@ async function runToolsOnLayout(
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** The text promtool reads: a rule file of another dialect without that dialect's fields, line for line (rules-dialect.ts). */
+async function toolCopy(subject: Subject, parsed: ParsedDocument | undefined): Promise<string> {
+  if (subject.kind !== "prometheus-rules" || !subject.dialect || subject.dialect === "prometheus" || subject.data === undefined) return subject.content;
+  const { withoutDialectFields } = await import("./checks/rules-dialect.js");
+  const { createLocator } = await import("./checks/positions.js");
+  const locator = createLocator(subject.content, parsed && "data" in parsed ? parsed : undefined);
+  return withoutDialectFields(subject.content, subject.data, subject.dialect, (path) => locator({ path, atKey: true }));
 }
 
 /**
@@ -283,7 +366,9 @@ function addToolFindings(run: ToolRun, invocation: ToolInvocation, tool: Tool, r
       run.layout !== undefined && finding.severity === "error" && builtInAccepts && invocation.id !== "promtool/test-rules"
         ? ` (promplate's built-in checks, which follow current Prometheus and Alertmanager, accept this file: ${tool.name} ${tool.version} may be older)`
         : "";
-    const message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    let message = run.layout === undefined ? finding.message : finding.message.split(run.layout).join("");
+    // A plain file checked as a copy (a rule file of another dialect) is named as given, not by the copy's path.
+    for (const [checkedPath, checked] of byCheckedPath) if (checkedPath !== checked.runtimePath) message = message.split(checkedPath).join(checked.name);
     const file = subject?.name ?? (run.layout === undefined ? finding.file : relative(run.layout, finding.file ?? ""));
     const line = subject ? templateLine(subject, finding.line) : finding.line;
     report.findings.push(createFinding(report.redact, { ...finding, message: `${message}${differs}`, file, line }));
@@ -359,6 +444,8 @@ export interface CheckFilesOptions extends ToolOptions {
   syntaxOnly?: boolean;
   /** Secret values to mask in the report (in a project, its secret variables' values: the files may hold them). */
   secrets?: readonly string[];
+  /** The dialect of the rule files. @default "prometheus" */
+  rulesDialect?: RulesDialect;
 }
 
 /** `check FILE…`: plain files, no project, checked where they are. */
@@ -389,14 +476,30 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       ]);
     }
     const subject: Subject = { kind, name: path, content, runtimePath: absolute, findings: [] };
+    if (kind === "prometheus-rules" && options.rulesDialect) subject.dialect = options.rulesDialect;
+    if ("data" in parsed) subject.data = parsed.data;
     subjects.push(subject);
     parses.set(subject, parsed);
   }
   let finishTools = async () => {};
+  // Rule files of another dialect are given to promtool as copies without the dialect's fields, in a temporary folder.
+  let copies: string | undefined;
+  const checkedPaths = new Map<Subject, string>();
+  if (options.tools) {
+    for (const subject of subjects) {
+      const copy = await toolCopy(subject, parses.get(subject));
+      if (copy === subject.content) continue;
+      copies ??= await mkdtemp(join(options.env.TMPDIR ?? tmpdir(), "promplate-check-"));
+      const checkedPath = join(copies, String(checkedPaths.size), basename(subject.runtimePath));
+      await mkdir(dirname(checkedPath), { recursive: true });
+      await writeFile(checkedPath, copy, { mode: 0o600 });
+      checkedPaths.set(subject, checkedPath);
+    }
+  }
   if (options.tools) {
     // Plain files are checked where they are: their references resolve as the tools would resolve them.
     const checked = (kind: (k: Subject["kind"]) => boolean) =>
-      subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: subject.runtimePath }));
+      subjects.filter((s) => kind(s.kind)).map((subject) => ({ subject, checkedPath: checkedPaths.get(subject) ?? subject.runtimePath }));
     const run = {
       configs: checked((k) => k !== "rule-test"),
       tests: checked((k) => k === "rule-test"),
@@ -413,15 +516,27 @@ export async function checkFiles(paths: string[], options: CheckFilesOptions): P
       const kind = subject.kind;
       const base = dirname(subject.runtimePath);
       // A config kind is parsed as a single document, as the kind was guessed from: that parse serves the checks.
-      const result = await checkDocument(kind, subject.content, { agent: options.agent, scrapeConfigFiles: includedScrapeConfigs(base) }, [], parsed);
+      subject.analyses = new Map();
+      const checkOptions = {
+        agent: options.agent,
+        scrapeConfigFiles: includedScrapeConfigs(base),
+        rulesDialect: subject.dialect,
+        ruleAnalyses: subject.analyses,
+      };
+      const result = await checkDocument(kind, subject.content, checkOptions, [], parsed);
       subject.data = result.data;
       subject.findings.push(...result.findings);
       if (!options.syntaxOnly && result.data !== undefined) {
         subject.findings.push(...(await locate(subject.content, referencedFileFindings(kind, result.data, filesFrom(base)))));
       }
     }
+    await lintRules(subjects, parses, { project: false });
   };
-  await whileToolsRun(checkBuiltIn, finishTools);
+  try {
+    await whileToolsRun(checkBuiltIn, finishTools);
+  } finally {
+    if (copies) await rm(copies, { recursive: true, force: true });
+  }
   report.findings.unshift(...subjects.flatMap((s) => findingsOf(s, redact)));
   return report;
 }

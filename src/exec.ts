@@ -10,6 +10,7 @@ import { BUG_REPORT, CheckFailedError, EnvironmentError, PromplateError } from "
 import { apply, changedCount, prepare, type PrepareResult } from "./pipeline.js";
 import { findExecutable, type ChildServer, type ProcessRunner, type ServerStarter } from "./process.js";
 import type { Project } from "./project.js";
+import type { RulesDialect } from "./checks/rules-dialect.js";
 import type { ProjectRender, RenderProjectOptions } from "./render.js";
 import { formatLine } from "./report.js";
 
@@ -31,6 +32,8 @@ export interface ExecOptions extends Omit<RenderProjectOptions, "services" | "ex
    */
   awsEnv?: boolean;
   toolChecks?: boolean;
+  /** The dialect of rule files whose output does not set one. */
+  rulesDialect?: RulesDialect;
   watch?: boolean;
   /** POST here to reload instead of sending SIGHUP (e.g. http://127.0.0.1:9090/-/reload). */
   reloadUrl?: string;
@@ -68,7 +71,7 @@ async function prepareService(options: ExecOptions, toolChecks: boolean): Promis
     ...options,
     services: [options.service],
     oneTarget: { instanceFlag: "--instance NAME (or PROMPLATE_INSTANCE)", shardFlag: "--shard N (or PROMPLATE_SHARD)" },
-    checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env },
+    checks: { promql: toolChecks, tools: toolChecks, requireTools: true, run: options.runTool, env: options.env, rulesDialect: options.rulesDialect },
     target: { layout: "runtime", out: options.out },
   });
   for (const { variable, output, field } of prepared.secretFiles?.inline ?? [])

@@ -6,7 +6,8 @@
  */
 import type { Redactor } from "./redact.js";
 
-export type Severity = "error" | "warning";
+/** `info` is a remark (a recording rule used nowhere): reported, never failing a check, never counted as a warning. */
+export type Severity = "error" | "warning" | "info";
 
 export interface Finding {
   /** Stable identifier, written as a literal where the finding is made: `template/undeclared-variable`, `promtool/config`. */
@@ -45,9 +46,9 @@ export function createFinding(redact: Redactor, fields: Finding): Finding {
   };
 }
 
-export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number } {
-  const errors = findings.filter((f) => f.severity === "error").length;
-  return { errors, warnings: findings.length - errors };
+export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number; infos: number } {
+  const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
+  return { errors: count("error"), warnings: count("warning"), infos: count("info") };
 }
 
 /** 1-based line and column of `offset` in `text`. */

@@ -55,6 +55,8 @@ export interface Project {
   tests: string[];
   /** `instances:`, in the order written; undefined for a project without them (one instance, as before). */
   instances?: Instance[];
+  /** `lint:`: the rule checks that know the config turned off, or given another severity (src/checks/rule-lint.ts). */
+  lint?: ProjectFile["lint"];
 }
 
 /** One template file to render, after expanding folder outputs. */
@@ -292,7 +294,7 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
     }
   }
   if (problems.length > 0) throw new BadInputError(problems);
-  return { dir: resolve(dir), file: fileName, variables, outputs, tests, ...(instances ? { instances } : {}) };
+  return { dir: resolve(dir), file: fileName, variables, outputs, tests, ...(instances ? { instances } : {}), ...(valid.lint ? { lint: valid.lint } : {}) };
 }
 
 type PositionOfPath = (path: (string | number)[]) => { file: string; line: number; column: number };

@@ -14,6 +14,8 @@ export type ReportFormat = "text" | "json" | "github";
 export interface ReportSummary {
   errors: number;
   warnings: number;
+  /** Remarks that are neither errors nor warnings. */
+  infos: number;
   /** e.g. `promtool 2.42.0`, the tools that ran. */
   tools: string[];
 }
@@ -63,7 +65,7 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   let out = "";
   for (const finding of findings) {
     const where = locationOf(finding);
-    const severity = finding.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
+    const severity = finding.severity === "error" ? paint("red", "error") : finding.severity === "warning" ? paint("yellow", "warning") : paint("dim", "info");
     out += `${paint("bold", where ? `${where}: ` : "")}${severity} ${paint("dim", finding.id)}: ${instancePrefix(finding)}${finding.message}\n`;
     const line = finding.file && finding.line ? sourceLines(finding.file)?.[finding.line - 1] : undefined;
     if (line !== undefined && line.length <= 400) {
@@ -74,9 +76,10 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
     }
     if (finding.hint) out += `  ${paint("dim", `hint: ${finding.hint}`)}\n`;
   }
-  const { errors, warnings } = countBySeverity(findings);
+  const { errors, warnings, infos } = countBySeverity(findings);
   const parts = [`${errors} error${errors === 1 ? "" : "s"}`];
   if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  if (infos > 0) parts.push(`${infos} info`);
   out += `${parts.join(", ")}\n`;
   return out;
 }
@@ -118,7 +121,7 @@ export function formatGithub(findings: readonly Finding[], summary: ReportSummar
       finding.column ? `col=${finding.column}` : undefined,
       `title=${escapeProperty(finding.id)}`,
     ].filter(Boolean);
-    out += `::${finding.severity === "error" ? "error" : "warning"} ${properties.join(",")}::${escapeData(instancePrefix(finding) + messageWithHint(finding))}\n`;
+    out += `::${finding.severity === "info" ? "notice" : finding.severity} ${properties.join(",")}::${escapeData(instancePrefix(finding) + messageWithHint(finding))}\n`;
   }
   out += `${summary.errors} error${summary.errors === 1 ? "" : "s"}, ${summary.warnings} warning${summary.warnings === 1 ? "" : "s"}${summary.tools.length ? ` (${summary.tools.join(", ")})` : ""}\n`;
   return out;

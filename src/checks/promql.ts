@@ -12,6 +12,7 @@
 import { createRequire } from "node:module";
 import type { SyntaxNode, Tree, TreeCursor } from "@lezer/common";
 import type { OffsetFinding } from "../finding.js";
+import { FactsCollector, type ExpressionFacts } from "./promql-facts.js";
 
 /** codemirror-promql's names of value types. */
 type ValueType = "none" | "vector" | "scalar" | "matrix" | "string";
@@ -49,7 +50,13 @@ function loadLibraries(): Libraries {
   return libraries;
 }
 
-const cache = new Map<string, OffsetFinding[]>();
+/** An expression's problems and, when it has none, the facts the rule checks that know the config read (promql-facts.ts). */
+export interface ExpressionAnalysis {
+  findings: OffsetFinding[];
+  facts?: ExpressionFacts;
+}
+
+const cache = new Map<string, ExpressionAnalysis>();
 const CACHE_LIMIT = 50_000;
 
 /**
@@ -58,6 +65,11 @@ const CACHE_LIMIT = 50_000;
  * are cached, since rule files repeat expressions.
  */
 export function checkExpression(expr: string): OffsetFinding[] {
+  return analyzeExpression(expr).findings;
+}
+
+/** checkExpression with the facts of a valid expression; a second call for the same shape is a cache hit, not a parse. */
+export function analyzeExpression(expr: string): ExpressionAnalysis {
   const key = shapeOf(expr);
   const cached = cache.get(key);
   if (cached) return cached;
@@ -94,21 +106,28 @@ function shapeOf(expr: string): string {
   return shape;
 }
 
-function analyze(expr: string): OffsetFinding[] {
-  if (expr.replace(/#[^\n]*/g, "").trim() === "") return [{ id: "promql/parse", message: "parse error: no expression found in input", offset: 0 }];
+function analyze(expr: string): ExpressionAnalysis {
+  if (expr.replace(/#[^\n]*/g, "").trim() === "")
+    return { findings: [{ id: "promql/parse", message: "parse error: no expression found in input", offset: 0 }] };
   const tree = loadLibraries().parser.parse(expr);
   let errorAt = -1;
   let structural: OffsetFinding | undefined;
+  // The same walk gathers what the rule checks that know the config read (promql-facts.ts).
+  const collector = new FactsCollector(expr);
   for (const cursor = tree.cursor(); cursor.next(); ) {
     if (cursor.type.isError) {
       errorAt = cursor.from;
       break;
     }
     structural ??= checkNode(expr, cursor);
+    collector.visit(cursor);
   }
-  if (errorAt >= 0) return [{ id: "promql/parse", ...syntaxError(expr, errorAt) }];
-  if (structural) return [structural];
-  return typeErrors(expr, tree).map(({ message, offset }) => ({ id: "promql/type", message: `type error: ${prometheusWords(message)}`, offset }));
+  if (errorAt >= 0) return { findings: [{ id: "promql/parse", ...syntaxError(expr, errorAt) }] };
+  if (structural) return { findings: [structural] };
+  const findings = typeErrors(expr, tree).map(
+    ({ message, offset }): OffsetFinding => ({ id: "promql/type", message: `type error: ${prometheusWords(message)}`, offset }),
+  );
+  return findings.length > 0 ? { findings } : { findings, facts: collector.finish(tree) };
 }
 
 const COMPARISON = new Set(["Eql", "Neq", "Lte", "Lss", "Gte", "Gtr"]);

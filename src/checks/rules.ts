@@ -16,7 +16,8 @@
 import validate from "../generated/prometheus-rules-validator.js";
 import { parseDuration } from "../go/duration.js";
 import { checkGoTemplate } from "./go-template.js";
-import { checkExpression } from "./promql.js";
+import { analyzeExpression, type ExpressionAnalysis } from "./promql.js";
+import { checkDialectFields } from "./rules-dialect.js";
 import { PATTERNS, schemaFindings } from "./schema-findings.js";
 import type { CheckOptions, DocumentFinding } from "./types.js";
 
@@ -38,8 +39,14 @@ function scalarText(value: unknown): string {
 export async function checkRules(data: unknown, options: CheckOptions): Promise<DocumentFinding[]> {
   // Agent mode does not apply to rule files: an agent does not load them at all.
   const checkPromQL = options.promql !== false;
+  const analyses = options.ruleAnalyses;
   const findings: DocumentFinding[] = [];
-  if (!validate(data)) findings.push(...schemaFindings(validate.errors));
+  const dialect = checkDialectFields(data, options.rulesDialect ?? "prometheus");
+  if (!validate(dialect.data)) {
+    // A dialect field's own finding, whose hint names the dialect, stands for the schema's "unknown key".
+    findings.push(...schemaFindings(validate.errors).filter((f) => !(f.id === "schema/unknown-key" && dialect.replacesUnknownKey(f.path))));
+  }
+  findings.push(...dialect.findings);
   if (!isMapping(data) || !Array.isArray(data.groups)) return findings;
 
   const groupNames = new Map<string, number>();
@@ -76,7 +83,7 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
     group.rules.forEach((rule: unknown, ruleIndex: number) => {
       if (!isMapping(rule)) return;
       const rulePath: Path = [...groupPath, "rules", ruleIndex];
-      checkRule(rule, rulePath, findings, checkPromQL);
+      checkRule(rule, rulePath, findings, checkPromQL, analyses);
       const metric = scalarText(rule.alert) || scalarText(rule.record);
       if (metric === "") return;
       const key = duplicateKey(metric, groupLabels, isMapping(rule.labels) ? rule.labels : {});
@@ -94,10 +101,22 @@ export async function checkRules(data: unknown, options: CheckOptions): Promise<
       }
     });
   });
-  return findings;
+  return findings.map(forFieldFinding);
 }
 
-function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean): void {
+const FOR_FIELDS = new Set(["for", "keep_firing_for"]);
+
+/** A bad `for` / `keep_firing_for` (unparsable, negative, or on a recording rule) is reported as `alerts/for`. */
+function forFieldFinding(finding: DocumentFinding): DocumentFinding {
+  const [groups, , rules, , key] = finding.path;
+  const isForField = groups === "groups" && rules === "rules" && finding.path.length === 5 && FOR_FIELDS.has(String(key));
+  if (!isForField) return finding;
+  if (finding.id === "rules/recording-rule-field") return { ...finding, id: "alerts/for" };
+  if (finding.id === "schema/pattern" || finding.id === "schema/type") return { ...finding, id: "alerts/for", message: `${String(key)} ${finding.message}` };
+  return finding;
+}
+
+function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], checkPromQL: boolean, analyses?: Map<object, ExpressionAnalysis>): void {
   const record = scalarText(rule.record);
   const alert = scalarText(rule.alert);
   if (record !== "" && alert !== "") {
@@ -122,7 +141,9 @@ function checkRule(rule: Mapping, path: Path, findings: DocumentFinding[], check
     });
   } else if (checkPromQL) {
     const exact = typeof rule.expr === "string"; // a number's text may differ from the source, so no offset then
-    for (const problem of checkExpression(expr)) {
+    const analysis = analyzeExpression(expr);
+    analyses?.set(rule, analysis);
+    for (const problem of analysis.findings) {
       findings.push({
         id: problem.id,
         severity: "error",

@@ -3,6 +3,8 @@
  * line and column only for the findings that are reported, because computing YAML positions is the slow part.
  */
 import type { FindingAt } from "../finding.js";
+import type { RulesDialect } from "./rules-dialect.js";
+import type { ExpressionAnalysis } from "./promql.js";
 
 export type ConfigKind = "prometheus-config" | "prometheus-rules" | "alertmanager-config" | "web-config";
 
@@ -28,4 +30,11 @@ export interface CheckOptions {
    * @default true
    */
   promql?: boolean;
+  /** The rule file dialect: Thanos' and Mimir's own fields are accepted in theirs (rules-dialect.ts). @default "prometheus" */
+  rulesDialect?: RulesDialect;
+  /**
+   * Filled with each rule's PromQL analysis, by the rule's parsed mapping, for the rule checks that know the config
+   * (rule-lint.ts): they read the facts from here instead of analysing the expression again.
+   */
+  ruleAnalyses?: Map<object, ExpressionAnalysis>;
 }

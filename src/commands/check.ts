@@ -5,6 +5,7 @@ import {
   requireProject,
   serviceOption,
   instanceOption,
+  rulesDialectOption,
   sourceOptions,
   type CommandContext,
   type ReportFormat,
@@ -24,6 +25,7 @@ interface CheckFlags extends SourceFlags {
   tools: boolean;
   promtool?: string;
   amtool?: string;
+  rulesDialect?: "prometheus" | "thanos" | "mimir";
 }
 
 export function registerCheck(program: Command, context: CommandContext, setExit: SetExit): void {
@@ -44,6 +46,7 @@ export function registerCheck(program: Command, context: CommandContext, setExit
         ]),
       )
       .option("--agent", "Prometheus agent mode, as promtool check config --agent")
+      .addOption(rulesDialectOption())
       .option("--syntax-only", "do not check that referenced files exist, as promtool check config --syntax-only")
       .addOption(formatOption())
       .option("--require-tools", "a missing promtool/amtool is an error (exit 3) instead of a warning")
@@ -58,7 +61,15 @@ export function registerCheck(program: Command, context: CommandContext, setExit
     if (files.length > 0) {
       const { checkFiles, projectSecretValues } = await import("../check.js");
       const secrets = await projectSecretValues({ dir: context.dir, ...sourceOptions(context, flags) });
-      report = await checkFiles(files, { ...toolOptions, cwd: io.cwd, kind: flags.kind, agent: flags.agent, syntaxOnly: flags.syntaxOnly, secrets });
+      report = await checkFiles(files, {
+        ...toolOptions,
+        cwd: io.cwd,
+        kind: flags.kind,
+        agent: flags.agent,
+        syntaxOnly: flags.syntaxOnly,
+        secrets,
+        rulesDialect: flags.rulesDialect,
+      });
     } else {
       await requireProject(context, "run in a project folder (or -C DIR), or name the files to check");
       const { prepare } = await import("../pipeline.js");
@@ -68,7 +79,7 @@ export function registerCheck(program: Command, context: CommandContext, setExit
         instance: flags.instance,
         examples: flags.examples,
         ...sourceOptions(context, flags),
-        checks: { ...toolOptions, agent: flags.agent },
+        checks: { ...toolOptions, agent: flags.agent, rulesDialect: flags.rulesDialect },
       });
       report = prepared.report;
     }

@@ -1,5 +1,15 @@
 import type { Command } from "commander";
-import { addSourceOptions, fromCwd, instanceSelection, logTo, sourceOptions, type CommandContext, type SetExit, type SourceFlags } from "./options.js";
+import {
+  addSourceOptions,
+  fromCwd,
+  instanceSelection,
+  logTo,
+  rulesDialectOption,
+  sourceOptions,
+  type CommandContext,
+  type SetExit,
+  type SourceFlags,
+} from "./options.js";
 
 interface ExecFlags extends SourceFlags {
   service: string;
@@ -12,6 +22,7 @@ interface ExecFlags extends SourceFlags {
   watch?: boolean;
   reloadUrl?: string;
   writeSecretFiles?: string;
+  rulesDialect?: "prometheus" | "thanos" | "mimir";
 }
 
 export function registerExec(program: Command, context: CommandContext, setExit: SetExit): void {
@@ -33,6 +44,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
         "pass AWS credentials from the AWS credential chain to the server's environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
       )
       .option("--tool-checks", "also run promtool/amtool before starting (slower start)")
+      .addOption(rulesDialectOption())
       .option("--watch", "re-render when a secret file, the env file or a template changes, and reload the server")
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--reload-url <URL>", "reload with a POST to URL (e.g. http://127.0.0.1:9090/-/reload) instead of SIGHUP"),
@@ -50,6 +62,7 @@ export function registerExec(program: Command, context: CommandContext, setExit:
       keepEnv: flags.keepEnv,
       awsEnv: flags.awsEnv,
       toolChecks: flags.toolChecks,
+      rulesDialect: flags.rulesDialect,
       watch: flags.watch,
       reloadUrl: flags.reloadUrl,
       secretFilesDir: fromCwd(context, flags.writeSecretFiles),

@@ -66,6 +66,15 @@ export function serviceOption(what: string): Option {
   return new Option("--service <NAME>", `only ${what} (repeatable)`).argParser(collect);
 }
 
+/** `--rules-dialect`: the ruler rule files are for, when their output does not say. */
+export function rulesDialectOption(): Option {
+  return new Option("--rules-dialect <DIALECT>", "the ruler rule files are for: thanos and mimir accept their own fields (default: prometheus)").choices([
+    "prometheus",
+    "thanos",
+    "mimir",
+  ]);
+}
+
 /** `--instance NAME`: one instance of a project with `instances:`; `what` says what it narrows. */
 export function instanceOption(what: string): Option {
   return new Option("--instance <NAME>", `only ${what} (a project with instances; default: every instance)`);

@@ -6,6 +6,7 @@ import {
   ExitCode,
   fromCwd,
   instanceOption,
+  rulesDialectOption,
   logTo,
   serviceOption,
   sourceOptions,
@@ -25,6 +26,7 @@ interface RenderFlags extends SourceFlags {
   service?: string[];
   instance?: string;
   kind?: "yaml" | "json" | "toml" | "text";
+  rulesDialect?: "prometheus" | "thanos" | "mimir";
 }
 
 export function registerRender(program: Command, context: CommandContext, setExit: SetExit): void {
@@ -40,6 +42,7 @@ export function registerRender(program: Command, context: CommandContext, setExi
       .addOption(instanceOption("this instance's outputs"))
       .option("--write-secret-files <DIR>", "put each secret in its own 0600 file under DIR and reference it with the *_file field")
       .option("--tool-checks", "also run promtool/amtool on the outputs before writing (a missing tool is exit 3)")
+      .addOption(rulesDialectOption())
       .option("--promtool <PATH>", "the promtool to run (default: from PATH)")
       .option("--amtool <PATH>", "the amtool to run (default: from PATH)")
       .addOption(new Option("--kind <KIND>", "insertion rules for FILE (default: from its extension)").choices(["yaml", "json", "toml", "text"])),
@@ -76,7 +79,16 @@ async function renderAll(flags: RenderFlags, context: CommandContext): Promise<n
     services: flags.service,
     instance: flags.instance,
     ...sourceOptions(context, flags),
-    checks: { promql: tools, tools, requireTools: true, promtool: flags.promtool, amtool: flags.amtool, run: runProcess, env: io.env },
+    checks: {
+      promql: tools,
+      tools,
+      requireTools: true,
+      promtool: flags.promtool,
+      amtool: flags.amtool,
+      run: runProcess,
+      env: io.env,
+      rulesDialect: flags.rulesDialect,
+    },
     target: { layout: "project", root: fromCwd(context, flags.out) },
     secretFilesDir: fromCwd(context, flags.writeSecretFiles),
   });

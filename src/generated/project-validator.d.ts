@@ -14,7 +14,24 @@ export type ProjectFile = {
   outputs: ProjectFileOutput[];
   /** promtool rule unit test files. */
   tests?: string[];
+  /** The rule checks that know the config, by id: off, or the severity their findings get. */
+  lint?: {
+    "promql/rate-range"?: ProjectFileLintSetting;
+    "promql/regexp"?: ProjectFileLintSetting;
+    "promql/fragile"?: ProjectFileLintSetting;
+    "promql/impossible"?: ProjectFileLintSetting;
+    "alerts/comparison"?: ProjectFileLintSetting;
+    "alerts/absent-for"?: ProjectFileLintSetting;
+    "alerts/for"?: ProjectFileLintSetting;
+    "alerts/external-labels"?: ProjectFileLintSetting;
+    "rules/external-label-conflict"?: ProjectFileLintSetting;
+    "rules/group-interval"?: ProjectFileLintSetting;
+    "rules/dependency"?: ProjectFileLintSetting;
+    "rules/dialect"?: ProjectFileLintSetting;
+  };
 };
+
+export type ProjectFileLintSetting = "off" | "info" | "warning" | "error";
 
 export type ProjectFileVariable = {
   type?: "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -50,6 +67,8 @@ export type ProjectFileOutput = {
   path: string;
   /** Where the file lives in the container. */
   runtimePath?: string;
+  /** For prometheus-rules: the ruler the file is for; Thanos' and Mimir's own fields are accepted, and left out of the copy promtool checks. */
+  rulesDialect?: "prometheus" | "thanos" | "mimir";
 };
 
 /** Standalone validator for schemas/promplate.schema.json: true when `data` is a ProjectFile. */

@@ -323,10 +323,10 @@ describe("checkRules", () => {
       ],
     });
     assert.deepEqual(ids(findings).sort(), [
+      "error alerts/for groups.0.rules.0.for",
+      "error alerts/for groups.0.rules.0.keep_firing_for",
       "error rules/record-name groups.0.rules.0.record",
       "error rules/recording-rule-field groups.0.rules.0.annotations",
-      "error rules/recording-rule-field groups.0.rules.0.for",
-      "error rules/recording-rule-field groups.0.rules.0.keep_firing_for",
     ]);
   });
 
@@ -352,8 +352,8 @@ describe("checkRules", () => {
   test("unknown keys and bad durations are schema errors", async () => {
     const findings = await check({ groups: [{ name: "g", interval: "5 minutes", rules: [{ alert: "a", expr: "1", for: 5, annotation: {} }] }] });
     assert.deepEqual(ids(findings).sort(), [
+      "error alerts/for groups.0.rules.0.for",
       "error schema/pattern groups.0.interval",
-      "error schema/pattern groups.0.rules.0.for",
       "error schema/unknown-key groups.0.rules.0.annotation",
     ]);
   });
