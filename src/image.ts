@@ -9,7 +9,7 @@
 import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvironmentError } from "./errors.js";
+import { BadInputError, EnvironmentError } from "./errors.js";
 import type { StreamingRunner } from "./process.js";
 import { formatBrief } from "./report.js";
 import { loadProject } from "./project.js";
@@ -105,15 +105,33 @@ export interface PlanImageBuildOptions {
   buildArgs?: Readonly<Record<string, string>>;
 }
 
-/** The image reference for a service. */
+/** The image reference for a service; exit 2 when `--tag` makes one no engine or registry would take. */
 export function imageTag(template: string | undefined, service: string): string {
   const reference = template ?? "promplate-{service}:latest";
-  if (reference.includes("{service}")) return reference.replaceAll("{service}", service);
-  const slash = reference.lastIndexOf("/");
-  const colon = reference.lastIndexOf(":");
-  const [repository, tag] = colon > slash ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, "latest"];
-  return `${repository}-${service}:${tag}`;
+  let result: string;
+  if (reference.includes("{service}")) result = reference.replaceAll("{service}", service);
+  else {
+    const slash = reference.lastIndexOf("/");
+    const colon = reference.lastIndexOf(":");
+    const [repository, tag] = colon > slash ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, "latest"];
+    result = `${repository}-${service}:${tag}`;
+  }
+  if (!IMAGE_REFERENCE.test(result)) {
+    throw new BadInputError([
+      {
+        id: "input/tag",
+        severity: "error",
+        message: `--tag ${JSON.stringify(reference.slice(0, 200))} gives ${JSON.stringify(result.slice(0, 200))} for ${service}, which is not an image reference`,
+        hint: "[REGISTRY[:PORT]/]NAME[:TAG], the name in lower case, e.g. registry.example.com/monitoring/promplate-{service}:1.0",
+      },
+    ]);
+  }
+  return result;
 }
+
+/** An image reference as the distribution spec writes it: [host[:port]/]path[:tag][@digest]. */
+const IMAGE_REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 /** The base image of a Dockerfile's last stage, with global `ARG` defaults expanded. */
 export function finalBaseImage(dockerfile: string): string | undefined {
