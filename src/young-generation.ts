@@ -2,7 +2,9 @@
  * V8 doubles its young generation (up to 2 x 32 MB on Node 24) each time many young objects survive a scavenge, as
  * the YAML trees of a large document do: that was most of the peak memory of a 2,000-job render. Once promplate
  * knows it reads a large text, growth is turned off (V8 reads the flag each time it would grow, so this works after
- * start-up); a small render keeps V8's default, which costs it fewer collections.
+ * start-up); a small render keeps V8's default, which costs it fewer collections. Only a render limits it: `check`
+ * of a large rule file would pay for it in wall time (20,000 rules: 2.3 → 2.9 s, more scavenges) for memory no
+ * target asks of it (420 → 295 MB).
  */
 import { createRequire } from "node:module";
 

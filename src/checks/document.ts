@@ -7,7 +7,6 @@ import { boolYaml11Tag, constructFromEvents, CORE_SCHEMA, mergeTag, parseEvents,
 import { positionOf } from "../finding.js";
 import { ALIAS_HINT, dataAliasingProblem, locateAliasingProblem, yamlSizeProblem } from "../yaml-limits.js";
 import { readAsGoYaml, sourceColumn, type GoYamlReading } from "./go-yaml.js";
-import { limitYoungGenerationFor } from "../young-generation.js";
 
 /**
  * As Go's YAML decoder reads Prometheus and Alertmanager configs: YAML 1.2 core types, but 1.1 booleans
@@ -32,7 +31,6 @@ export type ParsedDocument =
 export function parseDocumentData(text: string, options: { allDocuments?: boolean } = {}): ParsedDocument {
   const sizeProblem = yamlSizeProblem(text);
   if (sizeProblem) return { error: { id: "yaml/too-large", message: sizeProblem, line: 1, column: 1 } };
-  limitYoungGenerationFor(text.length);
   const reading = readAsGoYaml(text, options);
   if (reading.error) return { error: reading.error };
   const read = reading.text;
