@@ -213,6 +213,21 @@ describe("rule dialects", () => {
     const render = await runPromplate(["-C", dir, "render", "--rules-dialect", "thanos"]);
     assert.equal(render.code, 0, render.stderr);
   });
+
+  test("a Thanos rule file no config loads is its ruler's: the Prometheus config's external labels do not judge it", async () => {
+    const dir = await project({
+      "promplate.yaml": `${PROJECT}  - { service: thanos, kind: prometheus-rules, template: thanos/, path: "out/{instance}/thanos/", runtimePath: /etc/thanos/rules/, rulesDialect: thanos }\n`,
+      "thanos/ruler.yml": `${THANOS}        labels: { region: x }
+        annotations: { summary: "{{ $externalLabels.replica }}" }
+`,
+    });
+    const { code, findings } = await checkJson(dir, ["--instance", "fast"]);
+    assert.deepEqual(
+      findings.filter((f) => f.file === "thanos/ruler.yml"),
+      [],
+    );
+    assert.equal(code, 0);
+  });
 });
 
 /** The corpus' rule files that upstream does not mark bad: these checks may warn, never fail them. */
