@@ -155,7 +155,10 @@ async function lintRules(subjects: Subject[], parses: Map<Subject, ParsedDocumen
   }
 }
 
-/** The config whose rule_files load the rule file, or the only config checked with it. */
+/**
+ * The config whose rule_files load the rule file, or the only config checked with it. A Thanos or Mimir rule file that
+ * no config loads is its ruler's, whose external labels and flags the project does not show: it gets no config.
+ */
 function configFor(rules: Subject, configs: Subject[]): Subject | undefined {
   const loading = configs.filter((config) => {
     const globs = (config.data as { rule_files?: unknown } | null)?.rule_files;
@@ -168,7 +171,8 @@ function configFor(rules: Subject, configs: Subject[]): Subject | undefined {
     );
   });
   if (loading.length === 1) return loading[0];
-  return loading.length === 0 && configs.length === 1 ? configs[0] : undefined;
+  const ruler = rules.dialect !== undefined && rules.dialect !== "prometheus";
+  return loading.length === 0 && configs.length === 1 && !ruler ? configs[0] : undefined;
 }
 
 /** Each rule's first line, for inline ignore comments. */

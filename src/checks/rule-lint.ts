@@ -30,6 +30,8 @@ export interface ConfigFacts {
   evaluationInterval: number;
   /** Scrape interval per job name. */
   jobs: Map<string, number>;
+  /** The job scraped most often, when it is scraped more often than the global interval. */
+  fastestJob?: { ms: number; source: string };
   externalLabels: Set<string>;
   /** What `/federate` jobs ask for: metric names and name regexes; `all` when one asks for any name. */
   federated: { names: Set<string>; patterns: RegExp[]; all: boolean };
@@ -53,6 +55,9 @@ export function configFacts(config: unknown): ConfigFacts {
     if (!isMapping(job)) continue;
     const name = text(job.job_name);
     if (name) facts.jobs.set(name, parseDuration(text(job.scrape_interval)) || facts.scrapeInterval);
+    const ms = facts.jobs.get(name);
+    if (name && ms !== undefined && ms < (facts.fastestJob ?? { ms: facts.scrapeInterval }).ms)
+      facts.fastestJob = { ms, source: `scrape interval of job ${name}` };
     if (text(job.metrics_path) === "/federate") addFederated(facts.federated, isMapping(job.params) ? job.params["match[]"] : undefined);
   }
   return facts;
@@ -221,9 +226,11 @@ function checkRanges(
     if (range === undefined) continue;
     const interval = selectorInterval(parsed.expr, facts.selectors[call.selector], config, recorded);
     if (range >= 2 * interval.ms) continue;
-    const never = range < interval.ms;
+    // A selector naming no job may read a faster job's series: it surely returns nothing only under the fastest.
+    const fastest = interval.fastest ?? interval;
+    const never = range < fastest.ms;
     const message = never
-      ? `${call.fn}() over [${call.range}] is shorter than the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): it never holds two samples and always returns nothing`
+      ? `${call.fn}() over [${call.range}] is shorter than the ${fastest.source} (${formatDuration(fastest.ms)}${interval.note ?? ""}): it never holds two samples and always returns nothing`
       : `${call.fn}() over [${call.range}] is shorter than twice the ${interval.source} (${formatDuration(interval.ms)}${interval.note ?? ""}): one missed scrape and it returns nothing`;
     const hint = `use a range of at least ${formatDuration(interval.ms * 4)} (4× the interval)`;
     findings.push(exprFinding(parsed, { id: "promql/rate-range", severity: never ? severe : "warning", message, hint }, call.offset));
@@ -381,11 +388,12 @@ function selectorInterval(
   selector: SelectorFact | undefined,
   config: ConfigFacts,
   recorded: Map<string, number>,
-): { ms: number; source: string; note?: string } {
+): { ms: number; source: string; note?: string; fastest?: { ms: number; source: string } } {
   const fallback = {
     ms: config.scrapeInterval,
     source: config.known ? "global scrape interval" : "default scrape interval",
     ...(config.known ? {} : { note: "; no config is known" }),
+    ...(config.fastestJob ? { fastest: config.fastestJob } : {}),
   };
   if (!selector) return fallback;
   for (const name of metricNames(expr, selector)) {

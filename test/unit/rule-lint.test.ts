@@ -97,6 +97,33 @@ describe("rule checks on a project with instances", () => {
     assert.equal(code, 1);
   });
 
+  test("a selector naming no job is an error only under the fastest job's interval: it may read that job's series", async () => {
+    const dir = await project({
+      "prometheus.yml": `${PROMETHEUS}  - job_name: api
+    scrape_interval: 10s
+    static_configs: [{ targets: ["api:8080"] }]
+`,
+      "rules/node.yml": RULES.replace('node_cpu_seconds_total{job="node"}[3m]', "http_requests_total[30s]"),
+    });
+    const slow = await checkJson(dir, ["--instance", "slow"]);
+    assert.deepEqual(
+      slow.findings.filter((f) => f.id === "promql/rate-range").map((f) => [f.severity, f.line]),
+      [["warning", 5]],
+    );
+    assert.match(slow.findings.find((f) => f.id === "promql/rate-range")!.message, /twice the global scrape interval \(2m\)/);
+    assert.equal(slow.code, 0);
+    const tooShort = await project({
+      "prometheus.yml": `${PROMETHEUS}  - job_name: api
+    scrape_interval: 10s
+    static_configs: [{ targets: ["api:8080"] }]
+`,
+      "rules/node.yml": RULES.replace('node_cpu_seconds_total{job="node"}[3m]', "http_requests_total[5s]"),
+    });
+    const error = await checkJson(tooShort, ["--instance", "slow"]);
+    assert.match(error.findings.find((f) => f.id === "promql/rate-range" && f.severity === "error")!.message, /scrape interval of job api \(10s\)/);
+    assert.equal(error.code, 1);
+  });
+
   test("$externalLabels.x is checked against each instance's external labels", async () => {
     const rules = `${RULES}      - alert: Gone
         expr: up == 0
@@ -212,6 +239,21 @@ describe("rule dialects", () => {
     assert.equal(code, 1);
     const render = await runPromplate(["-C", dir, "render", "--rules-dialect", "thanos"]);
     assert.equal(render.code, 0, render.stderr);
+  });
+
+  test("a Thanos rule file no config loads is its ruler's: the Prometheus config's external labels do not judge it", async () => {
+    const dir = await project({
+      "promplate.yaml": `${PROJECT}  - { service: thanos, kind: prometheus-rules, template: thanos/, path: "out/{instance}/thanos/", runtimePath: /etc/thanos/rules/, rulesDialect: thanos }\n`,
+      "thanos/ruler.yml": `${THANOS}        labels: { region: x }
+        annotations: { summary: "{{ $externalLabels.replica }}" }
+`,
+    });
+    const { code, findings } = await checkJson(dir, ["--instance", "fast"]);
+    assert.deepEqual(
+      findings.filter((f) => f.file === "thanos/ruler.yml"),
+      [],
+    );
+    assert.equal(code, 0);
   });
 });
 
