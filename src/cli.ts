@@ -117,7 +117,7 @@ function reportError(error: unknown, context: CommandContext, format: string | u
     findings = [{ id: "input/flag", severity: "error", message: error.message.replace(/^error: /, "") }];
     exitCode = ExitCode.badInput;
   } else if (error instanceof PromplateError) {
-    io.stderr.write(formatText(error.findings, { sourceOf: sourceReader(context.dir), color: io.color }));
+    io.stderr.write(formatText(error.findings, { sourceOf: sourceReader(context.dir), color: io.color, ...(error.redact ? { redact: error.redact } : {}) }));
     findings = error.findings;
     exitCode = exitCodeOf(error);
   } else {

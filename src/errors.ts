@@ -3,10 +3,18 @@
  * what kind of failure it met by the class it throws; anything else that escapes is a bug (exit 70).
  */
 import type { Finding } from "./finding.js";
+import type { Redactor } from "./redact.js";
 
 /** A failure the CLI reports with its findings; it never carries a secret. */
 export abstract class PromplateError extends Error {
-  constructor(readonly findings: readonly Finding[]) {
+  /**
+   * `redact` masks, in the source lines shown with the findings, a secret the input itself holds where it must not
+   * (a secret's value written in promplate.yaml): the findings say where it is without printing it.
+   */
+  constructor(
+    readonly findings: readonly Finding[],
+    readonly redact?: Redactor,
+  ) {
     super(findings.map((f) => f.message).join("\n"));
     this.name = new.target.name;
   }

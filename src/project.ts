@@ -9,6 +9,7 @@ import type { ProtectedPath } from "./output.js";
 import { isWithin, normalizeRelative, resolveReal, staysInside } from "./paths.js";
 import { suggestName, type Finding } from "./finding.js";
 import { BadInputError } from "./errors.js";
+import { createRedactor } from "./redact.js";
 import { expandPath, INSTANCE_VARIABLES, targetsOf, type Instance, type InstanceTarget } from "./instances.js";
 import type { DeclaredType } from "./template/index.js";
 import { cannotRead, DOCUMENT_LIMIT_HINT, MAX_DOCUMENT_BYTES, readRegularFile } from "./value-files.js";
@@ -293,7 +294,15 @@ export function parseProject(dir: string, fileName: string, text: string): Proje
       if (problems.length > 0) break;
     }
   }
-  if (problems.length > 0) throw new BadInputError(problems);
+  if (problems.length > 0) {
+    // A secret's value written under an instance's values is shown masked in the line the finding points at.
+    const misplaced = (instances ?? []).flatMap((instance) =>
+      Object.entries(instance.values)
+        .filter(([name]) => variables.get(name)?.secret)
+        .map(([, value]) => (typeof value === "string" ? value : JSON.stringify(value))),
+    );
+    throw new BadInputError(problems, misplaced.length > 0 ? createRedactor(misplaced) : undefined);
+  }
   return { dir: resolve(dir), file: fileName, variables, outputs, tests, ...(instances ? { instances } : {}), ...(valid.lint ? { lint: valid.lint } : {}) };
 }
 

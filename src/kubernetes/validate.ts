@@ -86,12 +86,43 @@ function watched(value: unknown, path: string, visits: Visit[]): unknown {
   });
 }
 
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * What Kubernetes requires of an object's name and the schemas do not say: a Service's name is a DNS-1035 label (a
+ * letter first, at most 63), and a StatefulSet's pods carry the label `controller-revision-hash: <name>-<hash of up
+ * to 10>`, whose value has at most 63 characters, so a longer name is applied but never gets a pod. Every other
+ * name is a DNS-1123 subdomain.
+ */
+function nameProblem(kind: string, name: string): string | undefined {
+  if (kind === "Service" && !(/^[a-z]/.test(name) && DNS_LABEL.test(name) && name.length <= 63)) {
+    return "a Service name starts with a letter and has at most 63 lower-case letters, digits and -";
+  }
+  if (kind === "StatefulSet" && !(DNS_LABEL.test(name) && name.length <= 52)) {
+    return "a StatefulSet name has at most 52 characters (its pods' controller-revision-hash label adds 11 to it, and a label value has at most 63)";
+  }
+  if (!DNS_SUBDOMAIN.test(name)) return "a name is lower-case letters, digits, - and ., at most 253";
+  return undefined;
+}
+
 /** The problems of one manifest (none when it is valid); `file` is where it is to be written, for the messages. */
 export async function validateManifest(manifest: Manifest, file: string): Promise<Finding[]> {
   const type = `${manifest.apiVersion}/${manifest.kind}`;
   const what = `${file}: ${manifest.kind} ${manifest.metadata?.name ?? "(no name)"}`;
   const load = MODELS[type];
   if (!load) return [{ id: "kubernetes/kind", severity: "error", message: `${what}: promplate has no schema for ${type}` }];
+  const badName = typeof manifest.metadata?.name === "string" ? nameProblem(manifest.kind, manifest.metadata.name) : undefined;
+  if (badName) {
+    return [
+      {
+        id: "kubernetes/name",
+        severity: "error",
+        message: `${what}: Kubernetes would not run it: ${badName}`,
+        hint: "object names start with the instance's name: give the instance a shorter name, starting with a letter",
+      },
+    ];
+  }
   const model = await load();
   const visits: Visit[] = [];
   try {

@@ -3,7 +3,7 @@
  * in-process: a render with its modes, a missing variable, standard input, a bad flag, vars with an env file.
  */
 import assert from "node:assert/strict";
-import { cp, mkdtemp, stat } from "node:fs/promises";
+import { cp, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -47,6 +47,18 @@ describe("the built binary", () => {
     const result = await runBuilt(["render", "-"], { HOME: dir, FOO: "x #y" }, dir, { stdin: "a: ${FOO}\n" });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "a: 'x #y'\n");
+  });
+
+  test("kubernetes: the manifest validators load without a deprecation warning on stderr", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "promplate-cli-kubernetes-"));
+    await writeFile(
+      join(dir, "promplate.yaml"),
+      "variables: {}\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml }\n",
+    );
+    await writeFile(join(dir, "prometheus.yml"), "scrape_configs: []\n");
+    const result = await runBuilt(["kubernetes", "--examples"], { HOME: dir }, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /Warning|DEP0/, "the bundle requires Node's deprecated punycode module");
   });
 
   test("bad flag: exit 2", async () => {

@@ -169,6 +169,16 @@ describe("instances", () => {
     assert.match(run.stderr, /promplate\.yaml:2:42: error variable\/invalid: \(instance prod-eu\) RETENTION \(from instance prod-eu\)/);
   });
 
+  it("a secret's value written in an instance's values is not printed in the error's source line", async () => {
+    const canary = "https://hooks.example.com/Leak-Canary-instance-7c1e";
+    const dir = await fleet(FLEET.replace("CLUSTER: prod-eu,", `WEBHOOK: "${canary}",`));
+    const run = await runPromplate(["-C", dir, "check", "--examples", "--no-tools"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /promplate\.yaml:2:\d+: error project\/instance-secret: instances\.prod-eu\.values\.WEBHOOK/);
+    assert.match(run.stderr, /prod-eu: .*WEBHOOK: "\*\*\*"/, "the line is shown, masked");
+    assert.ok(!run.stderr.includes("Leak-Canary"), run.stderr);
+  });
+
   describe("bad projects are exit 2 naming the place", () => {
     const cases: [string, string, RegExp][] = [
       [

@@ -689,6 +689,44 @@ describe("kubernetes validation", () => {
     }
   });
 
+  test("a name Kubernetes would not run is an error: a Service starting with a digit, a StatefulSet over 52 characters", async () => {
+    const service = (name: string): Manifest => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { ports: [{ port: 80 }] } });
+    const statefulSet = (name: string): Manifest => ({
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name },
+      spec: {
+        serviceName: "s",
+        selector: { matchLabels: { a: "b" } },
+        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } },
+      },
+    });
+    assert.deepEqual(await validateManifest(service("eu1-prometheus"), "f.yaml"), []);
+    assert.deepEqual(await validateManifest(statefulSet(`${"a".repeat(40)}-prometheus`), "f.yaml"), []);
+    for (const manifest of [service("1a-prometheus"), statefulSet(`${"a".repeat(40)}-prometheus-11`), service(`${"a".repeat(60)}-prometheus`)]) {
+      const findings = await validateManifest(manifest, "f.yaml");
+      assert.deepEqual(
+        findings.map((f) => f.id),
+        ["kubernetes/name"],
+        manifest.metadata.name,
+      );
+      assert.match(findings[0]!.hint ?? "", /shorter name, starting with a letter/);
+    }
+  });
+
+  test("through the CLI: an instance whose name starts with a digit, or whose shards' names are too long, is exit 2 and nothing is written", async () => {
+    for (const name of ["1eu", "a".repeat(40)]) {
+      const dir = project({
+        "promplate.yaml": `instances:\n  "${name}": { shards: 12 }\nvariables: {}\noutputs:\n  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: "out/{instance}/{shard}/prometheus.yml" }\n`,
+        "prometheus.yml": "global: {}\n",
+      });
+      const result = await runPromplate(["-C", dir, "kubernetes", "--examples"]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /kubernetes\/name/);
+      assert.equal(existsSync(join(dir, "deploy")), false);
+    }
+  });
+
   test("a value against the schema is an error too", async () => {
     const findings = await validateManifest(
       { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { replicas: "two", selector: {}, template: {} } },
