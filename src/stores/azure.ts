@@ -17,6 +17,7 @@ import type { TokenCredential, TokenCredentialOptions } from "@azure/identity";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { scrubMessage } from "../aws.js";
+import { scrubDetail } from "./http.js";
 import { type SecretStore, type StoreContext, StoreError } from "./store.js";
 
 export interface AzureReference {
@@ -61,7 +62,9 @@ async function fetchSecret(reference: AzureReference, context: StoreContext): Pr
   // Key Vault's challenge names the resource to get a token for, which must be a parent domain of the vault's host;
   // a vault URL that is an IP address (a test's, a private endpoint's) can have none.
   const ipHost = isIP(new URL(vaultUrl).hostname.replace(/^\[(.+)\]$/, "$1")) !== 0;
-  const client = new SecretClient(vaultUrl, tagFailures(chosen.credential), { ...options, disableChallengeResourceVerification: ipHost });
+  // What a server might echo back: the client secret, the certificate's password, each access token handed out.
+  const credentials = [env.AZURE_CLIENT_SECRET, env.AZURE_CLIENT_CERTIFICATE_PASSWORD].filter((value): value is string => Boolean(value));
+  const client = new SecretClient(vaultUrl, tagFailures(chosen.credential, credentials), { ...options, disableChallengeResourceVerification: ipHost });
   // Each request has its own limit (a policy below); this bounds the whole: challenge, token, secret, one retry.
   const limitMs = timeoutMs * 4;
   const abortSignal = AbortSignal.timeout(limitMs);
@@ -77,13 +80,13 @@ async function fetchSecret(reference: AzureReference, context: StoreContext): Pr
       throw new StoreError(
         STORE,
         `${options.authorityHost}${env.AZURE_TENANT_ID ? `/${env.AZURE_TENANT_ID}` : ""}`,
-        `${chosen.origin}: ${timedOut ?? credentialDetail(error.cause)}`,
+        `${chosen.origin}: ${timedOut ?? credentialDetail(error.cause, credentials)}`,
         status,
       );
     }
     const status = statusOf(error);
     if ((error as Error).name === "RestError" && status === 404) return undefined;
-    throw new StoreError(STORE, address, `${timedOut ?? restDetail(error)} (credentials from ${chosen.origin})`, status);
+    throw new StoreError(STORE, address, `${timedOut ?? restDetail(error, credentials)} (credentials from ${chosen.origin})`, status);
   }
 }
 
@@ -94,13 +97,25 @@ class CredentialFailure extends Error {
   }
 }
 
-function tagFailures(credential: TokenCredential): TokenCredential {
+/** The credential, its failures tagged and each token it hands out added to `handedOut` (to take out of messages). */
+function tagFailures(credential: TokenCredential, handedOut: string[]): TokenCredential {
   return {
     getToken: (scopes, options) =>
-      credential.getToken(scopes, options).catch((error: unknown) => {
-        throw new CredentialFailure(error);
-      }),
+      credential.getToken(scopes, options).then(
+        (token) => {
+          if (token?.token) handedOut.push(token.token);
+          return token;
+        },
+        (error: unknown) => {
+          throw new CredentialFailure(error);
+        },
+      ),
   };
+}
+
+/** A message safe to show: the credentials taken out in every form, then anything else that looks like one. */
+function safe(text: string, credentials: readonly string[]): string {
+  return scrubMessage(scrubDetail(text, credentials));
 }
 
 /** The per-request limit aborts the request; the SDK reports it as an AbortError. */
@@ -204,7 +219,7 @@ const ENDPOINTS_RESOLUTION = "endpoints_resolution_error";
  * with the error code and description it parsed), or the SDK's own words. Identity puts a body that is not OAuth
  * JSON into errorDescription after a fixed sentence; that body is dropped.
  */
-function credentialDetail(failure: unknown): string {
+function credentialDetail(failure: unknown, credentials: readonly string[]): string {
   // Identity wraps MSAL's errors (AuthenticationRequiredError around a ServerError): the innermost one says most.
   let error = failure;
   while ((error as { cause?: unknown } | undefined)?.cause && !(error as { errorResponse?: unknown }).errorResponse)
@@ -213,7 +228,7 @@ function credentialDetail(failure: unknown): string {
   if (response && typeof response.error === "string") {
     const description = typeof response.errorDescription === "string" ? response.errorDescription : "";
     const raw = /^(The service indicated that the request was invalid\.|An unknown error has occurred\. Response body:)/.test(description);
-    return scrubMessage(`token request refused: ${response.error}${description && !raw ? `: ${description}` : ""}`);
+    return safe(`token request refused: ${response.error}${description && !raw ? `: ${description}` : ""}`, credentials);
   }
   const { errorCode, errorMessage } = error as { errorCode?: unknown; errorMessage?: unknown };
   // MSAL reports any failure of authority discovery (unreachable, an error status, a document lacking a field it
@@ -223,15 +238,15 @@ function credentialDetail(failure: unknown): string {
   }
   if (typeof errorCode === "string" && typeof errorMessage === "string") {
     const description = /Description: (.*?)(?: - Correlation ID:|$)/.exec(errorMessage)?.[1] ?? errorMessage;
-    return scrubMessage(`token request refused: ${errorCode}: ${description}`);
+    return safe(`token request refused: ${errorCode}: ${description}`, credentials);
   }
-  return scrubMessage(error instanceof Error ? error.message : String(error));
+  return safe(error instanceof Error ? error.message : String(error), credentials);
 }
 
 /** A Key Vault or network failure: RestError's message is the JSON error's `message` (or "Unexpected status code"). */
-function restDetail(error: unknown): string {
+function restDetail(error: unknown, credentials: readonly string[]): string {
   const { message, code, statusCode } = error as { message?: unknown; code?: unknown; statusCode?: unknown };
   if (statusCode === undefined && typeof code === "string" && code !== "REQUEST_SEND_ERROR") return code;
   const prefix = typeof code === "string" && statusCode !== undefined ? `${code}: ` : "";
-  return scrubMessage(`${prefix}${typeof message === "string" ? message : String(error)}`);
+  return safe(`${prefix}${typeof message === "string" ? message : String(error)}`, credentials);
 }

@@ -18,6 +18,7 @@ import { sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { scrubMessage } from "../aws.js";
+import { scrubDetail, unsendable } from "./http.js";
 import { type SecretStore, type StoreContext, StoreError } from "./store.js";
 
 export interface GcpReference {
@@ -58,7 +59,7 @@ async function fetchSecret(reference: GcpReference, context: StoreContext): Prom
   const { token, origin } = await accessToken(context);
   const answer = await call(url, { method: "GET", headers: { authorization: `Bearer ${token}` } }, context.timeoutMs);
   if (answer.status === 404) return undefined;
-  if (answer.status !== 200) throw new StoreError(STORE, url, `${googleError(answer.text)} (credentials from ${origin})`, answer.status);
+  if (answer.status !== 200) throw new StoreError(STORE, url, `${googleError(answer.text, [token])} (credentials from ${origin})`, answer.status);
   const data = (parseJson(answer.text) as { payload?: { data?: unknown } } | undefined)?.payload?.data;
   if (typeof data !== "string") throw new StoreError(STORE, url, "malformed answer: no payload.data");
   return Buffer.from(data, "base64").toString("utf8");
@@ -146,8 +147,10 @@ async function tokenFrom(tokenUri: string, form: Record<string, string>, origin:
     { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form).toString() },
     context.timeoutMs,
   );
+  // What the form carries that would let anyone get a token: the signed JWT, the client secret, the refresh token.
+  const credentials = [form.assertion, form.client_secret, form.refresh_token].filter((value): value is string => Boolean(value));
   if (answer.status !== 200)
-    throw new StoreError(STORE, tokenUri, `token request with credentials from ${origin} refused: ${oauthError(answer.text)}`, answer.status);
+    throw new StoreError(STORE, tokenUri, `token request with credentials from ${origin} refused: ${oauthError(answer.text, credentials)}`, answer.status);
   return tokenOf(answer.text, tokenUri);
 }
 
@@ -187,19 +190,27 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * A service's message, safe to show: the credentials sent taken out in every form (a server may echo what it was
+ * sent), then anything else that looks like a key or token.
+ */
+function safe(text: string, credentials: readonly string[]): string {
+  return scrubMessage(scrubDetail(text, credentials));
+}
+
 /** Google's error format: `{"error": {"code", "message", "status"}}`. */
-function googleError(text: string): string {
+function googleError(text: string, credentials: readonly string[] = []): string {
   const error = (parseJson(text) as { error?: { message?: unknown; status?: unknown } } | undefined)?.error;
   const status = typeof error?.status === "string" ? `${error.status}: ` : "";
-  return typeof error?.message === "string" ? scrubMessage(`${status}${error.message}`) : "no error message in the answer";
+  return typeof error?.message === "string" ? safe(`${status}${error.message}`, credentials) : "no error message in the answer";
 }
 
 /** OAuth 2.0's error format (`{"error", "error_description"}`), or Google's. */
-function oauthError(text: string): string {
+function oauthError(text: string, credentials: readonly string[] = []): string {
   const data = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (typeof data?.error === "string")
-    return scrubMessage(typeof data.error_description === "string" ? `${data.error}: ${data.error_description}` : data.error);
-  return googleError(text);
+    return safe(typeof data.error_description === "string" ? `${data.error}: ${data.error_description}` : data.error, credentials);
+  return googleError(text, credentials);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -221,7 +232,14 @@ async function call(url: string, options: { method: string; headers: Record<stri
   const { request } = target.protocol === "https:" ? await import("node:https") : await import("node:http");
   return new Promise<Answer>((resolve, reject) => {
     const fail = (detail: string) => reject(new StoreError(STORE, url, detail));
-    const req = request(target, { method: options.method, headers: options.headers });
+    let req: ReturnType<typeof request>;
+    try {
+      req = request(target, { method: options.method, headers: options.headers });
+    } catch (error) {
+      // A header Node refuses to send (a token with a line break): nothing was sent.
+      fail(unsendable(error as NodeJS.ErrnoException));
+      return;
+    }
     // The whole exchange, not only an idle socket: a server that trickles bytes is stopped too.
     const timer = setTimeout(() => {
       req.destroy();

@@ -53,7 +53,17 @@ export function requestJson(options: JsonRequest): Promise<JsonAnswer> {
       call.destroy();
       reject(new StoreError(options.store, address, scrubDetail(detail, options.secrets)));
     };
-    const call = send(url, { method: options.method, headers, ...(options.tls ?? {}) }, (response: IncomingMessage) => {
+    let call: ReturnType<typeof send>;
+    try {
+      call = send(url, { method: options.method, headers, ...(options.tls ?? {}) }, onResponse);
+    } catch (error) {
+      // Node refuses a header value with a line break or a non-Latin-1 character before sending anything (its
+      // message names the header, never the value): a token or setting with such a character is the environment's.
+      settled = true;
+      reject(new StoreError(options.store, address, unsendable(error as NodeJS.ErrnoException)));
+      return;
+    }
+    function onResponse(response: IncomingMessage) {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
@@ -75,11 +85,19 @@ export function requestJson(options: JsonRequest): Promise<JsonAnswer> {
         }
         resolve({ status: response.statusCode ?? 0, json });
       });
-    });
+    }
     const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms (PROMPLATE_STORE_TIMEOUT_MS)`), timeoutMs);
     call.on("error", (error) => fail(connectionProblem(error)));
     call.end(payload);
   });
+}
+
+/** Why a request could not even be sent: which header holds a character HTTP forbids, or Node's own words. */
+export function unsendable(error: NodeJS.ErrnoException): string {
+  const header = /\["?([^"\]]+)"?\]/.exec(error.message)?.[1];
+  if (error.code === "ERR_INVALID_CHAR" && header)
+    return `the ${header} header would hold a character no HTTP header may (a line break, or a character outside Latin-1): check the token or setting it comes from`;
+  return scrubDetail(error.message);
 }
 
 /** Node's own words for a connection or TLS failure, with its code: `connect ECONNREFUSED 127.0.0.1:1`. */
@@ -90,15 +108,18 @@ function connectionProblem(error: Error): string {
 
 /**
  * A message from a store, safe to show: one line, at most 300 characters, the credentials used taken out (raw,
- * JSON-escaped, base64) and anything that looks like a token (a JWT, a Vault token, a long base64 run) replaced.
+ * JSON-escaped, base64, URL-encoded) and anything that looks like a token (a JWT, a Vault token, a long base64 run) replaced.
  */
 export function scrubDetail(text: string, secrets: readonly string[] = []): string {
-  let line = text.split("\n")[0]!;
+  // Credentials out first, from the whole text: cut first, a credential split by the cut would leave a fragment.
+  let whole = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    for (const form of [secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString("base64")]) line = line.split(form).join("***");
+    for (const form of [secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString("base64"), encodeURIComponent(secret)])
+      whole = whole.split(form).join("***");
   }
-  return line
+  return whole
+    .split("\n")[0]!
     .replace(/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, "***")
     .replace(/\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}/g, "***")
     .replace(/[A-Za-z0-9/+=_-]{24,}/g, (run) => (/\d/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? "***" : run))

@@ -268,3 +268,44 @@ describe("azure: Key Vault with client-secret credentials over HTTPS", () => {
     assert.match(error.detail, /^workload identity \(AZURE_FEDERATED_TOKEN_FILE\): /);
   });
 });
+
+describe("azure: servers that echo what they were sent", () => {
+  test("a Key Vault that echoes the bearer token, an authority that echoes the client secret: neither shown", async () => {
+    // Lower case, dots and dashes: no pattern takes these for credentials, only knowing what was sent does.
+    const plainToken = "plain.access_token-with-dots.and-dashes";
+    const plainSecret = "plain~opaque.value_with-dashes";
+    const echoing = await serveHttps((method, path, headers, body, res) => {
+      const base = echoing.url;
+      if (method === "GET" && path === `/${TENANT}/v2.0/.well-known/openid-configuration`)
+        return json(res, 200, {
+          token_endpoint: `${base}/${TENANT}/oauth2/v2.0/token`,
+          authorization_endpoint: `${base}/${TENANT}/oauth2/v2.0/authorize`,
+          issuer: `${base}/${TENANT}/v2.0`,
+          jwks_uri: `${base}/${TENANT}/discovery/v2.0/keys`,
+        });
+      if (method === "POST" && path === `/${TENANT}/oauth2/v2.0/token`) {
+        const secret = new URLSearchParams(body).get("client_secret");
+        if (secret !== plainSecret) return json(res, 401, { error: "invalid_client", error_description: `AADSTS7000215: Invalid client secret ${secret}` });
+        return json(res, 200, { token_type: "Bearer", expires_in: 3599, access_token: plainToken });
+      }
+      if (!headers.authorization)
+        return json(
+          res,
+          401,
+          { error: { code: "Unauthorized", message: "no token" } },
+          { "www-authenticate": `Bearer authorization="${base}/${TENANT}", resource="https://vault.azure.net"` },
+        );
+      json(res, 403, { error: { code: "Forbidden", message: `Access denied for ${String(headers.authorization)}` } });
+    });
+    const env = { ...context.env, AZURE_AUTHORITY_HOST: echoing.url, PROMPLATE_AZURE_KEYVAULT_URL: echoing.url, AZURE_CLIENT_SECRET: plainSecret };
+    const denied = await failure("monitoring/webhook", { ...context, env });
+    assert.equal(denied.status, 403);
+    assert.match(denied.detail, /^Forbidden: Access denied for Bearer \*\*\* \(credentials from/);
+    assert.equal(findLeak(denied.message, [plainToken]), undefined, denied.message);
+
+    const wrongSecret = `${plainSecret}~wrong`;
+    const refused = await failure("monitoring/webhook", { ...context, env: { ...env, AZURE_CLIENT_SECRET: wrongSecret } });
+    assert.match(refused.detail, /token request refused: invalid_client: AADSTS7000215: Invalid client secret \*\*\*$/);
+    assert.equal(findLeak(refused.message, [wrongSecret]), undefined, refused.message);
+  });
+});

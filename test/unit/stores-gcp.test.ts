@@ -272,7 +272,7 @@ describe("gcp: other credentials", () => {
     assert.equal(form(refresh!.body).client_id, "764086051850.apps");
 
     const config = mkdtempSync(join(tmpdir(), "promplate_gcloud_"));
-    writeFileSync(join(config, "application_default_credentials.json"), JSON.stringify({ ...user, refresh_token: "revoked" }));
+    writeFileSync(join(config, "application_default_credentials.json"), JSON.stringify({ ...user, refresh_token: "1//0gRevokedToken" }));
     const error = await failure("projects/project-1/secrets/webhook", { env: { ...env, CLOUDSDK_CONFIG: config }, home, timeoutMs: 2000 });
     assert.match(error.detail, /gcloud's .*application_default_credentials\.json.* refused: invalid_grant: Token has been expired or revoked\./);
   });
@@ -296,5 +296,69 @@ describe("gcp: other credentials", () => {
       timeoutMs: 300,
     });
     assert.match(error.detail, /^no credentials: GOOGLE_APPLICATION_CREDENTIALS is not set.*did not answer \(no answer within 300 ms\)/);
+  });
+});
+
+describe("gcp: servers that echo what they were sent", () => {
+  test("the signed JWT, client secret, refresh token and access token are taken out of an echoing error message", async () => {
+    const echo = await serve((req, body, res) => {
+      if (req.url === "/token") {
+        const { assertion, client_secret, refresh_token } = form(body);
+        return json(res, 400, {
+          error: "invalid_grant",
+          error_description: `bad ${[assertion, encodeURIComponent(client_secret ?? ""), refresh_token].join(" ")}`,
+        });
+      }
+      json(res, 403, { error: { message: `denied for ${String(req.headers.authorization)}`, status: "PERMISSION_DENIED" } });
+    });
+    const { context, dir } = await withServiceAccount(echo);
+    writeFileSync(
+      join(dir, "echo.json"),
+      JSON.stringify({ type: "service_account", private_key: PRIVATE_KEY, client_email: EMAIL, token_uri: `${echo.url}/token` }),
+    );
+    const jwt = await failure("projects/project-1/secrets/webhook", {
+      ...context,
+      env: { ...context.env, GOOGLE_APPLICATION_CREDENTIALS: join(dir, "echo.json") },
+    });
+    assert.match(jwt.detail, /refused: invalid_grant: bad \*\*\* {2}$/);
+
+    const user = { type: "authorized_user", client_id: "cid", client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN, token_uri: `${echo.url}/token` };
+    writeFileSync(join(dir, "user.json"), JSON.stringify(user));
+    const refresh = await failure("projects/project-1/secrets/webhook", {
+      ...context,
+      env: { ...context.env, GOOGLE_APPLICATION_CREDENTIALS: join(dir, "user.json") },
+    });
+    assert.match(refresh.detail, /refused: invalid_grant: bad {2}\*\*\* \*\*\*$/);
+
+    // A lower-case token no pattern would take for one: only knowing what was sent takes it out.
+    const plainToken = "ya29.lowercase_token-with-dots.and-dashes";
+    const tokens = await serve((_req, _body, res) => json(res, 200, { access_token: plainToken }));
+    writeFileSync(
+      join(dir, "plain.json"),
+      JSON.stringify({ type: "service_account", private_key: PRIVATE_KEY, client_email: EMAIL, token_uri: `${tokens.url}/token` }),
+    );
+    const denied = await failure("projects/project-1/secrets/webhook", {
+      ...context,
+      env: { ...context.env, GOOGLE_APPLICATION_CREDENTIALS: join(dir, "plain.json") },
+    });
+    assert.equal(denied.status, 403);
+    assert.match(denied.detail, /^PERMISSION_DENIED: denied for Bearer \*\*\* \(credentials from/);
+    assert.equal(findLeak(denied.message, [plainToken]), undefined);
+  });
+
+  test("a token with a line break: a StoreError naming the header, nothing sent", async () => {
+    const manager = await secretManager();
+    const tokens = await serve((_req, _body, res) => json(res, 200, { access_token: `${ACCESS_TOKEN}\nInjected: header` }));
+    const { context, dir } = await withServiceAccount(manager);
+    writeFileSync(
+      join(dir, "nl.json"),
+      JSON.stringify({ type: "service_account", private_key: PRIVATE_KEY, client_email: EMAIL, token_uri: `${tokens.url}/token` }),
+    );
+    const error = await failure("projects/project-1/secrets/webhook", {
+      ...context,
+      env: { ...context.env, GOOGLE_APPLICATION_CREDENTIALS: join(dir, "nl.json") },
+    });
+    assert.match(error.detail, /the authorization header would hold a character no HTTP header may/);
+    assert.equal(manager.requests.length, 0);
   });
 });

@@ -276,6 +276,21 @@ describe("vault: failures", () => {
     assert.match(badTimeout.stderr, /PROMPLATE_STORE_TIMEOUT_MS must be a positive number/);
   });
 
+  test("a token or namespace no HTTP header may carry (a line break, a character outside Latin-1): exit 3 naming the header", async () => {
+    const vault = await serveVault(vaultWith());
+    const dir = storeProject(WEBHOOK_PROJECT, "hook: '${WEBHOOK}'\n");
+    for (const [env, header] of [
+      [{ VAULT_TOKEN: `${ROOT_TOKEN}\nX-Injected: 1` }, "x-vault-token"],
+      [{ VAULT_TOKEN: ROOT_TOKEN, VAULT_NAMESPACE: "team-€" }, "x-vault-namespace"],
+    ] as const) {
+      const result = await run(dir, ["render"], { VAULT_ADDR: vault.url, ...env });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, new RegExp(`vault at http://127\\.0\\.0\\.1:\\d+/v1/\\S+: the ${header} header would hold a character no HTTP header may`));
+      assertNothingSecret(result, [ROOT_TOKEN, WEBHOOK]);
+    }
+    assert.equal(vault.requests.length, 0);
+  });
+
   test("a malformed reference: exit 2 naming promplate.yaml, the line and the variable", async () => {
     for (const [source, message] of [
       ["vault:secret#key", /the path needs a mount and a secret/],
