@@ -81,6 +81,17 @@ export async function planKubernetes(options: KubernetesOptions): Promise<Kubern
   const namespace = options.namespace ?? "monitoring";
   checkNamespace(namespace);
   const ruleLabels = parseRuleLabels(options.ruleLabels);
+  // Plain manifests have no PrometheusRule: labels given for them would be dropped unnoticed.
+  if (options.ruleLabels !== undefined && !options.operator) {
+    throw new BadInputError([
+      {
+        id: "input/rule-labels",
+        severity: "error",
+        message: "--rule-labels labels the PrometheusRule objects, which only --operator writes",
+        hint: "add --operator, or leave out --rule-labels (plain manifests mount the rule files into the promplate image)",
+      },
+    ]);
+  }
   const project = await loadProject(options.dir);
   refuseUndeclaredSet(options.set ?? {}, project.variables);
   const plan: KubernetesPlan = { out: options.out, files: [], notes: [] };

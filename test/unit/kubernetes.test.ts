@@ -546,6 +546,14 @@ describe("kubernetes inputs", () => {
     assert.match(run.stderr, /"te am" is not a Kubernetes label key/);
   });
 
+  test("--rule-labels without --operator is exit 2: plain manifests have no PrometheusRule to label", async () => {
+    const dir = project(FLEET_PROJECT);
+    const run = await runPromplate(["-C", dir, "kubernetes", "--examples", "--rule-labels", "release=prometheus"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /error input\/rule-labels: --rule-labels labels the PrometheusRule objects, which only --operator writes/);
+    assert.ok(!existsSync(join(dir, "deploy")));
+  });
+
   test("x-source → ExternalSecret remoteRef, for every kind of store", () => {
     const cases: [string, unknown][] = [
       ["ssm:/monitoring/prod/webhook", { kind: "ssm", remoteRef: { key: "/monitoring/prod/webhook" } }],
