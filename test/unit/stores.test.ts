@@ -305,11 +305,14 @@ describe("vault: failures", () => {
       assert.match(result.stderr, /promplate\.yaml:3:3: error project\/x-source: X: x-source `/, source);
       assert.match(result.stderr, message, source);
     }
-    // The schema refuses a prefix no store has, when the project is loaded.
-    const unknown = storeProject(`  X: { type: string, x-source: "consul:kv/x" }\n`, "x: ${X}\n");
-    const result = await run(unknown, ["render"], {});
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /promplate\.yaml:2/);
+    // The schema refuses a prefix no store has, and an SSM name SSM would refuse (an empty segment, a space), when
+    // the project is loaded.
+    for (const source of ["consul:kv/x", "ssm://monitoring/x", "ssm:/monitoring//x", "ssm:/monitoring/a b", "ssm:/"]) {
+      const refused = storeProject(`  X: { type: string, x-source: "${source}" }\n`, "x: ${X}\n");
+      const result = await run(refused, ["render"], {});
+      assert.equal(result.code, 2, source);
+      assert.match(result.stderr, /promplate\.yaml:2:\d+: error project\/schema: variables\.X\.x-source: must match pattern/, source);
+    }
   });
 });
 
