@@ -25,6 +25,12 @@ function der(tag: number, content: Buffer): Buffer {
 const seq = (...items: Buffer[]) => der(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]) => der(0x31, Buffer.concat(items));
 const integer = (bytes: Buffer) => der(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** A positive serial whose DER form is minimal (no leading zero byte a strict parser would refuse). */
+function serialNumber(): Buffer {
+  const bytes = randomBytes(8);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  return integer(bytes);
+}
 const utf8 = (text: string) => der(0x0c, Buffer.from(text));
 const explicit = (n: number, content: Buffer) => der(0xa0 + n, content);
 function oid(dotted: string): Buffer {
@@ -57,7 +63,7 @@ function certificate(subject: string, issuer: string, publicKey: KeyObject, sign
   const now = Date.now();
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))),
-    integer(randomBytes(8)),
+    serialNumber(),
     ECDSA_SHA256,
     name(issuer),
     seq(utcTime(new Date(now - 3600_000)), utcTime(new Date(now + 24 * 3600_000))),
