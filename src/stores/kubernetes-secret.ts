@@ -81,6 +81,10 @@ async function readSecret(reference: KubernetesSecretReference, connection: Conn
   });
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) throw answerError(STORE, url, answer, connection.secrets, `${connection.origin}: `);
+  // A 200 that is not a Secret (a proxy's page, say) is a malformed answer, not a missing key.
+  if (!answer.json || typeof answer.json !== "object" || (answer.json as { kind?: unknown }).kind !== "Secret") {
+    throw new StoreError(STORE, addressOf(url), "a malformed answer: not a Kubernetes Secret object (the body is not shown)", answer.status);
+  }
   const data = (answer.json as { data?: Record<string, unknown> } | undefined)?.data;
   const encoded = data && Object.hasOwn(data, reference.key) ? data[reference.key] : undefined;
   if (typeof encoded !== "string") throw new StoreError(STORE, addressOf(url), `the Secret has no key "${reference.key}"`, answer.status);

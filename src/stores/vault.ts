@@ -104,6 +104,10 @@ async function openSession(context: StoreContext): Promise<Session> {
     } catch (error) {
       throw new StoreError(STORE, address.origin, `VAULT_CACERT ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
     }
+    // Else the file is accepted and only the TLS failure later, which does not name it, would tell.
+    if (!tls.ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) {
+      throw new StoreError(STORE, address.origin, `VAULT_CACERT ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    }
   }
   const base = { address, headers, tls, secrets: [] as string[] };
   const token = await findToken(context);

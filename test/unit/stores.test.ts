@@ -12,7 +12,17 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { blackhole } from "../aws-endpoints.js";
 import { assertNoLeak, type Run, runPromplate } from "../helpers.js";
-import { createTestCa, kubernetesState, renderedOf, serveKubernetes, serveVault, storeProject, type VaultState, vaultState } from "../store-servers.js";
+import {
+  createTestCa,
+  kubernetesState,
+  renderedOf,
+  serveKubernetes,
+  serveStore,
+  serveVault,
+  storeProject,
+  type VaultState,
+  vaultState,
+} from "../store-servers.js";
 
 const ROOT_TOKEN = "hvs.RootToken0123456789LeakCanaryXyZ";
 const WEBHOOK = 'https://hooks.example/Leak-Canary-"quoted"\\slash';
@@ -215,6 +225,12 @@ describe("vault: mounts, versions, namespace and CA", () => {
     const untrusted = await run(dir, ["render"], { ...env, VAULT_CACERT: "" });
     assert.equal(untrusted.code, 3);
     assert.match(untrusted.stderr, /vault at https:\/\/127\.0\.0\.1:\d+\/v1\/sys\/internal\/ui\/mounts\/secret\/monitoring: .*certificate/);
+
+    // A VAULT_CACERT that is not a certificate is named, not left to a TLS failure that would not name it.
+    writeFileSync(join(dir, "not-a-ca.txt"), "root:x:0:0:root:/root:/bin/bash\n");
+    const wrong = await run(dir, ["render"], { ...env, VAULT_CACERT: join(dir, "not-a-ca.txt") });
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.stderr, /VAULT_CACERT \S+not-a-ca\.txt holds no PEM certificate/);
   });
 });
 
@@ -366,6 +382,30 @@ describe("k8s: Kubernetes Secrets through the API server", () => {
     return { ca, state, server };
   }
   const K8S_PROJECT = `  PASSWORD: { type: string, writeOnly: true, x-source: "k8s:monitoring/alertmanager#password" }\n`;
+
+  test("a 200 that is not a Secret (a proxy's page) is a malformed answer, exit 3, its body not shown", async () => {
+    const ca = createTestCa();
+    const page = await serveStore(
+      (_req, _body, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(`<html>${PASSWORD}</html>`);
+      },
+      { ...ca.issue("127.0.0.1", true), ca: ca.cert },
+    );
+    const dir = storeProject(K8S_PROJECT, "password: ${PASSWORD}\n");
+    mkdirSync(join(dir, "sa"));
+    writeFileSync(join(dir, "sa/token"), `${SA_TOKEN}\n`);
+    writeFileSync(join(dir, "sa/ca.crt"), ca.cert);
+    const result = await run(dir, ["render"], {
+      HOME: join(dir, "home"),
+      KUBERNETES_SERVICE_HOST: "127.0.0.1",
+      KUBERNETES_SERVICE_PORT: new URL(page.url).port,
+      PROMPLATE_SERVICE_ACCOUNT_DIR: join(dir, "sa"),
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /a malformed answer: not a Kubernetes Secret object/);
+    assertNothingSecret(result, [PASSWORD, SA_TOKEN]);
+  });
 
   test("in-cluster: KUBERNETES_SERVICE_HOST/PORT, the mounted token and CA; the value base64-decoded", async () => {
     const { ca, server } = await apiServer();
