@@ -245,8 +245,10 @@ function checkSelectors(parsed: ParsedRule, facts: ExpressionFacts, config: Conf
       const value = unquote(expr, matcher.valueFrom, matcher.valueTo);
       const label = labelName(expr, matcher);
       let message: string | undefined;
-      if (value.startsWith("^") || (value.endsWith("$") && !value.endsWith("\\$"))) {
-        message = `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; the ^ and $ are redundant`;
+      const anchors = [value.startsWith("^") ? "^" : "", value.endsWith("$") && !value.endsWith("\\$") ? "$" : ""].filter(Boolean);
+      if (anchors.length > 0) {
+        const which = anchors.length === 2 ? "the ^ and $ are" : `the ${anchors[0]} is`;
+        message = `${label}${matcher.op}${JSON.stringify(value)}: PromQL regexes are fully anchored already; ${which} redundant`;
       } else if (!/[.+*?()[\]{}|\\^$]/.test(value)) {
         message = `${label}${matcher.op}${JSON.stringify(value)} needs no regex: write ${label}${matcher.op === "=~" ? "=" : "!="}${JSON.stringify(value)}`;
       }
