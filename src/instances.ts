@@ -94,7 +94,7 @@ export function selectTargets(project: Project, name?: string, shard?: number): 
         message:
           instances.length > 1
             ? "--shard needs --instance: shards are counted per instance"
-            : `--shard ${shard}: instance ${instance.name} has ${instance.shards === 1 ? "no shards (only shard 0)" : `shards 0 to ${instance.shards - 1}`}`,
+            : `shard ${shard}: instance ${instance.name} has ${instance.shards === 1 ? "no shards (only shard 0)" : `shards 0 to ${instance.shards - 1}`}`,
       },
     ]);
   }

@@ -141,7 +141,7 @@ describe("instances", () => {
     assert.match(run.stderr, /instance prod-us has 2 shards: say which one this is with --shard N \(or PROMPLATE_SHARD\)/);
     run = await exec([], { PROMPLATE_INSTANCE: "prod-us", PROMPLATE_SHARD: "2" });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /--shard 2: instance prod-us has shards 0 to 1/);
+    assert.match(run.stderr, /error input\/shard: shard 2: instance prod-us has shards 0 to 1/);
     run = await exec(["--instance", "prod-us", "--shard", "one"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /the shard must be a number/);
