@@ -1,5 +1,5 @@
 /**
- * The template size limit. Rendering costs time and memory in proportion to the template (about 2 s and 170 MB per
+ * The template size limit. Rendering costs time and memory in proportion to the template (about 1.5 s and 190 MB per
  * MiB for dense YAML), so a larger template is refused: files before they are read (value-files.ts reads every
  * user-named file bounded), strings from any other caller in scanTemplate.
  */
