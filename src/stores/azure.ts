@@ -14,11 +14,10 @@
  * authority behind a private CA. The SDK's logging is switched off: AZURE_LOG_LEVEL and DEBUG=azure* print requests.
  */
 import type { TokenCredential, TokenCredentialOptions } from "@azure/identity";
-import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { scrubMessage } from "../aws.js";
 import { scrubDetail } from "./http.js";
-import { type SecretStore, type StoreContext, StoreError } from "./store.js";
+import { type SecretStore, type StoreContext, StoreError, readFailure, readSettingFile } from "./store.js";
 
 export interface AzureReference {
   vault: string;
@@ -148,9 +147,11 @@ async function clientOptions(context: StoreContext): Promise<ClientOptions> {
   let tlsOptions: TokenCredentialOptions["tlsOptions"];
   if (env.PROMPLATE_AZURE_CA_FILE) {
     const path = env.PROMPLATE_AZURE_CA_FILE;
-    const extra = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new StoreError(STORE, path, `PROMPLATE_AZURE_CA_FILE names ${path}, which cannot be read (${error.code ?? "error"})`);
-    });
+    const extra = await readSettingFile(path)
+      .then((bytes) => bytes.toString("utf8"))
+      .catch((error: unknown) => {
+        throw new StoreError(STORE, path, `PROMPLATE_AZURE_CA_FILE names ${path}, which cannot be read (${readFailure(error)})`);
+      });
     // Node's `ca` replaces the default roots; these are kept and the file's certificates added.
     const { rootCertificates } = await import("node:tls");
     tlsOptions = { ca: [...rootCertificates, extra] };

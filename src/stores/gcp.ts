@@ -15,11 +15,10 @@
  * `@google-cloud/secret-manager` (gRPC, ~5 MB bundled, ~145 ms to load) would add nothing the REST call lacks.
  */
 import { sign } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { scrubMessage } from "../aws.js";
 import { scrubDetail, unsendable } from "./http.js";
-import { type SecretStore, type StoreContext, StoreError } from "./store.js";
+import { type SecretStore, type StoreContext, StoreError, readFailure, readSettingFile } from "./store.js";
 
 export interface GcpReference {
   project: string;
@@ -81,7 +80,9 @@ async function accessToken(context: StoreContext): Promise<Token> {
   const gcloudConfig = env.CLOUDSDK_CONFIG || (home ? join(home, ".config", "gcloud") : undefined);
   if (gcloudConfig) {
     const wellKnown = join(gcloudConfig, "application_default_credentials.json");
-    const text = await readFile(wellKnown, "utf8").catch(() => undefined);
+    const text = await readSettingFile(wellKnown)
+      .then((bytes) => bytes.toString("utf8"))
+      .catch(() => undefined);
     if (text !== undefined) return fromCredentials(text, wellKnown, `gcloud's ${wellKnown}`, context);
   }
   return fromMetadataServer(context);
@@ -90,9 +91,9 @@ async function accessToken(context: StoreContext): Promise<Token> {
 async function fromFile(path: string, variable: string, context: StoreContext): Promise<Token> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = (await readSettingFile(path)).toString("utf8");
   } catch (error) {
-    throw new StoreError(STORE, path, `${variable} names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new StoreError(STORE, path, `${variable} names ${path}, which cannot be read (${readFailure(error)})`);
   }
   return fromCredentials(text, path, `${variable} (${path})`, context);
 }

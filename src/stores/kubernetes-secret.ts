@@ -12,11 +12,10 @@
  * PROMPLATE_SERVICE_ACCOUNT_DIR); else ~/.kube/config. From a kubeconfig: the server, its CA (data or file) and the
  * user's token, token file or client certificate and key; `exec` plugins and `auth-provider`s are refused.
  */
-import { readFile } from "node:fs/promises";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { parse } from "yaml";
 import { answerError, addressOf, requestJson } from "./http.js";
-import { SERVICE_ACCOUNT_DIR, StoreError, type SecretStore, type StoreContext } from "./store.js";
+import { SERVICE_ACCOUNT_DIR, StoreError, type SecretStore, type StoreContext, readFailure, readSettingFile } from "./store.js";
 
 export interface KubernetesSecretReference {
   namespace: string;
@@ -105,9 +104,9 @@ async function inCluster(context: StoreContext): Promise<Connection> {
   const dir = env.PROMPLATE_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR;
   const read = async (name: string) => {
     try {
-      return await readFile(join(dir, name));
+      return await readSettingFile(join(dir, name));
     } catch (error) {
-      throw new StoreError(STORE, server.origin, `in-cluster config: ${join(dir, name)} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new StoreError(STORE, server.origin, `in-cluster config: ${join(dir, name)} cannot be read (${readFailure(error)})`);
     }
   };
   const token = (await read("token")).toString("utf8").trim();
@@ -142,11 +141,11 @@ async function fromKubeconfig(context: StoreContext): Promise<Connection> {
   for (const path of paths) {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = (await readSettingFile(path)).toString("utf8");
     } catch (error) {
       // KUBECONFIG may list files that do not exist (kubectl skips them); one that exists and cannot be read is a problem.
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw new StoreError(STORE, path, `kubeconfig cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new StoreError(STORE, path, `kubeconfig cannot be read (${readFailure(error)})`);
     }
     let data: Record<string, unknown>;
     try {
@@ -199,9 +198,9 @@ async function fromKubeconfig(context: StoreContext): Promise<Connection> {
   const fileOf = async (owner: KubeconfigFile, path: string, what: string) => {
     const full = isAbsolute(path) ? path : join(dirname(owner.path), path);
     try {
-      return await readFile(full);
+      return await readSettingFile(full);
     } catch (error) {
-      throw new StoreError(STORE, server.origin, `${origin}: ${what} ${full} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new StoreError(STORE, server.origin, `${origin}: ${what} ${full} cannot be read (${readFailure(error)})`);
     }
   };
   const tls: Connection["tls"] = {};

@@ -2,6 +2,7 @@
  * What every secret store behind `x-source` provides (src/stores/*.ts, loaded lazily: only when a variable names
  * that store). The AWS stores (`ssm:`, `secretsmanager:`) live in src/aws.ts and share the credential chain.
  */
+import { DEFAULT_MAX_FILE_SIZE, describeReadFailure, readRegularFileBytes } from "../value-files.js";
 
 /**
  * Where Kubernetes mounts a pod's service-account token and CA (used by `k8s:` in a cluster and by Vault's
@@ -50,4 +51,17 @@ export interface SecretStore<Reference> {
   hint?: string;
   /** The secret's value, or undefined when it does not exist; throws StoreError otherwise. */
   fetch(reference: Reference, context: StoreContext): Promise<string | undefined>;
+}
+
+/**
+ * A file a store's settings name (a token, a CA, a kubeconfig, a credentials file), read as every other file a user
+ * names: a regular file of at most 1 MiB, so a FIFO does not hang the run and /dev/urandom does not fill memory.
+ */
+export function readSettingFile(path: string): Promise<Buffer> {
+  return readRegularFileBytes(path, DEFAULT_MAX_FILE_SIZE, "point it at the file itself");
+}
+
+/** Why a setting file could not be read, for a StoreError: `there is no such file`, `it is a FIFO, …`. */
+export function readFailure(error: unknown): string {
+  return describeReadFailure(error).reason;
 }

@@ -10,10 +10,9 @@
  * (VAULT_TOKEN, BAO_TOKEN or ~/.vault-token), AppRole (VAULT_ROLE_ID with VAULT_SECRET_ID or VAULT_SECRET_ID_FILE),
  * Kubernetes auth (VAULT_K8S_ROLE with the pod's service-account token); VAULT_AUTH_MOUNT moves the auth mount.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { answerError, requestJson, storeMessage, type JsonAnswer } from "./http.js";
-import { SERVICE_ACCOUNT_DIR, StoreError, type SecretStore, type StoreContext } from "./store.js";
+import { SERVICE_ACCOUNT_DIR, StoreError, type SecretStore, type StoreContext, readFailure, readSettingFile } from "./store.js";
 
 export interface VaultReference {
   /** Mount and path as written, e.g. `secret/monitoring/alertmanager`. */
@@ -100,9 +99,9 @@ async function openSession(context: StoreContext): Promise<Session> {
   let tls: Session["tls"];
   if (caFile) {
     try {
-      tls = { ca: await readFile(caFile) };
+      tls = { ca: await readSettingFile(caFile) };
     } catch (error) {
-      throw new StoreError(STORE, address.origin, `VAULT_CACERT ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new StoreError(STORE, address.origin, `VAULT_CACERT ${caFile} cannot be read (${readFailure(error)})`);
     }
     // Else the file is accepted and only the TLS failure later, which does not name it, would tell.
     if (!tls.ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) {
@@ -124,13 +123,9 @@ async function openSession(context: StoreContext): Promise<Session> {
     const tokenFile = join(env.PROMPLATE_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR, "token");
     let jwt: string;
     try {
-      jwt = (await readFile(tokenFile, "utf8")).trim();
+      jwt = (await readSettingFile(tokenFile)).toString("utf8").trim();
     } catch (error) {
-      throw new StoreError(
-        STORE,
-        address.origin,
-        `VAULT_K8S_ROLE is set, but the service-account token ${tokenFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      );
+      throw new StoreError(STORE, address.origin, `VAULT_K8S_ROLE is set, but the service-account token ${tokenFile} cannot be read (${readFailure(error)})`);
     }
     const mount = authMount("kubernetes");
     const login = await logIn(base, mount, { role: env.VAULT_K8S_ROLE, jwt }, [jwt], context);
@@ -154,7 +149,7 @@ async function findToken(context: StoreContext): Promise<{ value: string; origin
   const home = context.home ?? (env.HOME || undefined);
   if (!home) return undefined;
   try {
-    const value = (await readFile(join(home, ".vault-token"), "utf8")).trim();
+    const value = (await readSettingFile(join(home, ".vault-token"))).toString("utf8").trim();
     return value ? { value, origin: "~/.vault-token" } : undefined;
   } catch {
     // No token file: the next auth method.
@@ -166,13 +161,9 @@ async function readSecretId(env: StoreContext["env"], address: URL): Promise<str
   if (env.VAULT_SECRET_ID) return env.VAULT_SECRET_ID;
   if (env.VAULT_SECRET_ID_FILE) {
     try {
-      return (await readFile(env.VAULT_SECRET_ID_FILE, "utf8")).trim();
+      return (await readSettingFile(env.VAULT_SECRET_ID_FILE)).toString("utf8").trim();
     } catch (error) {
-      throw new StoreError(
-        STORE,
-        address.origin,
-        `VAULT_SECRET_ID_FILE ${env.VAULT_SECRET_ID_FILE} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      );
+      throw new StoreError(STORE, address.origin, `VAULT_SECRET_ID_FILE ${env.VAULT_SECRET_ID_FILE} cannot be read (${readFailure(error)})`);
     }
   }
   throw new StoreError(STORE, address.origin, "VAULT_ROLE_ID is set, but neither VAULT_SECRET_ID nor VAULT_SECRET_ID_FILE (AppRole needs both)");

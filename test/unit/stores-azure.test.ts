@@ -258,7 +258,7 @@ describe("azure: Key Vault with client-secret credentials over HTTPS", () => {
 
   test("an unreadable PROMPLATE_AZURE_CA_FILE is named", async () => {
     const error = await failure("monitoring/webhook", { ...context, env: { ...context.env, PROMPLATE_AZURE_CA_FILE: join(dir, "none.pem") } });
-    assert.match(error.detail, /PROMPLATE_AZURE_CA_FILE names .*none\.pem, which cannot be read \(ENOENT\)/);
+    assert.match(error.detail, /PROMPLATE_AZURE_CA_FILE names .*none\.pem, which cannot be read \(there is no such file\)/);
   });
 
   test("workload identity: a missing AZURE_FEDERATED_TOKEN_FILE is named", async () => {

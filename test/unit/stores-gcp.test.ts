@@ -231,7 +231,7 @@ describe("gcp: bad credential files", () => {
   test("missing, not JSON, no key, a key that is not PEM, an unsupported type: named, never quoted", async () => {
     const { context, dir } = await withServiceAccount();
     const files: [string, string | undefined, RegExp][] = [
-      ["missing.json", undefined, /GOOGLE_APPLICATION_CREDENTIALS names .*missing\.json, which cannot be read \(ENOENT\)/],
+      ["missing.json", undefined, /GOOGLE_APPLICATION_CREDENTIALS names .*missing\.json, which cannot be read \(there is no such file\)/],
       ["text.json", `{"private_key": "${PRIVATE_KEY.split("\n")[5]}`, /: not a JSON object$/],
       ["nokey.json", JSON.stringify({ type: "service_account", client_email: EMAIL }), /: no private_key$/],
       [
