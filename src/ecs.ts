@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { BadInputError, EnvironmentError } from "./errors.js";
-import type { Finding } from "./finding.js";
+import { mergeInstanceFindings, type Finding } from "./finding.js";
 import { imageTag, MIN_SECRET_LENGTH } from "./image.js";
 import { expandSource, selectInstances, type Instance } from "./instances.js";
 import { refuseProtectedPaths } from "./output.js";
@@ -150,9 +150,9 @@ export async function planEcs(options: EcsOptions): Promise<EcsPlan> {
       }
       if (built.note && !notes.includes(built.note)) notes.push(built.note);
     }
-    addProblems(problems, found, project.instances ? instance.name : undefined);
+    problems.push(...(project.instances ? found.map((finding) => ({ ...finding, instance: instance.name })) : found));
   }
-  if (problems.length > 0) throw new BadInputError(problems);
+  if (problems.length > 0) throw new BadInputError(mergeInstanceFindings(problems));
 
   const root = options.out ?? join(project.dir, "deploy", "ecs");
   const files = definitions.map((d) => ({ path: d.path, content: `${JSON.stringify(d.definition, null, 2)}\n`, mode: 0o644 }));
@@ -167,17 +167,6 @@ export async function planEcs(options: EcsOptions): Promise<EcsPlan> {
 /** Writes the task definitions atomically, all or none; returns how many changed. */
 export async function writeEcs(plan: EcsPlan): Promise<number> {
   return applyPlainFiles(plan.root, plan.files);
-}
-
-/**
- * Adds an instance's problems; one that every instance has is reported once, naming them all (as render does).
- */
-function addProblems(problems: Finding[], found: readonly Finding[], instance: string | undefined): void {
-  for (const finding of found) {
-    const same = problems.find((p) => p.id === finding.id && p.message === finding.message && p.file === finding.file && p.line === finding.line);
-    if (!same) problems.push(instance ? { ...finding, instance } : { ...finding });
-    else if (instance && same.instance) same.instance = `${same.instance}, ${instance}`;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -46,6 +46,18 @@ export function createFinding(redact: Redactor, fields: Finding): Finding {
   };
 }
 
+/** One finding made by several instances' renders (a template's mistake, say) is reported once, naming them all. */
+export function mergeInstanceFindings(findings: readonly Finding[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = JSON.stringify([finding.id, finding.severity, finding.file, finding.line, finding.column, finding.message, finding.hint]);
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...finding });
+    else if (finding.instance && seen.instance) seen.instance = `${seen.instance}, ${finding.instance}`;
+  }
+  return [...byKey.values()];
+}
+
 export function countBySeverity(findings: readonly Finding[]): { errors: number; warnings: number; infos: number } {
   const count = (severity: Severity) => findings.filter((f) => f.severity === severity).length;
   return { errors: count("error"), warnings: count("warning"), infos: count("info") };

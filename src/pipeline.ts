@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { extname, isAbsolute, join, posix, relative } from "node:path";
 import { BadInputError, EnvironmentError, PromplateError } from "./errors.js";
 import type { CheckReport, RenderedCheckOptions } from "./check.js";
-import type { Finding } from "./finding.js";
+import { mergeInstanceFindings, type Finding } from "./finding.js";
 import { selectInstances, selectOneTarget, selectTargets, type InstanceTarget } from "./instances.js";
 import { withOutputLock, type LockOptions } from "./lock.js";
 import {
@@ -154,18 +154,6 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
 /** How findings and messages name a target: `prod-eu`, or `prod-us/1` for a shard. */
 export function targetName(target: InstanceTarget): string {
   return target.instance.shards > 1 ? `${target.instance.name}/${target.shard}` : target.instance.name;
-}
-
-/** One finding made by several instances' renders (a template's mistake, say) is reported once, naming them all. */
-function mergeInstanceFindings(findings: readonly Finding[]): Finding[] {
-  const byKey = new Map<string, Finding>();
-  for (const finding of findings) {
-    const key = JSON.stringify([finding.id, finding.severity, finding.file, finding.line, finding.column, finding.message, finding.hint]);
-    const seen = byKey.get(key);
-    if (!seen) byKey.set(key, { ...finding });
-    else if (finding.instance && seen.instance) seen.instance = `${seen.instance}, ${finding.instance}`;
-  }
-  return [...byKey.values()];
 }
 
 /** The renders of all instances as one: every file (their paths differ by `{instance}`/`{shard}`), every secret. */
