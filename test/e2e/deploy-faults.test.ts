@@ -84,3 +84,46 @@ for (const [name, args] of Object.entries(COMMANDS)) {
     });
   });
 }
+
+describe("a hostile secret value in deployment files", { timeout: 120_000 }, () => {
+  // Quotes, a backslash, a tab, a line break, a YAML comment and key, a Go template and PromQL (no common word, so
+  // that a 6-character run of it in a manifest is a leak, not "labels").
+  const SECRET = 'Leak-Canary"q\\b\tT\nN: #x {{ $qz.jv }} sum(rqte(x[5m])) }';
+  const PROJECT = `variables:
+  PASSWORD: { type: string, writeOnly: true }
+outputs:
+  - { service: prometheus, kind: prometheus-config, template: prometheus.yml, path: out/prometheus.yml, runtimePath: /etc/prometheus/prometheus.yml }
+`;
+  const CONFIG = "scrape_configs:\n  - job_name: app\n    basic_auth: { username: u, password: ${PASSWORD} }\n    static_configs: [{ targets: [app:80] }]\n";
+
+  test("kubernetes --inline-secrets: the value reads back exactly from the one 0600 Secret; no other file, and no stream, holds any part of it", async () => {
+    const { mkdirSync, writeFileSync, statSync } = await import("node:fs");
+    const { execFileSync } = await import("node:child_process");
+    const { findLeak } = await import("../leaks.js");
+    const dir = mkdtempSync(join(tmpdir(), "promplate-deploy-secret-"));
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "promplate.yaml"), PROJECT);
+    writeFileSync(join(dir, "prometheus.yml"), CONFIG);
+    execFileSync("git", ["init", "-q", dir]);
+    const run = await runPromplate(["-C", dir, "kubernetes", "--inline-secrets"], { PASSWORD: SECRET, PATH: process.env.PATH ?? "/usr/bin:/bin" });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(findLeak(`${run.stdout}\n${run.stderr}`, [SECRET]), undefined);
+    const out = join(dir, "deploy", "kubernetes");
+    let holders = 0;
+    for (const file of filesUnder(out)) {
+      const text = readFileSync(file, "utf8");
+      const leak = findLeak(text, [SECRET]);
+      if (!file.endsWith("secrets.yaml")) {
+        assert.equal(leak, undefined, file);
+        continue;
+      }
+      holders++;
+      assert.equal(statSync(file).mode & 0o777, 0o600, file);
+      const secret = parseAllDocuments(text)
+        .map((document) => document.toJS() as { kind?: string; stringData?: Record<string, string> })
+        .find((manifest) => manifest.kind === "Secret");
+      assert.equal(secret?.stringData?.PASSWORD, SECRET);
+    }
+    assert.equal(holders, 1);
+  });
+});
