@@ -15,8 +15,8 @@ import { resolveReal } from "./paths.js";
 import { applyPlainFiles } from "./pipeline.js";
 import { GitRefusedError, type Git } from "./process.js";
 import { expandSource, selectOneTarget } from "./instances.js";
-import { listOutputFiles, loadProject, protectedPaths, type VariableDeclaration } from "./project.js";
-import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
+import { loadProject, protectedPaths, type VariableDeclaration } from "./project.js";
+import { buildSources, serviceVariables, type SourceOptions } from "./render.js";
 import { readDocument } from "./value-files.js";
 import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "./variables.js";
 
@@ -76,16 +76,12 @@ export async function planCompose(options: ComposeOptions): Promise<ComposePlan>
   const target = selectOneTarget(project, options.instance, options.shard);
 
   for (const service of servers) {
-    const outputs = await listOutputFiles(project, [service], target);
-    const scanned = await scanOutputs(project, outputs, problems);
-    const { all, required } = referencedVariables(scanned.values());
-    const declarations = [...all]
-      .map((name) => project.variables.get(name))
-      .filter((d): d is VariableDeclaration => d !== undefined)
-      .map((d) => (d.source ? { ...d, source: expandSource(d.source, target?.instance) } : d));
+    const used = await serviceVariables(project, service, target, problems);
+    const { required } = used;
+    const declarations = used.declarations.map((d) => (d.source ? { ...d, source: expandSource(d.source, target?.instance) } : d));
     const fixed = hostValues(declarations, engine, options.set ?? {});
     const set = { ...fixed, ...(options.set ?? {}) };
-    const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};
+    const instance = target ? { instance: target.instance } : {};
     // Cloud values are the container's business (it resolves them from the mounted profile), never a local file's.
     const sources = options.examples
       ? { examples: true as const, set, ...instance }

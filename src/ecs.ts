@@ -13,8 +13,8 @@ import { imageTag, MIN_SECRET_LENGTH } from "./image.js";
 import { expandSource, selectInstances, type Instance } from "./instances.js";
 import { refuseProtectedPaths } from "./output.js";
 import { applyPlainFiles, type PlainFile } from "./pipeline.js";
-import { listOutputFiles, loadProject, protectedPaths, type Project, type VariableDeclaration } from "./project.js";
-import { buildSources, referencedVariables, scanOutputs, type SourceOptions } from "./render.js";
+import { loadProject, protectedPaths, type Project, type VariableDeclaration } from "./project.js";
+import { buildSources, serviceVariables, type SourceOptions } from "./render.js";
 import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "./variables.js";
 
 export interface EcsOptions extends SourceOptions {
@@ -184,9 +184,7 @@ async function serviceNeeds(project: Project, services: readonly EcsService[], i
   const needs: ServiceNeeds[] = [];
   const target = project.instances ? { instance, shard: 0 } : undefined;
   for (const service of services) {
-    const scanned = await scanOutputs(project, await listOutputFiles(project, [service], target), problems);
-    const { all, required } = referencedVariables(scanned.values());
-    const declarations = [...all].map((name) => project.variables.get(name)).filter((d): d is VariableDeclaration => d !== undefined);
+    const { declarations, required } = await serviceVariables(project, service, target, problems);
     needs.push({ service, declarations, required });
   }
   if (problems.length > 0) throw new BadInputError(problems);
@@ -296,7 +294,7 @@ async function localValues(
   const set = { ...(options.set ?? {}) };
   // x-aws: region is the region the task runs in.
   for (const d of declarations) if (d.aws === "region" && region !== undefined && !(d.name in set)) set[d.name] = region;
-  const values = { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } };
+  const values = { instance };
   const sources = options.examples
     ? { examples: true as const, set, ...values }
     : { ...(await buildSources({ ...options, set }, options.dir)), cloud: undefined, ...values };

@@ -177,6 +177,17 @@ export function utf8Problem(bytes: Uint8Array, name: string): Finding | undefine
   };
 }
 
+/**
+ * The declared variables one service's templates read, which of them must have a value, and the scanned templates
+ * (their problems added to `problems`): what the deployment commands (compose, kubernetes, ecs) give a container.
+ */
+export async function serviceVariables(project: Project, service: string, target: InstanceTarget | undefined, problems: Finding[]) {
+  const scanned = await scanOutputs(project, await listOutputFiles(project, [service], target), problems);
+  const { all, required } = referencedVariables(scanned.values());
+  const declarations = [...all].flatMap((name) => project.variables.get(name) ?? []);
+  return { scanned, declarations, required };
+}
+
 /** Which variables the templates read, and which of them must have a value. */
 export function referencedVariables(templates: Iterable<ScannedTemplate>): { all: Set<string>; required: Set<string> } {
   const all = new Set<string>();
@@ -224,7 +235,7 @@ export async function renderLoadedProject(project: Project, options: RenderProje
     .map((name) => project.variables.get(name))
     .filter((declaration) => declaration !== undefined)
     .map((declaration) => (declaration.source ? { ...declaration, source: expandSource(declaration.source, target?.instance) } : declaration));
-  const instance = target ? { instance: { name: target.instance.name, values: target.instance.values, valuePositions: target.instance.valuePositions } } : {};
+  const instance = target ? { instance: target.instance } : {};
   const sources = options.examples
     ? { examples: true as const, set: options.set ?? {}, ...instance }
     : { ...(await buildSources(options, project.dir)), ...instance };

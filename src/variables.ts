@@ -52,7 +52,7 @@ export interface ExampleSources {
   instance?: InstanceValues;
 }
 
-/** An instance's non-secret values (promplate.yaml `instances.NAME.values`), by variable. */
+/** An instance's non-secret values (promplate.yaml `instances.NAME.values`), by variable: an `Instance` is one. */
 export interface InstanceValues {
   name: string;
   values: Readonly<Record<string, unknown>>;

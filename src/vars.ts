@@ -63,7 +63,7 @@ async function listInstanceVariables(project: Project, options: ListVariablesOpt
   const declarations = [...project.variables.values()]
     .filter((d) => !options.services || servicesOf.has(d.name))
     .map((d) => (d.source ? { ...d, source: expandSource(d.source, instance) } : d));
-  const instanceValues = instance ? { instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions } } : {};
+  const instanceValues = instance ? { instance } : {};
   const sources = options.examples
     ? { examples: true as const, set: options.set ?? {}, ...instanceValues }
     : { ...(await buildSources(options, project.dir)), ...instanceValues };

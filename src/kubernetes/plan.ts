@@ -16,8 +16,8 @@ import { expandSource, selectInstances, targetsOf, type Instance } from "../inst
 import { refuseProtectedPaths } from "../output.js";
 import { applyPlainFiles, prepare, type PlainFile } from "../pipeline.js";
 import type { Git, ProcessRunner } from "../process.js";
-import { listOutputFiles, loadProject, protectedPaths, type Project, type VariableDeclaration } from "../project.js";
-import { buildSources, referencedVariables, scanOutputs, type ProjectRender, type RenderedFile, type SourceOptions } from "../render.js";
+import { loadProject, protectedPaths, type Project, type VariableDeclaration } from "../project.js";
+import { buildSources, serviceVariables, type ProjectRender, type RenderedFile, type SourceOptions } from "../render.js";
 import { moveSecretsToFiles } from "../secret-files.js";
 import { lineIndex, type ScannedTemplate } from "../template/index.js";
 import { refuseUndeclaredSet, resolveVariables, type ResolvedVariable } from "../variables.js";
@@ -182,10 +182,8 @@ async function planInstance(
   const perService: ServiceSecrets[] = [];
   const allExternal = new Map<string, VariableDeclaration>();
   for (const service of services) {
-    const scanned = await scanOutputs(project, await listOutputFiles(project, [service]), problems);
-    const { all } = referencedVariables(scanned.values());
+    const { scanned, declarations } = await serviceVariables(project, service, undefined, problems);
     if (options.operator) problems.push(...shardReferences(scanned.values()));
-    const declarations = [...all].flatMap((name) => project.variables.get(name) ?? []);
     const secrets = declarations.filter((d) => d.secret);
     for (const d of secrets.filter((d) => d.source)) allExternal.set(d.name, d);
     const inline = secrets.filter((d) => !d.source && !d.aws);
@@ -379,7 +377,7 @@ async function renderForDeployment(
     .map((d) => (d.source ? { ...d, source: expandSource(d.source, instance) } : d));
   const sources = {
     ...(await buildSources(options, project.dir)),
-    instance: { name: instance.name, values: instance.values, valuePositions: instance.valuePositions },
+    instance,
   };
   const required = new Set(local.filter((d) => d.required).map((d) => d.name));
   const resolved = await resolveVariables(local, sources, required);
